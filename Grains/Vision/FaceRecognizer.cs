@@ -51,8 +51,7 @@ public sealed class FaceRecognizer
 
     private void EmbedBatch(IReadOnlyList<Mat> faces, int start, int count, float[][] results)
     {
-        var plane = _input.Width * _input.Height;
-        var tensor = new float[count * 3 * plane];
+        using var tensor = new PooledInputTensor(count, _input);
         for (var i = 0; i < count; i++)
         {
             var face = faces[start + i];
@@ -62,10 +61,10 @@ public sealed class FaceRecognizer
                     $"'{ModelName}' needs {_input.Width}x{_input.Height} crops; got {face.Width}x{face.Height}.", nameof(faces));
             }
 
-            TensorPacking.Pack(face, _input, tensor, i);
+            TensorPacking.Pack(face, _input, tensor.Span, i);
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(tensor, [count, 3, _input.Height, _input.Width]);
+        using var input = tensor.ToOrtValue();
         using var runOptions = new RunOptions();
         using var outputs = _model.Session.Run(runOptions, [_input.Name], [input], [_model.Model.Output("embedding")]);
         var output = outputs[0].GetTensorDataAsSpan<float>();

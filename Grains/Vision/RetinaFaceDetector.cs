@@ -53,18 +53,17 @@ public sealed class RetinaFaceDetector
 
     private List<IReadOnlyList<DetectedFace>> DetectBatch(Mat[] images, float threshold)
     {
-        var plane = _input.Width * _input.Height;
-        var tensor = new float[images.Length * 3 * plane];
+        using var tensor = new PooledInputTensor(images.Length, _input);
         var scales = new double[images.Length];
         for (var i = 0; i < images.Length; i++)
         {
-            scales[i] = Letterbox(images[i], tensor, i);
+            scales[i] = Letterbox(images[i], tensor.Span, i);
         }
 
         var boxesName = _model.Model.Output("boxes");
         var scoresName = _model.Model.Output("scores");
         var landmarksName = _model.Model.Output("landmarks");
-        using var input = OrtValue.CreateTensorValueFromMemory(tensor, [images.Length, 3, _input.Height, _input.Width]);
+        using var input = tensor.ToOrtValue();
         using var runOptions = new RunOptions();
         using var outputs = _model.Session.Run(runOptions,
             [_input.Name], [input], [boxesName, scoresName, landmarksName]);
@@ -91,7 +90,7 @@ public sealed class RetinaFaceDetector
     }
 
     /// <summary>Resizes to fit the input keeping aspect ratio, packs it top-left, returns the scale applied.</summary>
-    private double Letterbox(Mat image, float[] tensor, int batchIndex)
+    private double Letterbox(Mat image, Span<float> tensor, int batchIndex)
     {
         var scale = Math.Min((double)_input.Width / image.Width, (double)_input.Height / image.Height);
         var width = Math.Clamp((int)Math.Round(image.Width * scale), 1, _input.Width);

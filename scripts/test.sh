@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test on the real models and photos (../shared/testdata/faces must be beside the repository).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+python3 models/test_provision.py
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test FaceOrleans.sln -c Release 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain summary line across all test assemblies.
+awk '/^(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

@@ -1,0 +1,41 @@
+namespace FaceOrleans.Tests;
+
+/// <summary>Where the repository, its models and the shared photos are; a missing prerequisite fails loudly.</summary>
+public static class TestPaths
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string ModelsDirectory => Path.Combine(RepoRoot, "models");
+
+    public static string SharedDirectory
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("FACEORLEANS_SHARED") ?? Path.Combine(RepoRoot, "..", "shared");
+            return Directory.Exists(dir)
+                ? Path.GetFullPath(dir)
+                : throw new InvalidOperationException(
+                    $"The shared test data folder '{Path.GetFullPath(dir)}' does not exist. Put the shared/ folder beside the repository " +
+                    "(or set FACEORLEANS_SHARED) and run 'python3 models/provision.py'.");
+        }
+    }
+
+    public static string FacesDirectory => Path.Combine(SharedDirectory, "testdata", "faces");
+
+    public static string PairsCsv => Path.Combine(FacesDirectory, "pairs.csv");
+
+    public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(FacesDirectory, name));
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FaceOrleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("FaceOrleans.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,82 @@
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Tests.Vision;
+
+[Collection(SharedVisionModels.Name)]
+public sealed class BatchConsistencyTests(VisionFixture fixture)
+{
+    private static readonly string[] Photos =
+        ["img1.jpg", "couple.jpg", "img12.jpg", "selfie-many-people.jpg", "img40.jpg", "img27.jpg", "img54.jpg", "img33.jpg"];
+
+    [Fact]
+    public void A_batch_of_images_gives_the_same_detections_and_embeddings_as_single_calls()
+    {
+        var images = Photos.Select(TestPaths.Photo).ToArray();
+
+        var batched = fixture.Pipeline.Embed(images);
+        var singles = images.Select(image => fixture.Pipeline.Embed([image])[0]).ToArray();
+
+        Assert.Equal(Photos.Length, batched.Count);
+        for (var i = 0; i < images.Length; i++)
+        {
+            var header = ImageHeader.Read(images[i]);
+            var size = Math.Max(header.Width, header.Height);
+            Assert.Equal(singles[i].Count, batched[i].Count);
+            for (var f = 0; f < singles[i].Count; f++)
+            {
+                var (one, many) = (singles[i][f], batched[i][f]);
+                Assert.Equal(one.Face.Score, many.Face.Score, 1e-4);
+                // Coordinates compared as a fraction of the photo, the scale the network works at.
+                Assert.Equal(one.Face.Box.Left / size, many.Face.Box.Left / size, 1e-4);
+                Assert.Equal(one.Face.Box.Bottom / size, many.Face.Box.Bottom / size, 1e-4);
+                for (var k = 0; k < DetectedFace.LandmarkCount; k++)
+                {
+                    Assert.Equal(one.Face.Landmarks[k].X / size, many.Face.Landmarks[k].X / size, 1e-4);
+                    Assert.Equal(one.Face.Landmarks[k].Y / size, many.Face.Landmarks[k].Y / size, 1e-4);
+                }
+
+                for (var d = 0; d < one.Embedding.Length; d++)
+                {
+                    Assert.Equal(one.Embedding[d], many.Embedding[d], 1e-4);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Thirty_two_faces_embedded_at_once_match_one_by_one()
+    {
+        // Crops from every face of several photos, embedded in one call and then one at a time.
+        var faces = new List<(OpenCvSharp.Mat Image, DetectedFace Face)>();
+        var decoded = Photos.Select(p => ImageDecoder.Decode(TestPaths.Photo(p))).ToArray();
+        try
+        {
+            foreach (var image in decoded)
+            {
+                faces.AddRange(fixture.Pipeline.Detector.Detect(image.Bgr).Select(f => (image.Bgr, f)));
+            }
+
+            while (faces.Count < 32)
+            {
+                faces.AddRange(faces.Take(32 - faces.Count).ToArray());
+            }
+
+            var batched = fixture.Pipeline.EmbedFaces(faces);
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var single = fixture.Pipeline.EmbedFaces([faces[i]])[0];
+                for (var d = 0; d < single.Length; d++)
+                {
+                    Assert.Equal(single[d], batched[i][d], 1e-4);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var image in decoded)
+            {
+                image.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using FaceOrleans.Vision;
+using OpenCvSharp;
+
+namespace FaceOrleans.Tests.Vision;
+
+[Collection(SharedVisionModels.Name)]
+public sealed class CompareTests(VisionFixture fixture)
+{
+    [Fact]
+    public void Two_photos_of_the_same_person_match()
+    {
+        var result = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"));
+
+        Assert.True(result.IsSamePerson, result.Message);
+        Assert.True(result.Similarity >= result.Threshold);
+        Assert.StartsWith("Same person", result.Message, StringComparison.Ordinal);
+        Assert.Single(result.Faces1);
+        Assert.Single(result.Faces2);
+        Assert.Null(result.MissingFaceIn);
+    }
+
+    [Fact]
+    public void Photos_of_different_people_do_not_match()
+    {
+        var result = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img12.jpg"));
+
+        Assert.False(result.IsSamePerson, result.Message);
+        Assert.True(result.Similarity < result.Threshold);
+        Assert.StartsWith("Different people", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_caller_threshold_overrides_the_default()
+    {
+        var strict = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), new CompareOptions(SimilarityThreshold: 0.999f));
+        Assert.Equal(0.999f, strict.Threshold);
+        Assert.False(strict.IsSamePerson);
+    }
+
+    [Fact]
+    public void Missing_face_is_reported_with_the_image_that_lacks_it()
+    {
+        using var blank = new Mat(400, 400, MatType.CV_8UC3, Scalar.All(128));
+        var result = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), blank.ImEncode(".png"));
+
+        Assert.Null(result.Similarity);
+        Assert.False(result.IsSamePerson);
+        Assert.Equal("image2", result.MissingFaceIn);
+        Assert.Equal("No face found in image2.", result.Message);
+    }
+
+    [Fact]
+    public void Multi_face_photo_is_compared_by_its_largest_face_and_says_so()
+    {
+        var result = fixture.Pipeline.Compare(TestPaths.Photo("img54.jpg"), TestPaths.Photo("img54.jpg"));
+
+        Assert.True(result.IsSamePerson);
+        Assert.Equal(1.0f, result.Similarity!.Value, 3);
+        Assert.Contains("image1 has 4 faces", result.Message, StringComparison.Ordinal);
+        Assert.Contains("largest face", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_second_upload_is_named_in_the_error()
+    {
+        var ex = Assert.Throws<FaceInputException>(() => fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4]));
+        Assert.Equal(FaceInputError.NotAnImage, ex.Error);
+        Assert.StartsWith("image2:", ex.Message, StringComparison.Ordinal);
+    }
+}

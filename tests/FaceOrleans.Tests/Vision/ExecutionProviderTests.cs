@@ -1,0 +1,51 @@
+using FaceOrleans.Vision;
+using Microsoft.Extensions.Logging;
+
+namespace FaceOrleans.Tests.Vision;
+
+public sealed class ExecutionProviderTests
+{
+    [Fact]
+    public void A_cuda_slice_without_a_usable_gpu_falls_back_to_the_cpu_provider_and_logs_it()
+    {
+        var logger = new RecordingLogger<OnnxSessionFactory>();
+        var options = new InferenceOptions { Device = "cuda:0", GpuMemoryLimitBytes = 512L << 20 };
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options, logger);
+
+        var detector = sessions.Get("retinaface_mnet025");
+        var again = sessions.Get("retinaface_mnet025");
+
+        Assert.Same(detector, again); // one session per model per process
+        if (File.Exists("/dev/nvidiactl"))
+        {
+            Assert.Equal("CUDA:0", detector.ExecutionProvider);
+        }
+        else
+        {
+            Assert.Equal("CPU", detector.ExecutionProvider);
+            Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("falling back to the CPU provider", StringComparison.Ordinal));
+        }
+
+        // Whatever the provider, the slice still detects faces.
+        using var decoded = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"));
+        Assert.Equal(2, new RetinaFaceDetector(detector).Detect(decoded.Bgr).Count);
+    }
+
+    private sealed class RecordingLogger<T> : ILogger<T>
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception)));
+            }
+        }
+    }
+}

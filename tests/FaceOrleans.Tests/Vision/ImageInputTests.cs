@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using FaceOrleans.Vision;
+using OpenCvSharp;
+
+namespace FaceOrleans.Tests.Vision;
+
+[Collection(SharedVisionModels.Name)]
+public sealed class ImageInputTests(VisionFixture fixture)
+{
+    [Fact]
+    public void Empty_upload_is_refused()
+    {
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode([]));
+        Assert.Equal(FaceInputError.Empty, ex.Error);
+    }
+
+    [Fact]
+    public void Random_bytes_are_not_an_image()
+    {
+        var bytes = new byte[4096];
+        new Random(7).NextBytes(bytes);
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bytes));
+        Assert.Equal(FaceInputError.NotAnImage, ex.Error);
+    }
+
+    [Fact]
+    public void Truncated_jpeg_is_refused_as_corrupt()
+    {
+        var photo = TestPaths.Photo("img1.jpg");
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(photo[..(photo.Length / 2)]));
+        Assert.Equal(FaceInputError.Corrupt, ex.Error);
+        Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Png_with_garbage_pixel_data_is_refused_as_corrupt()
+    {
+        var bytes = PngHeader(64, 64).Concat(new byte[200]).ToArray();
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bytes));
+        Assert.Equal(FaceInputError.Corrupt, ex.Error);
+    }
+
+    [Fact]
+    public void One_pixel_image_is_too_small()
+    {
+        using var pixel = new Mat(1, 1, MatType.CV_8UC3, Scalar.All(200));
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(pixel.ImEncode(".png")));
+        Assert.Equal(FaceInputError.TooSmall, ex.Error);
+    }
+
+    [Fact]
+    public void Png_declaring_100000_by_100000_is_refused_from_its_header_without_allocating()
+    {
+        var bomb = PngHeader(100_000, 100_000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bomb));
+
+        Assert.Equal(FaceInputError.TooLarge, ex.Error);
+        Assert.Contains("100000x100000", ex.Message, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
+    }
+
+    [Fact]
+    public void Pixel_limit_is_configurable()
+    {
+        var photo = TestPaths.Photo("img1.jpg"); // 1382x1868, 2.6 megapixels
+        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 2_000_000 }));
+        Assert.Equal(FaceInputError.TooLarge, ex.Error);
+        using var decoded = ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 3_000_000 });
+        Assert.False(decoded.Bgr.Empty());
+    }
+
+    [Theory]
+    [InlineData(".png")]
+    [InlineData(".bmp")]
+    [InlineData(".webp")]
+    [InlineData(".jpg")]
+    public void Every_supported_format_decodes_and_shows_the_face(string extension)
+    {
+        using var decoded = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
+        var encoded = decoded.Bgr.ImEncode(extension);
+
+        var header = ImageHeader.Read(encoded);
+        Assert.Equal((decoded.Bgr.Width, decoded.Bgr.Height), (header.Width, header.Height));
+        Assert.Single(fixture.Pipeline.Detect([encoded])[0]);
+    }
+
+    [Fact]
+    public void Large_photo_is_downscaled_for_work_but_reported_in_original_pixels()
+    {
+        var photo = TestPaths.Photo("img40.jpg"); // 3061x4600
+        using var decoded = ImageDecoder.Decode(photo);
+        Assert.True(Math.Max(decoded.Bgr.Width, decoded.Bgr.Height) <= ImageLimits.Default.MaxWorkingSide);
+
+        var small = Assert.Single(fixture.Pipeline.Detect([photo])[0]);
+        var full = Assert.Single(new FacePipeline(fixture.Pipeline.Detector, fixture.Pipeline.Recognizer,
+            new ImageLimits { MaxWorkingSide = 5000 }).Detect([photo])[0]);
+        for (var k = 0; k < DetectedFace.LandmarkCount; k++)
+        {
+            Assert.Equal(full.Landmarks[k].X, small.Landmarks[k].X, 4600 * 0.01);
+            Assert.Equal(full.Landmarks[k].Y, small.Landmarks[k].Y, 4600 * 0.01);
+        }
+    }
+
+    [Fact]
+    public void Exif_orientation_is_honoured()
+    {
+        // Store the portrait lying on its side and tag it "rotate 90° clockwise to display", as phones do.
+        using var upright = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
+        using var sideways = new Mat();
+        Cv2.Rotate(upright.Bgr, sideways, RotateFlags.Rotate90Counterclockwise);
+        var tagged = WithExifOrientation(sideways.ImEncode(".jpg"), 6);
+
+        using var decoded = ImageDecoder.Decode(tagged);
+        Assert.Equal((upright.Bgr.Width, upright.Bgr.Height), (decoded.Bgr.Width, decoded.Bgr.Height));
+
+        var face = Assert.Single(fixture.Pipeline.Detect([tagged])[0]);
+        var reference = Assert.Single(fixture.Pipeline.Detect([upright.Bgr.ImEncode(".jpg")])[0]);
+        for (var k = 0; k < DetectedFace.LandmarkCount; k++)
+        {
+            Assert.Equal(reference.Landmarks[k].X, face.Landmarks[k].X, 3.0);
+            Assert.Equal(reference.Landmarks[k].Y, face.Landmarks[k].Y, 3.0);
+        }
+    }
+
+    /// <summary>A valid PNG signature and IHDR chunk (with CRC) declaring the given size, and nothing else.</summary>
+    internal static byte[] PngHeader(int width, int height)
+    {
+        var ihdr = new byte[17];
+        "IHDR"u8.CopyTo(ihdr);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
+        ihdr[12] = 8; // bit depth
+        ihdr[13] = 2; // truecolour
+        var chunk = new byte[4 + 17 + 4];
+        BinaryPrimitives.WriteInt32BigEndian(chunk, 13);
+        ihdr.CopyTo(chunk, 4);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(21), System.IO.Hashing.Crc32.HashToUInt32(ihdr));
+        return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. chunk];
+    }
+
+    /// <summary>Inserts a minimal little-endian EXIF APP1 segment holding only the orientation tag.</summary>
+    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        byte[] tiff =
+        [
+            (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, // header, first IFD at offset 8
+            1, 0, // one entry
+            0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, (byte)(orientation >> 8), 0, 0, // Orientation, SHORT, 1
+            0, 0, 0, 0, // no next IFD
+        ];
+        byte[] payload = [.. "Exif\0\0"u8, .. tiff];
+        var length = payload.Length + 2;
+        byte[] app1 = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload];
+        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Tests.Vision;
+
+public sealed class ProvisioningTests : IDisposable
+{
+    private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("faceorleans-models-");
+
+    [Fact]
+    public void Service_refuses_a_model_whose_sha256_is_wrong_and_names_it()
+    {
+        var catalog = CopyOfModels();
+        var model = catalog.Get("face_embed_512d");
+        FlipOneByte(catalog.PathOf(model));
+
+        var ex = Assert.Throws<ModelUnavailableException>(() => catalog.VerifiedPathOf(model));
+
+        Assert.Equal("face_embed_512d", ex.ModelName);
+        Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelCatalog.ProvisionCommand, ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ModelUnavailableException>(() =>
+            new OnnxSessionFactory(catalog, new InferenceOptions()).Get("face_embed_512d"));
+    }
+
+    [Fact]
+    public void Service_refuses_a_missing_model_and_says_how_to_fetch_it()
+    {
+        var catalog = CopyOfModels();
+        var model = catalog.Get("mobilefacenet_128d");
+        File.Delete(catalog.PathOf(model));
+
+        var ex = Assert.Throws<ModelUnavailableException>(() => catalog.VerifiedPathOf(model));
+
+        Assert.Contains("missing", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelCatalog.ProvisionCommand, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Provisioning_script_rejects_a_corrupt_source_copy_and_names_the_model()
+    {
+        var fakeShared = _scratch.CreateSubdirectory("shared");
+        foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.SharedDirectory, "models"), "*.onnx"))
+        {
+            File.Copy(file, Path.Combine(fakeShared.FullName, Path.GetFileName(file)));
+        }
+
+        FlipOneByte(Path.Combine(fakeShared.FullName, "retinaface_mnet025.onnx"));
+        var target = _scratch.CreateSubdirectory("target");
+
+        var (exitCode, output) = RunPython(Path.Combine(TestPaths.ModelsDirectory, "provision.py"),
+            "--models-dir", target.FullName, "--shared", fakeShared.FullName, "--offline");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAILED retinaface_mnet025", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(target.FullName, "retinaface_mnet025.onnx")), "a corrupt model was installed");
+        // The intact models still arrive and verify.
+        Assert.Equal(ModelCatalog.Sha256Of(Path.Combine(TestPaths.SharedDirectory, "models", "face_embed_512d.onnx")),
+            ModelCatalog.Sha256Of(Path.Combine(target.FullName, "face_embed_512d.onnx")));
+    }
+
+    private ModelCatalog CopyOfModels()
+    {
+        File.Copy(Path.Combine(TestPaths.ModelsDirectory, "manifest.json"), Path.Combine(_scratch.FullName, "manifest.json"));
+        foreach (var file in Directory.GetFiles(TestPaths.ModelsDirectory, "*.onnx"))
+        {
+            File.Copy(file, Path.Combine(_scratch.FullName, Path.GetFileName(file)));
+            File.SetAttributes(Path.Combine(_scratch.FullName, Path.GetFileName(file)), FileAttributes.Normal);
+        }
+
+        return ModelCatalog.Open(_scratch.FullName);
+    }
+
+    private static void FlipOneByte(string path)
+    {
+        File.SetAttributes(path, FileAttributes.Normal);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = stream.Length / 2;
+        var value = stream.ReadByte();
+        stream.Position--;
+        stream.WriteByte((byte)(value ^ 0xFF));
+    }
+
+    private static (int ExitCode, string Output) RunPython(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "provision.py did not finish");
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+
+    public void Dispose() => _scratch.Delete(recursive: true);
+}

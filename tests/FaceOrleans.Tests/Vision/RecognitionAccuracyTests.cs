@@ -1,0 +1,40 @@
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Tests.Vision;
+
+[Collection(SharedVisionModels.Name)]
+public sealed class RecognitionAccuracyTests(VisionFixture fixture)
+{
+    [Theory]
+    [InlineData("face_embed_512d", 512)]
+    [InlineData("mobilefacenet_128d", 128)]
+    public void All_520_pairs_are_separated_at_the_default_threshold(string recognizer, int embeddingSize)
+    {
+        // Only the manifest entry differs between the two recognizers: input name, normalisation,
+        // output name and embedding size all come from configuration.
+        var pipeline = fixture.PipelineWith(recognizer);
+        var pairs = LabelledPair.ReadCsv(TestPaths.PairsCsv);
+
+        var (scored, noFace) = PairScorer.Score(pipeline, pairs, TestPaths.FacesDirectory);
+        var report = Calibration.Evaluate(recognizer, scored, pipeline.Recognizer.DefaultThreshold, noFace);
+
+        Assert.Equal(embeddingSize, pipeline.Recognizer.EmbeddingSize);
+        Assert.Equal(520, report.Pairs);
+        Assert.Equal(140, report.SamePairs);
+        Assert.Equal(0, report.PairsWithoutFace);
+        Assert.True(report.AccuracyAtThreshold >= 0.98, report.ToTable());
+        Assert.True(report.RocAuc >= 0.99, report.ToTable());
+        // The shipped default sits inside the band of best thresholds measured on this data.
+        Assert.True(Math.Abs(report.BestThreshold - pipeline.Recognizer.DefaultThreshold) < 0.05, report.ToTable());
+    }
+
+    [Fact]
+    public void Embeddings_are_unit_length_and_a_face_matches_itself()
+    {
+        var faces = fixture.Pipeline.Embed([TestPaths.Photo("img2.jpg")])[0];
+        var embedding = Assert.Single(faces).Embedding;
+        Assert.Equal(512, embedding.Length);
+        Assert.Equal(1.0, System.Numerics.Tensors.TensorPrimitives.Norm(embedding), 4);
+        Assert.Equal(1.0, FaceRecognizer.Similarity(embedding, embedding), 4);
+    }
+}
