@@ -34,7 +34,7 @@ internal static class CalibrateCommand
         {
             pairs, images, recognizer, detector, threshold, modelsDir, json,
         };
-        command.SetAction(parse => Run(
+        command.SetAction(parse => RunAsync(
             parse.GetRequiredValue(pairs),
             parse.GetRequiredValue(images),
             parse.GetValue(recognizer),
@@ -45,7 +45,7 @@ internal static class CalibrateCommand
         return command;
     }
 
-    private static int Run(FileInfo pairsFile, DirectoryInfo imagesDir, string? recognizer, string? detector, float? threshold, string? modelsDir, bool json)
+    private static async Task<int> RunAsync(FileInfo pairsFile, DirectoryInfo imagesDir, string? recognizer, string? detector, float? threshold, string? modelsDir, bool json)
     {
         if (!pairsFile.Exists || !imagesDir.Exists)
         {
@@ -58,7 +58,7 @@ internal static class CalibrateCommand
             using var sessions = new OnnxSessionFactory(ModelCatalog.Locate(modelsDir), new InferenceOptions());
             var pipeline = FacePipeline.Create(sessions, detector, recognizer);
             var pairs = LabelledPair.ReadCsv(pairsFile.FullName);
-            var (scored, noFace) = PairScorer.Score(pipeline, pairs, imagesDir.FullName);
+            var (scored, noFace) = await PairScorer.ScoreAsync(pipeline, pairs, imagesDir.FullName);
             var report = Calibration.Evaluate(pipeline.Recognizer.ModelName, scored, threshold ?? pipeline.Recognizer.DefaultThreshold, noFace);
             Console.WriteLine(json
                 ? JsonSerializer.Serialize(report, JsonOutput)

@@ -178,7 +178,7 @@ public static class Calibration
 /// <summary>Runs the pipeline over a labelled pair list, embedding each distinct image once.</summary>
 public static class PairScorer
 {
-    public static (IReadOnlyList<ScoredPair> Scored, IReadOnlyList<string> ImagesWithoutFace) Score(
+    public static async Task<(IReadOnlyList<ScoredPair> Scored, IReadOnlyList<string> ImagesWithoutFace)> ScoreAsync(
         FacePipeline pipeline, IReadOnlyList<LabelledPair> pairs, string imagesDirectory)
     {
         var names = pairs.SelectMany(p => new[] { p.ImageA, p.ImageB }).Distinct(StringComparer.Ordinal).ToArray();
@@ -188,7 +188,7 @@ public static class PairScorer
         {
             var batch = names.Skip(start).Take(chunk).ToArray();
             var bytes = batch.Select(n => File.ReadAllBytes(Path.Combine(imagesDirectory, n))).ToArray();
-            var faces = pipeline.Embed(bytes);
+            var faces = await pipeline.EmbedAsync(bytes);
             for (var i = 0; i < batch.Length; i++)
             {
                 var chosen = DetectedFace.MostProminent(faces[i].Select(f => f.Face).ToArray());

@@ -16,19 +16,27 @@ public sealed record FaceComparison(
     IReadOnlyList<DetectedFace> Faces2,
     string? MissingFaceIn);
 
-public sealed record CompareOptions(float? SimilarityThreshold = null, float? DetectionThreshold = null);
+/// <summary>Per-request settings; anything left null takes the pipeline's or the model's default.</summary>
+public sealed record FaceOptions(float? SimilarityThreshold = null, float? DetectionThreshold = null, ImageLimits? Limits = null)
+{
+    public static readonly FaceOptions Default = new();
+}
 
 /// <summary>
 /// Decode → RetinaFace → five-point alignment → recognizer, for one or many images.
-/// Holds no Orleans types so it can be tested and benchmarked on its own; thread-safe.
+/// Decoding and warps run on the caller's thread; every model call goes through the <see cref="IModelRunner"/>,
+/// which is where a slice serialises them. Holds no Orleans types so it can be tested and benchmarked alone; thread-safe.
 /// </summary>
 public sealed class FacePipeline
 {
-    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, ImageLimits? limits = null)
+    private readonly IModelRunner _runner;
+
+    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, ImageLimits? limits = null, IModelRunner? runner = null)
     {
         Detector = detector;
         Recognizer = recognizer;
         Limits = limits ?? ImageLimits.Default;
+        _runner = runner ?? InlineModelRunner.Instance;
     }
 
     public RetinaFaceDetector Detector { get; }
@@ -38,22 +46,24 @@ public sealed class FacePipeline
     public ImageLimits Limits { get; }
 
     /// <summary>Builds a pipeline from the manifest's models (its defaults unless named).</summary>
-    public static FacePipeline Create(OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, ImageLimits? limits = null)
+    public static FacePipeline Create(
+        OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, ImageLimits? limits = null, IModelRunner? runner = null)
     {
         var defaults = sessions.Catalog.Manifest.Defaults;
         var batch = sessions.Options.MaxBatchSize;
         return new FacePipeline(
-            new RetinaFaceDetector(sessions.Get(detector ?? defaults.Detector), batch),
-            new FaceRecognizer(sessions.Get(recognizer ?? defaults.Recognizer), batch),
-            limits);
+            new RetinaFaceDetector(sessions.Get(string.IsNullOrEmpty(detector) ? defaults.Detector : detector), batch),
+            new FaceRecognizer(sessions.Get(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer), batch),
+            limits,
+            runner);
     }
 
     /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
-    public DecodedImage Decode(byte[] data, string name = "image")
+    public DecodedImage Decode(byte[] data, string name = "image", ImageLimits? limits = null)
     {
         try
         {
-            return ImageDecoder.Decode(data, Limits);
+            return ImageDecoder.Decode(data, limits ?? Limits);
         }
         catch (FaceInputException ex)
         {
@@ -62,12 +72,14 @@ public sealed class FacePipeline
     }
 
     /// <summary>Every face in every image, detected in one batched model call.</summary>
-    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<byte[]> images, float? scoreThreshold = null)
+    public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
+        IReadOnlyList<byte[]> images, FaceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var decoded = DecodeAll(images);
+        var decoded = DecodeAll(images, options?.Limits);
         try
         {
-            return DetectDecoded(decoded, scoreThreshold);
+            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, cancellationToken);
+            return detections.Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray()).ToArray();
         }
         finally
         {
@@ -76,19 +88,20 @@ public sealed class FacePipeline
     }
 
     /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
-    public IReadOnlyList<IReadOnlyList<EmbeddedFace>> Embed(IReadOnlyList<byte[]> images, float? scoreThreshold = null)
+    public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+        IReadOnlyList<byte[]> images, FaceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var decoded = DecodeAll(images);
+        var decoded = DecodeAll(images, options?.Limits);
         try
         {
-            var detections = DetectDecoded(decoded, scoreThreshold, inOriginalCoordinates: false);
+            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, cancellationToken);
             var targets = new List<(int Image, DetectedFace Face)>();
             for (var i = 0; i < detections.Count; i++)
             {
                 targets.AddRange(detections[i].Select(face => (i, face)));
             }
 
-            var embeddings = EmbedFaces(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray());
+            var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
             var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
             for (var k = 0; k < targets.Count; k++)
             {
@@ -108,12 +121,12 @@ public sealed class FacePipeline
     /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
     /// A missing face is an answer, not an error: the result says which image had none.
     /// </summary>
-    public FaceComparison Compare(byte[] image1, byte[] image2, CompareOptions? options = null)
+    public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         var threshold = options?.SimilarityThreshold ?? Recognizer.DefaultThreshold;
-        using var first = Decode(image1, "image1");
-        using var second = Decode(image2, "image2");
-        var detections = Detector.Detect([first.Bgr, second.Bgr], options?.DetectionThreshold);
+        using var first = Decode(image1, "image1", options?.Limits);
+        using var second = Decode(image2, "image2", options?.Limits);
+        var detections = await DetectDecodedAsync([first, second], options?.DetectionThreshold, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -130,7 +143,7 @@ public sealed class FacePipeline
             return new FaceComparison(null, false, threshold, $"No face found in {missing}.", faces1, faces2, missing);
         }
 
-        var embeddings = EmbedFaces([(first.Bgr, chosen1), (second.Bgr, chosen2)]);
+        var embeddings = await EmbedFacesAsync([(first.Bgr, chosen1), (second.Bgr, chosen2)], cancellationToken);
         var similarity = FaceRecognizer.Similarity(embeddings[0], embeddings[1]);
         var same = similarity >= threshold;
         return new FaceComparison(similarity, same, threshold, DescribeComparison(similarity, threshold, faces1.Length, faces2.Length), faces1, faces2, null);
@@ -156,8 +169,13 @@ public sealed class FacePipeline
     }
 
     /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
-    public float[][] EmbedFaces(IReadOnlyList<(Mat Image, DetectedFace Face)> faces)
+    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default)
     {
+        if (faces.Count == 0)
+        {
+            return [];
+        }
+
         var crops = new Mat[faces.Count];
         try
         {
@@ -166,7 +184,7 @@ public sealed class FacePipeline
                 crops[i] = FaceAligner.Align(faces[i].Image, faces[i].Face.Landmarks, Recognizer.InputWidth, Recognizer.InputHeight);
             }
 
-            return Recognizer.Embed(crops);
+            return await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken);
         }
         finally
         {
@@ -177,22 +195,22 @@ public sealed class FacePipeline
         }
     }
 
-    private IReadOnlyList<IReadOnlyList<DetectedFace>> DetectDecoded(DecodedImage[] decoded, float? scoreThreshold, bool inOriginalCoordinates = true)
+    /// <summary>Detections in working-image coordinates, one model call for the whole batch.</summary>
+    private Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
+        IReadOnlyList<DecodedImage> decoded, float? scoreThreshold, CancellationToken cancellationToken)
     {
-        var detections = Detector.Detect(decoded.Select(d => d.Bgr).ToArray(), scoreThreshold);
-        return inOriginalCoordinates
-            ? detections.Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray()).ToArray()
-            : detections;
+        var mats = decoded.Select(d => d.Bgr).ToArray();
+        return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
     }
 
-    private DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images)
+    private DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits? limits)
     {
         var decoded = new DecodedImage[images.Count];
         try
         {
             for (var i = 0; i < images.Count; i++)
             {
-                decoded[i] = Decode(images[i], images.Count == 1 ? "image" : $"image {i + 1}");
+                decoded[i] = Decode(images[i], images.Count == 1 ? "image" : $"image {i + 1}", limits);
             }
 
             return decoded;

@@ -27,7 +27,7 @@ public class CompareBenchmarks
         _image1 = BenchmarkPaths.ReadPhoto("img1.jpg");
         _image2 = BenchmarkPaths.ReadPhoto("img2.jpg");
 
-        var result = _pipeline.Compare(_image1, _image2);
+        var result = _pipeline.CompareAsync(_image1, _image2).GetAwaiter().GetResult();
         if (result.Similarity is null)
         {
             throw new InvalidOperationException($"Compare found no face: {result.Message}");
@@ -35,7 +35,7 @@ public class CompareBenchmarks
     }
 
     [Benchmark]
-    public FaceComparison Compare() => _pipeline.Compare(_image1, _image2);
+    public Task<FaceComparison> Compare() => _pipeline.CompareAsync(_image1, _image2);
 
     [GlobalCleanup]
     public void Cleanup() => _sessions.Dispose();

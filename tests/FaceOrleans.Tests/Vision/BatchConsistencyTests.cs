@@ -9,12 +9,16 @@ public sealed class BatchConsistencyTests(VisionFixture fixture)
         ["img1.jpg", "couple.jpg", "img12.jpg", "selfie-many-people.jpg", "img40.jpg", "img27.jpg", "img54.jpg", "img33.jpg"];
 
     [Fact]
-    public void A_batch_of_images_gives_the_same_detections_and_embeddings_as_single_calls()
+    public async Task A_batch_of_images_gives_the_same_detections_and_embeddings_as_single_calls()
     {
         var images = Photos.Select(TestPaths.Photo).ToArray();
 
-        var batched = fixture.Pipeline.Embed(images);
-        var singles = images.Select(image => fixture.Pipeline.Embed([image])[0]).ToArray();
+        var batched = await fixture.Pipeline.EmbedAsync(images);
+        var singles = new List<IReadOnlyList<EmbeddedFace>>();
+        foreach (var image in images)
+        {
+            singles.Add((await fixture.Pipeline.EmbedAsync([image]))[0]);
+        }
 
         Assert.Equal(Photos.Length, batched.Count);
         for (var i = 0; i < images.Length; i++)
@@ -44,7 +48,7 @@ public sealed class BatchConsistencyTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Thirty_two_faces_embedded_at_once_match_one_by_one()
+    public async Task Thirty_two_faces_embedded_at_once_match_one_by_one()
     {
         // Crops from every face of several photos, embedded in one call and then one at a time.
         var faces = new List<(OpenCvSharp.Mat Image, DetectedFace Face)>();
@@ -61,10 +65,10 @@ public sealed class BatchConsistencyTests(VisionFixture fixture)
                 faces.AddRange(faces.Take(32 - faces.Count).ToArray());
             }
 
-            var batched = fixture.Pipeline.EmbedFaces(faces);
+            var batched = await fixture.Pipeline.EmbedFacesAsync(faces);
             for (var i = 0; i < faces.Count; i++)
             {
-                var single = fixture.Pipeline.EmbedFaces([faces[i]])[0];
+                var single = (await fixture.Pipeline.EmbedFacesAsync([faces[i]]))[0];
                 for (var d = 0; d < single.Length; d++)
                 {
                     Assert.Equal(single[d], batched[i][d], 1e-4);

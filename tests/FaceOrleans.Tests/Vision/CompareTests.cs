@@ -7,9 +7,9 @@ namespace FaceOrleans.Tests.Vision;
 public sealed class CompareTests(VisionFixture fixture)
 {
     [Fact]
-    public void Two_photos_of_the_same_person_match()
+    public async Task Two_photos_of_the_same_person_match()
     {
-        var result = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"));
 
         Assert.True(result.IsSamePerson, result.Message);
         Assert.True(result.Similarity >= result.Threshold);
@@ -20,9 +20,9 @@ public sealed class CompareTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Photos_of_different_people_do_not_match()
+    public async Task Photos_of_different_people_do_not_match()
     {
-        var result = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img12.jpg"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img12.jpg"));
 
         Assert.False(result.IsSamePerson, result.Message);
         Assert.True(result.Similarity < result.Threshold);
@@ -30,18 +30,18 @@ public sealed class CompareTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void A_caller_threshold_overrides_the_default()
+    public async Task A_caller_threshold_overrides_the_default()
     {
-        var strict = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), new CompareOptions(SimilarityThreshold: 0.999f));
+        var strict = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), new FaceOptions(SimilarityThreshold: 0.999f));
         Assert.Equal(0.999f, strict.Threshold);
         Assert.False(strict.IsSamePerson);
     }
 
     [Fact]
-    public void Missing_face_is_reported_with_the_image_that_lacks_it()
+    public async Task Missing_face_is_reported_with_the_image_that_lacks_it()
     {
         using var blank = new Mat(400, 400, MatType.CV_8UC3, Scalar.All(128));
-        var result = fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), blank.ImEncode(".png"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), blank.ImEncode(".png"));
 
         Assert.Null(result.Similarity);
         Assert.False(result.IsSamePerson);
@@ -50,9 +50,9 @@ public sealed class CompareTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Multi_face_photo_is_compared_by_its_largest_face_and_says_so()
+    public async Task Multi_face_photo_is_compared_by_its_largest_face_and_says_so()
     {
-        var result = fixture.Pipeline.Compare(TestPaths.Photo("img54.jpg"), TestPaths.Photo("img54.jpg"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img54.jpg"), TestPaths.Photo("img54.jpg"));
 
         Assert.True(result.IsSamePerson);
         Assert.Equal(1.0f, result.Similarity!.Value, 3);
@@ -61,9 +61,9 @@ public sealed class CompareTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void A_bad_second_upload_is_named_in_the_error()
+    public async Task A_bad_second_upload_is_named_in_the_error()
     {
-        var ex = Assert.Throws<FaceInputException>(() => fixture.Pipeline.Compare(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4]));
+        var ex = await Assert.ThrowsAsync<FaceInputException>(() => fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4]));
         Assert.Equal(FaceInputError.NotAnImage, ex.Error);
         Assert.StartsWith("image2:", ex.Message, StringComparison.Ordinal);
     }

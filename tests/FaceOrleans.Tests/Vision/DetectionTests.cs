@@ -25,10 +25,10 @@ public sealed class DetectionTests(VisionFixture fixture)
 
     [Theory]
     [MemberData(nameof(SinglePortraits))]
-    public void Single_portrait_has_exactly_one_face_with_five_landmarks_inside_its_box(string photo)
+    public async Task Single_portrait_has_exactly_one_face_with_five_landmarks_inside_its_box(string photo)
     {
         var bytes = TestPaths.Photo(photo);
-        var faces = fixture.Pipeline.Detect([bytes])[0];
+        var faces = (await fixture.Pipeline.DetectAsync([bytes]))[0];
 
         var face = Assert.Single(faces);
         Assert.InRange(face.Score, 0.7f, 1f);
@@ -49,19 +49,19 @@ public sealed class DetectionTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Couple_has_two_faces()
+    public async Task Couple_has_two_faces()
     {
-        var faces = fixture.Pipeline.Detect([TestPaths.Photo("couple.jpg")])[0];
+        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo("couple.jpg")]))[0];
         Assert.Equal(2, faces.Count);
         Assert.Equal(0, faces[0].Box.IntersectionOverUnion(faces[1].Box));
     }
 
     [Fact]
-    public void Selfie_with_many_people_has_the_six_faces_counted_by_eye()
+    public async Task Selfie_with_many_people_has_the_six_faces_counted_by_eye()
     {
         // Six faces are fully in frame; a seventh, cut in half by the left edge at the bottom, is not
         // found at the default 0.7 threshold (nor at 0.5), which is the detector's known limit.
-        var faces = fixture.Pipeline.Detect([TestPaths.Photo("selfie-many-people.jpg")])[0];
+        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo("selfie-many-people.jpg")]))[0];
         Assert.Equal(6, faces.Count);
         for (var i = 0; i < faces.Count; i++)
         {
@@ -76,20 +76,20 @@ public sealed class DetectionTests(VisionFixture fixture)
     [InlineData("img54.jpg", 4)]
     [InlineData("img59.jpg", 2)]
     [InlineData("img62.jpg", 3)]
-    public void PhotosWithBystanders_choose_the_subject_as_most_prominent(string photo, int faceCount)
+    public async Task PhotosWithBystanders_choose_the_subject_as_most_prominent(string photo, int faceCount)
     {
-        var faces = fixture.Pipeline.Detect([TestPaths.Photo(photo)])[0];
+        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo(photo)]))[0];
         Assert.Equal(faceCount, faces.Count);
         var chosen = DetectedFace.MostProminent(faces)!;
         Assert.All(faces, f => Assert.True(f.Box.Area <= chosen.Box.Area));
     }
 
     [Fact]
-    public void A_higher_score_threshold_per_call_drops_the_weaker_faces()
+    public async Task A_higher_score_threshold_per_call_drops_the_weaker_faces()
     {
         var photo = TestPaths.Photo("img54.jpg");
-        var lenient = fixture.Pipeline.Detect([photo], 0.7f)[0];
-        var strict = fixture.Pipeline.Detect([photo], 0.9f)[0];
+        var lenient = (await fixture.Pipeline.DetectAsync([photo], new FaceOptions(DetectionThreshold: 0.7f)))[0];
+        var strict = (await fixture.Pipeline.DetectAsync([photo], new FaceOptions(DetectionThreshold: 0.9f)))[0];
         Assert.True(strict.Count < lenient.Count);
         Assert.All(strict, f => Assert.True(f.Score > 0.9f));
     }
@@ -102,11 +102,11 @@ public sealed class DetectionTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Image_without_a_face_yields_no_detection()
+    public async Task Image_without_a_face_yields_no_detection()
     {
         using var noise = new OpenCvSharp.Mat(480, 640, OpenCvSharp.MatType.CV_8UC3);
         OpenCvSharp.Cv2.Randu(noise, OpenCvSharp.Scalar.All(0), OpenCvSharp.Scalar.All(255));
-        var faces = fixture.Pipeline.Detect([noise.ImEncode(".png")])[0];
+        var faces = (await fixture.Pipeline.DetectAsync([noise.ImEncode(".png")]))[0];
         Assert.Empty(faces);
     }
 }

@@ -76,26 +76,25 @@ public sealed class ImageInputTests(VisionFixture fixture)
     [InlineData(".bmp")]
     [InlineData(".webp")]
     [InlineData(".jpg")]
-    public void Every_supported_format_decodes_and_shows_the_face(string extension)
+    public async Task Every_supported_format_decodes_and_shows_the_face(string extension)
     {
         using var decoded = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
         var encoded = decoded.Bgr.ImEncode(extension);
 
         var header = ImageHeader.Read(encoded);
         Assert.Equal((decoded.Bgr.Width, decoded.Bgr.Height), (header.Width, header.Height));
-        Assert.Single(fixture.Pipeline.Detect([encoded])[0]);
+        Assert.Single((await fixture.Pipeline.DetectAsync([encoded]))[0]);
     }
 
     [Fact]
-    public void Large_photo_is_downscaled_for_work_but_reported_in_original_pixels()
+    public async Task Large_photo_is_downscaled_for_work_but_reported_in_original_pixels()
     {
         var photo = TestPaths.Photo("img40.jpg"); // 3061x4600
         using var decoded = ImageDecoder.Decode(photo);
         Assert.True(Math.Max(decoded.Bgr.Width, decoded.Bgr.Height) <= ImageLimits.Default.MaxWorkingSide);
 
-        var small = Assert.Single(fixture.Pipeline.Detect([photo])[0]);
-        var full = Assert.Single(new FacePipeline(fixture.Pipeline.Detector, fixture.Pipeline.Recognizer,
-            new ImageLimits { MaxWorkingSide = 5000 }).Detect([photo])[0]);
+        var small = Assert.Single((await fixture.Pipeline.DetectAsync([photo]))[0]);
+        var full = Assert.Single((await fixture.Pipeline.DetectAsync([photo], new FaceOptions(Limits: new ImageLimits { MaxWorkingSide = 5000 })))[0]);
         for (var k = 0; k < DetectedFace.LandmarkCount; k++)
         {
             Assert.Equal(full.Landmarks[k].X, small.Landmarks[k].X, 4600 * 0.01);
@@ -104,7 +103,7 @@ public sealed class ImageInputTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Exif_orientation_is_honoured()
+    public async Task Exif_orientation_is_honoured()
     {
         // Store the portrait lying on its side and tag it "rotate 90° clockwise to display", as phones do.
         using var upright = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
@@ -115,8 +114,8 @@ public sealed class ImageInputTests(VisionFixture fixture)
         using var decoded = ImageDecoder.Decode(tagged);
         Assert.Equal((upright.Bgr.Width, upright.Bgr.Height), (decoded.Bgr.Width, decoded.Bgr.Height));
 
-        var face = Assert.Single(fixture.Pipeline.Detect([tagged])[0]);
-        var reference = Assert.Single(fixture.Pipeline.Detect([upright.Bgr.ImEncode(".jpg")])[0]);
+        var face = Assert.Single((await fixture.Pipeline.DetectAsync([tagged]))[0]);
+        var reference = Assert.Single((await fixture.Pipeline.DetectAsync([upright.Bgr.ImEncode(".jpg")]))[0]);
         for (var k = 0; k < DetectedFace.LandmarkCount; k++)
         {
             Assert.Equal(reference.Landmarks[k].X, face.Landmarks[k].X, 3.0);

@@ -8,14 +8,14 @@ public sealed class RecognitionAccuracyTests(VisionFixture fixture)
     [Theory]
     [InlineData("face_embed_512d", 512)]
     [InlineData("mobilefacenet_128d", 128)]
-    public void All_520_pairs_are_separated_at_the_default_threshold(string recognizer, int embeddingSize)
+    public async Task All_520_pairs_are_separated_at_the_default_threshold(string recognizer, int embeddingSize)
     {
         // Only the manifest entry differs between the two recognizers: input name, normalisation,
         // output name and embedding size all come from configuration.
         var pipeline = fixture.PipelineWith(recognizer);
         var pairs = LabelledPair.ReadCsv(TestPaths.PairsCsv);
 
-        var (scored, noFace) = PairScorer.Score(pipeline, pairs, TestPaths.FacesDirectory);
+        var (scored, noFace) = await PairScorer.ScoreAsync(pipeline, pairs, TestPaths.FacesDirectory);
         var report = Calibration.Evaluate(recognizer, scored, pipeline.Recognizer.DefaultThreshold, noFace);
 
         Assert.Equal(embeddingSize, pipeline.Recognizer.EmbeddingSize);
@@ -29,9 +29,9 @@ public sealed class RecognitionAccuracyTests(VisionFixture fixture)
     }
 
     [Fact]
-    public void Embeddings_are_unit_length_and_a_face_matches_itself()
+    public async Task Embeddings_are_unit_length_and_a_face_matches_itself()
     {
-        var faces = fixture.Pipeline.Embed([TestPaths.Photo("img2.jpg")])[0];
+        var faces = (await fixture.Pipeline.EmbedAsync([TestPaths.Photo("img2.jpg")]))[0];
         var embedding = Assert.Single(faces).Embedding;
         Assert.Equal(512, embedding.Length);
         Assert.Equal(1.0, System.Numerics.Tensors.TensorPrimitives.Norm(embedding), 4);
