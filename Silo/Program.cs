@@ -1,8 +1,11 @@
 using System.CommandLine;
 using FaceOrleans.Silo;
 
-var root = new RootCommand("FaceOrleans silo: hosts one inference slice and the tenants pinned to it")
+var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts the tenants pinned to it. " +
+    "Configuration comes from appsettings.json, FaceOrleans__* environment variables and --FaceOrleans:Key=value arguments.")
 {
     CalibrateCommand.Create(),
 };
+root.TreatUnmatchedTokensAsErrors = false;
+root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));
 return await root.Parse(args).InvokeAsync();

@@ -65,8 +65,7 @@ public sealed class FaceRecognizer
         }
 
         using var input = tensor.ToOrtValue();
-        using var runOptions = new RunOptions();
-        using var outputs = _model.Session.Run(runOptions, [_input.Name], [input], [_model.Model.Output("embedding")]);
+        using var outputs = _model.Run(input, [_model.Model.Output("embedding")]);
         var output = outputs[0].GetTensorDataAsSpan<float>();
         if (output.Length != count * _spec.EmbeddingSize)
         {

@@ -27,7 +27,6 @@ public sealed record ModelRunnerStats(
     int Running,
     long Completed,
     long Failed,
-    int MaxConcurrencyObserved,
     double TotalRunMilliseconds,
     double LastRunMilliseconds);
 
@@ -43,7 +42,6 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
     private readonly Thread _worker;
     private int _queued;
     private int _running;
-    private int _maxConcurrency;
     private long _completed;
     private long _failed;
     private long _totalTicks;
@@ -73,7 +71,6 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
         Volatile.Read(ref _running),
         Interlocked.Read(ref _completed),
         Interlocked.Read(ref _failed),
-        Volatile.Read(ref _maxConcurrency),
         TimeSpan.FromTicks(Interlocked.Read(ref _totalTicks)).TotalMilliseconds,
         TimeSpan.FromTicks(Interlocked.Read(ref _lastTicks)).TotalMilliseconds);
 
@@ -85,8 +82,7 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
             while (reader.TryRead(out var item))
             {
                 Interlocked.Decrement(ref _queued);
-                var running = Interlocked.Increment(ref _running);
-                InterlockedMax(ref _maxConcurrency, running);
+                Interlocked.Increment(ref _running);
                 var started = Stopwatch.GetTimestamp();
                 var succeeded = item.Execute();
                 var elapsed = Stopwatch.GetElapsedTime(started).Ticks;
@@ -95,21 +91,6 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
                 Interlocked.Exchange(ref _lastTicks, elapsed);
                 Interlocked.Increment(ref succeeded ? ref _completed : ref _failed);
             }
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
         }
     }
 

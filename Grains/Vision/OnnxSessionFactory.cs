@@ -28,6 +28,9 @@ public sealed partial class OnnxSessionFactory : IDisposable
 
     public InferenceOptions Options => _options;
 
+    /// <summary>Every Run on this factory's sessions, to show how many ever overlapped.</summary>
+    public ConcurrencyGauge Runs { get; } = new();
+
     public ModelSession Get(string modelName) =>
         _sessions.GetOrAdd(modelName, name => new Lazy<ModelSession>(() => Create(_catalog.Get(name)))).Value;
 
@@ -39,7 +42,7 @@ public sealed partial class OnnxSessionFactory : IDisposable
         {
             var session = new InferenceSession(path, options);
             LogModelLoaded(_logger, model.Name, path, provider);
-            return new ModelSession(model, session, provider);
+            return new ModelSession(model, session, provider, Runs);
         }
         finally
         {
@@ -124,4 +127,13 @@ public sealed partial class OnnxSessionFactory : IDisposable
 }
 
 /// <summary>A loaded model and the execution provider it actually runs on.</summary>
-public sealed record ModelSession(ModelSpec Model, InferenceSession Session, string ExecutionProvider);
+public sealed record ModelSession(ModelSpec Model, InferenceSession Session, string ExecutionProvider, ConcurrencyGauge Runs)
+{
+    /// <summary>Runs the model with one input; counted on <see cref="Runs"/>.</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, IReadOnlyCollection<string> outputNames)
+    {
+        using var scope = Runs.Enter();
+        using var runOptions = new RunOptions();
+        return Session.Run(runOptions, [Model.Input.Name], [input], outputNames);
+    }
+}

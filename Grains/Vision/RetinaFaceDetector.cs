@@ -64,9 +64,7 @@ public sealed class RetinaFaceDetector
         var scoresName = _model.Model.Output("scores");
         var landmarksName = _model.Model.Output("landmarks");
         using var input = tensor.ToOrtValue();
-        using var runOptions = new RunOptions();
-        using var outputs = _model.Session.Run(runOptions,
-            [_input.Name], [input], [boxesName, scoresName, landmarksName]);
+        using var outputs = _model.Run(input, [boxesName, scoresName, landmarksName]);
         var boxes = outputs[0].GetTensorDataAsSpan<float>();
         var scores = outputs[1].GetTensorDataAsSpan<float>();
         var landmarks = outputs[2].GetTensorDataAsSpan<float>();

@@ -124,7 +124,7 @@ public sealed class ImageInputTests(VisionFixture fixture)
     }
 
     /// <summary>A valid PNG signature and IHDR chunk (with CRC) declaring the given size, and nothing else.</summary>
-    internal static byte[] PngHeader(int width, int height)
+    public static byte[] PngHeader(int width, int height)
     {
         var ihdr = new byte[17];
         "IHDR"u8.CopyTo(ihdr);

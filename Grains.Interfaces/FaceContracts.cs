@@ -1,0 +1,76 @@
+namespace FaceOrleans.Grains;
+
+[GenerateSerializer, Immutable]
+public sealed record Point2([property: Id(0)] float X, [property: Id(1)] float Y);
+
+/// <summary>A face's bounding box in the uploaded image's pixels.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FaceBounds(
+    [property: Id(0)] float Left,
+    [property: Id(1)] float Top,
+    [property: Id(2)] float Right,
+    [property: Id(3)] float Bottom);
+
+/// <summary>
+/// A detected face: box, detector score and five landmarks (left eye, right eye, nose tip,
+/// left mouth corner, right mouth corner, as seen in the image).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record FaceInfo(
+    [property: Id(0)] FaceBounds Box,
+    [property: Id(1)] float Score,
+    [property: Id(2)] IReadOnlyList<Point2> Landmarks);
+
+[GenerateSerializer, Immutable]
+public sealed record FaceEmbedding([property: Id(0)] FaceInfo Face, [property: Id(1)] float[] Vector);
+
+/// <summary>
+/// Two encoded images (JPEG, PNG, BMP or WebP) to compare. Thresholds left null take the tenant's
+/// configuration, then the model's default. Marked immutable so the bytes are not copied between grains.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CompareRequest(
+    [property: Id(0)] byte[] Image1,
+    [property: Id(1)] byte[] Image2,
+    [property: Id(2)] float? SimilarityThreshold = null,
+    [property: Id(3)] float? DetectionThreshold = null,
+    [property: Id(4)] long? MaxImagePixels = null);
+
+[GenerateSerializer, Immutable]
+public sealed record DetectRequest(
+    [property: Id(0)] byte[] Image,
+    [property: Id(1)] float? DetectionThreshold = null,
+    [property: Id(2)] long? MaxImagePixels = null);
+
+[GenerateSerializer, Immutable]
+public sealed record EmbedRequest(
+    [property: Id(0)] byte[] Image,
+    [property: Id(1)] float? DetectionThreshold = null,
+    [property: Id(2)] long? MaxImagePixels = null);
+
+/// <summary>Result of a 1:1 comparison. <see cref="Similarity"/> is null when <see cref="MissingFaceIn"/> names an image without a face.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CompareResult(
+    [property: Id(0)] float? Similarity,
+    [property: Id(1)] bool IsSamePerson,
+    [property: Id(2)] float Threshold,
+    [property: Id(3)] string Message,
+    [property: Id(4)] IReadOnlyList<FaceInfo> Faces1,
+    [property: Id(5)] IReadOnlyList<FaceInfo> Faces2,
+    [property: Id(6)] string? MissingFaceIn,
+    [property: Id(7)] string SliceId,
+    [property: Id(8)] double ElapsedMilliseconds);
+
+[GenerateSerializer, Immutable]
+public sealed record DetectResult(
+    [property: Id(0)] IReadOnlyList<FaceInfo> Faces,
+    [property: Id(1)] string SliceId,
+    [property: Id(2)] double ElapsedMilliseconds);
+
+[GenerateSerializer, Immutable]
+public sealed record EmbedResult(
+    [property: Id(0)] IReadOnlyList<FaceEmbedding> Faces,
+    [property: Id(1)] string Model,
+    [property: Id(2)] int Dimensions,
+    [property: Id(3)] string SliceId,
+    [property: Id(4)] double ElapsedMilliseconds);

@@ -1,0 +1,80 @@
+using System.Net;
+using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Slices;
+using FaceOrleans.Grains.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace FaceOrleans.Grains.Hosting;
+
+public static class FaceOrleansSiloExtensions
+{
+    /// <summary>
+    /// The slice this silo owns, its placement directors and its advert in the silo metadata: everything
+    /// except clustering and storage, which <see cref="UseFaceOrleansCluster"/> adds (tests bring their own).
+    /// </summary>
+    public static ISiloBuilder AddFaceOrleansSlice(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var services = silo.Services;
+        services.AddOptions<SliceOptions>().Bind(configuration.GetSection(SliceOptions.Section));
+        services.AddOptions<TenantPlacementOptions>().Bind(configuration.GetSection(TenantPlacementOptions.Section));
+        services.AddOptions<TenantGrainOptions>().Bind(configuration.GetSection(TenantGrainOptions.Section));
+        services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section));
+        services.AddSingleton<LocalSlice>();
+        services.AddSingleton<SliceDirectory>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LocalSliceStartup>();
+        silo.AddPlacementDirector<TenantSlicePlacement, TenantSlicePlacementDirector>();
+        silo.AddPlacementDirector<SliceOwnerPlacement, SliceOwnerPlacementDirector>();
+
+        var slice = configuration.GetSection(SliceOptions.Section).Get<SliceOptions>() ?? new SliceOptions();
+        return silo.UseSiloMetadata(SliceAdvert.ToMetadata(slice));
+    }
+
+    /// <summary>Clustering and grain storage as <c>FaceOrleans:Cluster:Mode</c> says.</summary>
+    public static ISiloBuilder UseFaceOrleansCluster(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(FaceOrleansClusterOptions.Section).Get<FaceOrleansClusterOptions>() ?? new();
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = cluster.ClusterId;
+            options.ServiceId = cluster.ServiceId;
+        });
+
+        switch (cluster.Mode)
+        {
+            case ClusterMode.Embedded:
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
+                silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
+                break;
+
+            case ClusterMode.Redis:
+                var redis = !string.IsNullOrWhiteSpace(cluster.Redis)
+                    ? cluster.Redis
+                    : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
+                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                silo.UseRedisClustering(redis);
+                silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+                break;
+
+            default:
+                throw new InvalidOperationException($"Unknown FaceOrleans:Cluster:Mode '{cluster.Mode}'.");
+        }
+
+        return silo;
+    }
+
+    /// <summary>Builds the slice early in silo start-up, so missing models or bad slice settings stop the silo.</summary>
+    private sealed class LocalSliceStartup(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(LocalSliceStartup), ServiceLifecycleStage.RuntimeInitialize, _ =>
+            {
+                services.GetRequiredService<LocalSlice>();
+                return Task.CompletedTask;
+            });
+    }
+}

@@ -1,0 +1,93 @@
+using Orleans.Concurrency;
+using System.Diagnostics;
+using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Slices;
+using FaceOrleans.Vision;
+using Microsoft.Extensions.Options;
+
+namespace FaceOrleans.Grains;
+
+/// <summary>
+/// The door to this silo's slice. Reentrant on purpose: concurrent requests wait in the slice's
+/// <see cref="SerialModelRunner"/>, which runs one model call at a time on its own thread, rather than in this
+/// grain's mailbox, so decoding and alignment of the next request overlap the current model call and the
+/// queue depth is visible. The grain keeps no state between awaits.
+/// </summary>
+[Reentrant]
+[SliceOwnerPlacement]
+public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlacementOptions> placement) : Grain, IInferenceGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        return key == slice.Id
+            ? Task.CompletedTask
+            : throw new SliceUnavailableException(null, key, placement.CurrentValue.RetryAfterSeconds);
+    }
+
+    public Task<CompareResult> Compare(CompareRequest request) =>
+        RunOffScheduler(async pipeline =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var result = await pipeline.CompareAsync(request.Image1, request.Image2,
+                FaceContractMapping.ToFaceOptions(request.SimilarityThreshold, request.DetectionThreshold, request.MaxImagePixels));
+            return new CompareResult(result.Similarity, result.IsSamePerson, result.Threshold, result.Message,
+                result.Faces1.ToContract(), result.Faces2.ToContract(), result.MissingFaceIn, slice.Id,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        });
+
+    public Task<DetectResult> Detect(DetectRequest request) =>
+        RunOffScheduler(async pipeline =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var faces = await pipeline.DetectAsync([request.Image],
+                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
+            return new DetectResult(faces[0].ToContract(), slice.Id, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        });
+
+    public Task<EmbedResult> Embed(EmbedRequest request) =>
+        RunOffScheduler(async pipeline =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var faces = await pipeline.EmbedAsync([request.Image],
+                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
+            return new EmbedResult(
+                faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray(),
+                pipeline.Recognizer.ModelName,
+                pipeline.Recognizer.EmbeddingSize,
+                slice.Id,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        });
+
+    public Task<InferenceStats> GetStats()
+    {
+        var stats = slice.Runner.Stats;
+        var runs = stats.Completed + stats.Failed;
+        return Task.FromResult(new InferenceStats(
+            slice.Location(),
+            slice.ExecutionProvider,
+            stats.Queued,
+            stats.Running,
+            stats.Completed,
+            stats.Failed,
+            slice.ModelCalls.Max,
+            runs == 0 ? 0 : stats.TotalRunMilliseconds / runs));
+    }
+
+    /// <summary>
+    /// Decoding, alignment and the wait for the model slot all happen on the thread pool and the slice's
+    /// inference thread, never on the Orleans scheduler; only the result comes back to the grain.
+    /// </summary>
+    private Task<T> RunOffScheduler<T>(Func<FacePipeline, Task<T>> work) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                return await work(slice.Pipeline);
+            }
+            catch (FaceInputException ex)
+            {
+                throw ex.ToContract();
+            }
+        });
+}

@@ -1,0 +1,82 @@
+using FaceOrleans.Vision;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceOrleans.Grains.Slices;
+
+/// <summary>
+/// The slice this silo owns: its ONNX Runtime sessions, its pipeline and the runner that serialises every
+/// model call on it. One per silo process; the InferenceGrain is its only door.
+/// </summary>
+public sealed class LocalSlice : IDisposable
+{
+    private readonly OnnxSessionFactory _sessions;
+
+    private readonly ILocalSiloDetails _silo;
+
+    public LocalSlice(IOptions<SliceOptions> slice, IOptions<ModelOptions> models, ILocalSiloDetails silo, ILoggerFactory loggerFactory)
+    {
+        _silo = silo;
+        Options = slice.Value;
+        var problems = Options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(SliceOptions.Section, typeof(SliceOptions), problems);
+        }
+
+        Runner = new SerialModelRunner(Options.Id);
+        _sessions = new OnnxSessionFactory(
+            ModelCatalog.Locate(models.Value.Directory), Options.ToInferenceOptions(), loggerFactory.CreateLogger<OnnxSessionFactory>());
+        try
+        {
+            // Creating the pipeline loads and verifies every model now, so a missing or corrupt file stops the
+            // silo at start-up instead of failing its first request.
+            Pipeline = FacePipeline.Create(_sessions, Options.Detector, Options.Recognizer, runner: Runner);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
+        ExecutionProvider = _sessions.Get(Pipeline.Detector.ModelName).ExecutionProvider;
+    }
+
+    public SliceOptions Options { get; }
+
+    public string Id => Options.Id;
+
+    public FacePipeline Pipeline { get; }
+
+    public SerialModelRunner Runner { get; }
+
+    /// <summary>The provider the models actually run on (CPU after a CUDA fallback).</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>ONNX Runtime calls in progress on this slice's sessions, and the most ever at once.</summary>
+    public ConcurrencyGauge ModelCalls => _sessions.Runs;
+
+    public bool IsPinned(string tenantId) => Options.Tenants.Contains(tenantId, StringComparer.Ordinal);
+
+    /// <summary>This slice and silo (as <see cref="SiloAddress.ToParsableString"/>), as seen by the given tenant.</summary>
+    public SliceLocation Location(string? tenantId = null) => new(
+        Id,
+        _silo.SiloAddress.ToParsableString(),
+        Options.Device,
+        IsStandby: tenantId is not null && !IsPinned(tenantId) && Options.StandbyFor.Contains(tenantId, StringComparer.Ordinal));
+
+    public void Dispose()
+    {
+        Runner.Dispose();
+        _sessions.Dispose();
+    }
+}
+
+/// <summary>Where the model files are (section <c>FaceOrleans:Models</c>).</summary>
+public sealed class ModelOptions
+{
+    public const string Section = "FaceOrleans:Models";
+
+    /// <summary>Folder holding manifest.json and the .onnx files; null searches upward for models/.</summary>
+    public string? Directory { get; set; }
+}

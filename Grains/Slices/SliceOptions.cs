@@ -1,0 +1,121 @@
+using System.Runtime.InteropServices;
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Grains.Slices;
+
+/// <summary>The one slice this silo owns (section <c>FaceOrleans:Slice</c>).</summary>
+public sealed class SliceOptions
+{
+    public const string Section = "FaceOrleans:Slice";
+
+    /// <summary>Cluster-wide name of the slice, e.g. <c>mig-1</c>; the InferenceGrain key.</summary>
+    public string Id { get; set; } = "cpu-0";
+
+    /// <summary>
+    /// <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>, or an NVIDIA UUID (<c>MIG-…</c> or <c>GPU-…</c>). A UUID is exported as
+    /// CUDA_VISIBLE_DEVICES so the slice is device 0 inside this process and nothing else is visible.
+    /// </summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Cap on ONNX Runtime's CUDA arena in MiB (0 = none); keep it under the MIG slice's memory.</summary>
+    public long GpuMemoryLimitMb { get; set; }
+
+    /// <summary>Tenants pinned to this slice.</summary>
+    public List<string> Tenants { get; set; } = [];
+
+    /// <summary>Tenants this slice serves only while their own slice has no live silo.</summary>
+    public List<string> StandbyFor { get; set; } = [];
+
+    /// <summary>Detector and recognizer from models/manifest.json; null takes the manifest's defaults.</summary>
+    public string? Detector { get; set; }
+
+    public string? Recognizer { get; set; }
+
+    /// <summary>CPU threads per model call (0 = one per core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    public int MaxBatchSize { get; set; } = 8;
+
+    public bool IsNvidiaUuid => Device.StartsWith("MIG-", StringComparison.Ordinal) || Device.StartsWith("GPU-", StringComparison.Ordinal);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Id) || Id.Contains(',', StringComparison.Ordinal))
+        {
+            problems.Add("FaceOrleans:Slice:Id must be a non-empty name without commas");
+        }
+
+        if (!(IsNvidiaUuid || Device is "cpu" or "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out _))))
+        {
+            problems.Add($"FaceOrleans:Slice:Device '{Device}' must be cpu, cuda, cuda:N, or a MIG-/GPU- UUID");
+        }
+
+        var both = Tenants.Intersect(StandbyFor, StringComparer.Ordinal).ToArray();
+        if (both.Length > 0)
+        {
+            problems.Add($"tenants both pinned to and on standby for slice '{Id}': {string.Join(", ", both)}");
+        }
+
+        if (Tenants.Concat(StandbyFor).Any(t => string.IsNullOrWhiteSpace(t) || t.Contains(',', StringComparison.Ordinal)))
+        {
+            problems.Add("tenant ids must be non-empty and contain no commas");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The ONNX Runtime settings for this slice; exports CUDA_VISIBLE_DEVICES for a UUID device.</summary>
+    public InferenceOptions ToInferenceOptions()
+    {
+        var device = Device;
+        if (IsNvidiaUuid)
+        {
+            // CUDA reads this when it initialises, which happens on the first CUDA session below; .NET's
+            // Environment.SetEnvironmentVariable does not reach native getenv on Unix, so call setenv.
+            if (OperatingSystem.IsLinux())
+            {
+                _ = NativeEnvironment.SetEnv("CUDA_VISIBLE_DEVICES", Device, 1);
+            }
+
+            Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", Device);
+            device = "cuda:0";
+        }
+
+        return new InferenceOptions
+        {
+            Device = device,
+            GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
+            IntraOpThreads = IntraOpThreads,
+            MaxBatchSize = MaxBatchSize,
+        };
+    }
+}
+
+/// <summary>Where unpinned tenants go and how long callers should wait for a missing slice (section <c>FaceOrleans:Placement</c>).</summary>
+public sealed class TenantPlacementOptions
+{
+    public const string Section = "FaceOrleans:Placement";
+
+    /// <summary>Slice for tenants pinned nowhere; null (with <see cref="RefuseUnknownTenants"/> false) also refuses them.</summary>
+    public string? DefaultSlice { get; set; }
+
+    public bool RefuseUnknownTenants { get; set; }
+
+    /// <summary>The retry hint given when a tenant's slice has no live silo.</summary>
+    public int RetryAfterSeconds { get; set; } = 10;
+}
+
+/// <summary>How often a tenant's counters are written (section <c>FaceOrleans:Tenants</c>); settings are written at once.</summary>
+public sealed class TenantGrainOptions
+{
+    public const string Section = "FaceOrleans:Tenants";
+
+    public TimeSpan CounterFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+internal static partial class NativeEnvironment
+{
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int SetEnv(string name, string value, int overwrite);
+}

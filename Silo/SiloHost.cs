@@ -1,0 +1,43 @@
+using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Vision;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FaceOrleans.Silo;
+
+internal static class SiloHost
+{
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.UseOrleans(silo => silo
+            .UseFaceOrleansCluster(builder.Configuration)
+            .AddFaceOrleansSlice(builder.Configuration));
+
+        try
+        {
+            using var host = builder.Build();
+            await host.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (Exception ex) when (FindStartupProblem(ex) is { } problem)
+        {
+            // A silo that cannot serve its slice must not join the cluster; say why in one line.
+            await Console.Error.WriteLineAsync($"error: the silo cannot start: {problem.Message}");
+            return 1;
+        }
+    }
+
+    private static Exception? FindStartupProblem(Exception ex)
+    {
+        for (Exception? current = ex; current is not null; current = current.InnerException)
+        {
+            if (current is ModelUnavailableException or OptionsValidationException)
+            {
+                return current;
+            }
+        }
+
+        return ex is AggregateException aggregate ? aggregate.InnerExceptions.Select(FindStartupProblem).FirstOrDefault(e => e is not null) : null;
+    }
+}

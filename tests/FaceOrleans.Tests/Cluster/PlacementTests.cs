@@ -1,0 +1,52 @@
+using FaceOrleans.Grains;
+
+namespace FaceOrleans.Tests.Cluster;
+
+[Collection(SliceClusterGroup.Name)]
+public sealed class PlacementTests(SliceClusterFixture fixture)
+{
+    [Fact]
+    public async Task Every_pinned_tenant_activates_on_the_silo_owning_its_slice()
+    {
+        foreach (var (tenant, slice) in SliceClusterFixture.SliceOfTenant)
+        {
+            var location = await fixture.Client.GetGrain<ITenantGrain>(tenant).Locate();
+
+            Assert.Equal(slice, location.SliceId);
+            Assert.Equal(fixture.SiloOf(slice).SiloAddress, SiloAddress.FromParsableString(location.Silo));
+            Assert.False(location.IsStandby);
+        }
+    }
+
+    [Theory]
+    [InlineData("slice-a")]
+    [InlineData("slice-b")]
+    [InlineData("slice-c")]
+    public async Task Every_inference_grain_activates_on_the_silo_owning_its_slice(string slice)
+    {
+        var stats = await fixture.Client.GetGrain<IInferenceGrain>(slice).GetStats();
+
+        Assert.Equal(slice, stats.Location.SliceId);
+        Assert.Equal(fixture.SiloOf(slice).SiloAddress, SiloAddress.FromParsableString(stats.Location.Silo));
+        Assert.Equal("CPU", stats.ExecutionProvider);
+    }
+
+    [Fact]
+    public async Task A_tenant_pinned_nowhere_goes_to_the_default_slice()
+    {
+        var location = await fixture.Client.GetGrain<ITenantGrain>("walk-in-" + Guid.NewGuid().ToString("N")).Locate();
+
+        Assert.Equal("slice-a", location.SliceId);
+        Assert.Equal(fixture.SiloOf("slice-a").SiloAddress, SiloAddress.FromParsableString(location.Silo));
+    }
+
+    [Fact]
+    public async Task A_slice_nobody_owns_is_unavailable_with_a_retry_hint()
+    {
+        var ex = await Assert.ThrowsAsync<SliceUnavailableException>(
+            () => fixture.Client.GetGrain<IInferenceGrain>("slice-z").GetStats());
+
+        Assert.Equal("slice-z", ex.SliceId);
+        Assert.Equal(7, ex.RetryAfterSeconds);
+    }
+}

@@ -1,0 +1,109 @@
+using FaceOrleans.Grains;
+
+namespace FaceOrleans.Tests.Cluster;
+
+[Collection(SliceClusterGroup.Name)]
+public sealed class SliceDownTests(SliceClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_stopped_slice_fails_its_tenants_fast_spares_the_others_and_comes_back_with_state_intact()
+    {
+        var access = fixture.Client.GetGrain<ITenantGrain>("access");
+        await access.Configure(new TenantSettings("Door control", SimilarityThreshold: 0.45f));
+        await access.Detect(new DetectRequest(TestPaths.Photo("img12.jpg")));
+        var before = await access.GetState();
+        var siloB = fixture.SiloOf("slice-b");
+
+        await fixture.Cluster.StopSiloAsync(siloB);
+        try
+        {
+            var ex = await EventuallyThrowsAsync<SliceUnavailableException>(() => access.Detect(new DetectRequest(TestPaths.Photo("img12.jpg"))));
+            Assert.Equal("access", ex.TenantId);
+            Assert.Equal("slice-b", ex.SliceId);
+            Assert.Equal(7, ex.RetryAfterSeconds);
+            // Once known to be down, every call fails the same way, at once.
+            await Assert.ThrowsAsync<SliceUnavailableException>(() => access.GetState());
+
+            // kiosk has a standby slice; access has none, so it never lands on another tenant's slice.
+            var kiosk = await fixture.Client.GetGrain<ITenantGrain>("kiosk").Locate();
+            Assert.Equal("slice-c", kiosk.SliceId);
+            Assert.True(kiosk.IsStandby);
+
+            Assert.Single((await fixture.Client.GetGrain<ITenantGrain>("attendance").Detect(new DetectRequest(TestPaths.Photo("img1.jpg")))).Faces);
+            Assert.Single((await fixture.Client.GetGrain<ITenantGrain>("analytics").Detect(new DetectRequest(TestPaths.Photo("img2.jpg")))).Faces);
+        }
+        finally
+        {
+            await fixture.StartSiloForAsync("slice-b");
+        }
+
+        var after = await Eventually(() => access.GetState());
+        Assert.Equal("slice-b", after.Location.SliceId);
+        Assert.Equal(before.Settings, after.Settings);
+        Assert.Equal(before.RequestsByOperation["detect"], after.RequestsByOperation["detect"]);
+        Assert.Equal(before.FacesDetected, after.FacesDetected);
+        Assert.Single((await access.Detect(new DetectRequest(TestPaths.Photo("img12.jpg")))).Faces);
+
+        // kiosk leaves its standby slice by itself once its own slice is live again.
+        var kioskHome = await EventuallyAsync(() => fixture.Client.GetGrain<ITenantGrain>("kiosk").Locate(), l => l.SliceId == "slice-b");
+        Assert.False(kioskHome.IsStandby);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> call, Func<T, bool> done)
+    {
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            var value = await call();
+            if (done(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new Xunit.Sdk.XunitException("the condition never held within 30 s");
+    }
+
+    /// <summary>Membership takes a moment to tell every silo that one has gone; retry until the typed error appears.</summary>
+    private static async Task<T> EventuallyThrowsAsync<T>(Func<Task> call)
+        where T : Exception
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            try
+            {
+                await call();
+                throw new Xunit.Sdk.XunitException("the call succeeded while its slice was down");
+            }
+            catch (T expected)
+            {
+                return expected;
+            }
+            catch (Exception other) when (other is not Xunit.Sdk.XunitException)
+            {
+                last = other;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new Xunit.Sdk.XunitException($"expected {typeof(T).Name}; last saw {last?.GetType().Name}: {last?.Message}");
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (SliceUnavailableException) when (attempt < 60)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+}
