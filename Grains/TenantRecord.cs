@@ -5,7 +5,7 @@ namespace FaceOrleans.Grains;
 public sealed class TenantRecord
 {
     [Id(0)]
-    public TenantSettings Settings { get; set; } = TenantSettings.Default;
+    public TenantSettings Settings { get; set; } = new();
 
     [Id(1)]
     public Dictionary<string, long> RequestsByOperation { get; set; } = new(StringComparer.Ordinal);

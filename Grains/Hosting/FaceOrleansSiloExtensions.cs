@@ -57,7 +57,11 @@ public static class FaceOrleansSiloExtensions
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
-                silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+                silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
+                {
+                    redisOptions.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                    redisOptions.GrainStorageSerializer = FaceOrleansStorage.Serializer(services);
+                }));
                 break;
 
             default:

@@ -148,6 +148,6 @@ public static class SqliteGrainStorageExtensions
         services.AddGrainStorage(name, (provider, providerName) => new SqliteGrainStorage(
             providerName,
             options,
-            provider.GetRequiredService<IGrainStorageSerializer>(),
+            FaceOrleansStorage.Serializer(provider),
             provider.GetRequiredService<IOptions<ClusterOptions>>()));
 }
