@@ -75,4 +75,14 @@ public sealed record InferenceStats(
     [property: Id(4)] long Completed,
     [property: Id(5)] long Failed,
     [property: Id(6)] int MaxConcurrencyObserved,
-    [property: Id(7)] double MeanRunMilliseconds);
+    [property: Id(7)] double MeanRunMilliseconds,
+    [property: Id(8)] double MeanBatchSize);
+
+/// <summary>A slice as its silo advertises it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SliceInfo(
+    [property: Id(0)] string SliceId,
+    [property: Id(1)] string Silo,
+    [property: Id(2)] string Device,
+    [property: Id(3)] IReadOnlyList<string> Tenants,
+    [property: Id(4)] IReadOnlyList<string> StandbyFor);

@@ -71,7 +71,8 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
             stats.Completed,
             stats.Failed,
             slice.ModelCalls.Max,
-            runs == 0 ? 0 : stats.TotalRunMilliseconds / runs));
+            runs == 0 ? 0 : stats.TotalRunMilliseconds / runs,
+            slice.ModelCalls.Entered == 0 ? 0 : (double)slice.ModelCalls.Items / slice.ModelCalls.Entered));
     }
 
     /// <summary>

@@ -54,13 +54,16 @@ public sealed class SliceDirectory(
     public string? PinnedSliceOf(string tenantId) => _knownPins.GetValueOrDefault(tenantId);
 
     /// <summary>Whether an active silo currently advertises the slice.</summary>
-    public bool IsSliceLive(string sliceId)
+    public bool IsSliceLive(string sliceId) => LiveSlices().Any(a => a.Advert.SliceId == sliceId);
+
+    /// <summary>Every slice an active silo advertises, with its silo.</summary>
+    public IReadOnlyList<(SiloAddress Silo, SliceAdvert Advert)> LiveSlices()
     {
         var active = membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => m.SiloAddress)
             .ToArray();
-        return Read(active).Adverts.Exists(a => a.Advert.SliceId == sliceId);
+        return Read(active).Adverts;
     }
 
     private (List<(SiloAddress Silo, SliceAdvert Advert)> Adverts, bool AnyUnknown) Read(IReadOnlyList<SiloAddress> candidates)

@@ -10,6 +10,7 @@ public sealed class ConcurrencyGauge
     private int _current;
     private int _max;
     private long _entered;
+    private long _items;
 
     public int Current => Volatile.Read(ref _current);
 
@@ -17,9 +18,13 @@ public sealed class ConcurrencyGauge
 
     public long Entered => Interlocked.Read(ref _entered);
 
-    public Scope Enter()
+    /// <summary>Images or faces passed in across all calls; divided by <see cref="Entered"/> it is the mean batch size.</summary>
+    public long Items => Interlocked.Read(ref _items);
+
+    public Scope Enter(int items = 1)
     {
         Interlocked.Increment(ref _entered);
+        Interlocked.Add(ref _items, items);
         var now = Interlocked.Increment(ref _current);
         var max = Volatile.Read(ref _max);
         while (now > max)

@@ -132,7 +132,7 @@ public sealed record ModelSession(ModelSpec Model, InferenceSession Session, str
     /// <summary>Runs the model with one input; counted on <see cref="Runs"/>.</summary>
     public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, IReadOnlyCollection<string> outputNames)
     {
-        using var scope = Runs.Enter();
+        using var scope = Runs.Enter((int)input.GetTensorTypeAndShape().Shape[0]);
         using var runOptions = new RunOptions();
         return Session.Run(runOptions, [Model.Input.Name], [input], outputNames);
     }

@@ -1,0 +1,65 @@
+using FaceOrleans.Grains;
+
+namespace FaceOrleans.Api.Endpoints;
+
+// Response bodies; the API writes them in snake_case (is_same_person, timing_ms), as the tutorial's clients expect.
+
+public sealed record BoxJson(float Left, float Top, float Right, float Bottom, float Width, float Height);
+
+/// <summary>Each point is [x, y] in the uploaded image's pixels.</summary>
+public sealed record LandmarksJson(float[] LeftEye, float[] RightEye, float[] Nose, float[] MouthLeft, float[] MouthRight);
+
+public sealed record FaceJson(BoxJson Box, float Score, LandmarksJson Landmarks)
+{
+    public static FaceJson From(FaceInfo face)
+    {
+        var b = face.Box;
+        var p = face.Landmarks.Select(l => new[] { l.X, l.Y }).ToArray();
+        return new FaceJson(new BoxJson(b.Left, b.Top, b.Right, b.Bottom, b.Right - b.Left, b.Bottom - b.Top), face.Score,
+            new LandmarksJson(p[0], p[1], p[2], p[3], p[4]));
+    }
+
+    public static FaceJson[] From(IEnumerable<FaceInfo> faces) => faces.Select(From).ToArray();
+}
+
+public sealed record ComparedFaces(IReadOnlyList<FaceJson> Image1, IReadOnlyList<FaceJson> Image2);
+
+public sealed record CompareResponse(
+    float? Similarity, bool IsSamePerson, float Threshold, string Message, ComparedFaces Faces, double TimingMs, string Slice);
+
+public sealed record DetectResponse(int Count, IReadOnlyList<FaceJson> Faces, double TimingMs, string Slice);
+
+/// <summary>One face with its embedding: JSON floats, or base64 of little-endian float32 when asked for.</summary>
+public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string? EmbeddingBase64);
+
+public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
+
+public sealed record TenantConfigJson(string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels)
+{
+    public static TenantConfigJson From(TenantSettings s) => new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels);
+
+    public TenantSettings ToSettings() => new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels);
+}
+
+public sealed record TenantResponse(
+    string Tenant,
+    TenantConfigJson Config,
+    IReadOnlyDictionary<string, long> Requests,
+    long FacesDetected,
+    long Errors,
+    DateTimeOffset? LastActivity,
+    LatencySummary Latency,
+    SliceLocation Slice)
+{
+    public static TenantResponse From(TenantState s) =>
+        new(s.TenantId, TenantConfigJson.From(s.Settings), s.RequestsByOperation, s.FacesDetected, s.Errors, s.LastRequestUtc, s.Latency, s.Location);
+}
+
+public sealed record SliceJson(
+    string Slice, string Silo, string Device, IReadOnlyList<string> Tenants, IReadOnlyList<string> StandbyFor, InferenceStats? Stats, string? Error);
+
+public sealed record ClusterResponse(int Silos, IReadOnlyList<SliceJson> Slices);
+
+public sealed record IssueKeyRequest(string? Tenant, ApiKeyRole Role, string? Description);
+
+public sealed record ApiKeyJson(string Id, string? Tenant, ApiKeyRole Role, DateTimeOffset Created, string? Description);

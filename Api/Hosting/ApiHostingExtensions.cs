@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using FaceOrleans.Api.Endpoints;
+using FaceOrleans.Api.Observability;
+using FaceOrleans.Api.Problems;
+using FaceOrleans.Api.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
+using Scalar.AspNetCore;
+
+namespace FaceOrleans.Api.Hosting;
+
+internal static partial class ApiHostingExtensions
+{
+    public static WebApplicationBuilder AddFaceOrleansApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section));
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+
+        // Two images plus form overhead; each file is also checked against MaxUploadBytes and named when too big.
+        var bodyLimit = (2 * api.MaxUploadBytes) + (64 * 1024);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = bodyLimit);
+        services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = bodyLimit);
+
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+        });
+        // Binding failures (a JSON body that is not JSON, a form that is not multipart) become problems too.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ApiKeyCache>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(FaceEndpoints.RateLimitPolicy, context =>
+            {
+                var tenant = context.GetRouteValue("tenant") as string ?? context.User.KeyTenant() ?? "-";
+                return RateLimitPartition.GetConcurrencyLimiter(tenant, t => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = Math.Max(1, api.MaxConcurrentRequestsFor(t)),
+                    QueueLimit = 0,
+                });
+            });
+            limiter.OnRejected = (context, _) =>
+            {
+                var tenant = context.HttpContext.GetRouteValue("tenant") as string ?? context.HttpContext.User.KeyTenant();
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                return new ValueTask(ApiProblems.Write(context.HttpContext, ApiProblems.Create(
+                    StatusCodes.Status429TooManyRequests, "tenant-over-quota", "Too many concurrent requests",
+                    $"Tenant '{tenant}' already has {api.MaxConcurrentRequestsFor(tenant ?? "-")} requests in flight; retry in a second.")));
+            };
+        });
+
+        services.AddSingleton<ApiMetrics>();
+        services.AddSingleton<ClusterReadinessCheck>();
+        services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
+        services.AddOpenApi();
+        if (api.DemoTenants.Count > 0)
+        {
+            services.AddHostedService<DemoKeys>();
+        }
+
+        return builder;
+    }
+
+    public static WebApplication UseFaceOrleansApi(this WebApplication app)
+    {
+        // Outermost, so it records the status the client finally gets, problems included.
+        app.Use((context, next) => ApiMetrics.RecordAsync(context, () => next(context)));
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(async (context, next) =>
+        {
+            var tenant = context.GetRouteValue("tenant") as string ?? context.User.KeyTenant();
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FaceOrleans.Api");
+            using var scope = logger.BeginScope(new Dictionary<string, object?> { ["tenant"] = tenant, ["request_id"] = context.TraceIdentifier });
+            await next(context);
+            LogRequest(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode);
+        });
+        app.UseRateLimiter();
+        ApiMetrics.CollectSlicesOnScrape(app.Services.GetRequiredService<IClusterClient>());
+        return app;
+    }
+
+    public static WebApplication MapFaceOrleansApi(this WebApplication app)
+    {
+        app.MapFaceEndpoints();
+        app.MapTenantEndpoints();
+        app.MapAdminEndpoints();
+
+        var health = app.MapGroup(string.Empty).WithTags("Health");
+        health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))
+            .WithSummary("The process answers.");
+        health.MapGet("/health/ready", Ready)
+            .WithSummary("The cluster answers and every slice seen so far runs a real detection; 503 otherwise.");
+        health.MapGet("/health", Ready)
+            .WithSummary("The tutorial's probe and the Docker HEALTHCHECK: same as /health/ready.");
+        app.MapMetrics("/metrics");
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapGet("/", () => Results.Redirect("/scalar/v1")).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>The tutorial's <c>{"status": "healthy"}</c>, plus each slice's probe; 503 when not ready.</summary>
+    private static async Task<IResult> Ready(HealthCheckService checks, CancellationToken cancellationToken)
+    {
+        var report = await checks.CheckHealthAsync(c => c.Tags.Contains("ready"), cancellationToken);
+        var body = new
+        {
+            status = report.Status switch
+            {
+                HealthStatus.Healthy => "healthy",
+                HealthStatus.Degraded => "degraded",
+                _ => "unhealthy",
+            },
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description, e.Value.Data }),
+        };
+        return TypedResults.Json(body, statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {Status}")]
+    private static partial void LogRequest(ILogger logger, string method, PathString path, int status);
+}

@@ -1,0 +1,36 @@
+namespace FaceOrleans.Api.Hosting;
+
+/// <summary>The HTTP front end's settings (section <c>FaceOrleans:Api</c>).</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "FaceOrleans:Api";
+
+    /// <summary>Run the silo inside the API process (the single-machine default); false makes the API a pure client.</summary>
+    public bool HostSilo { get; set; } = true;
+
+    /// <summary>Largest accepted image file; a larger upload gets 413.</summary>
+    public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Requests one tenant may have in flight on this API instance before it gets 429.</summary>
+    public int DefaultMaxConcurrentRequests { get; set; } = 8;
+
+    /// <summary>Per-tenant overrides of <see cref="DefaultMaxConcurrentRequests"/>.</summary>
+    public Dictionary<string, int> MaxConcurrentRequests { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>SHA-256 (hex) of an admin key that works even before any key is issued: the bootstrap key.</summary>
+    public string? AdminKeySha256 { get; set; }
+
+    /// <summary>How long a revoked key may still be accepted by an API instance that cached it.</summary>
+    public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Tenants given demo keys at start-up (the embedded default); the keys are written to <see cref="DemoKeysFile"/>.</summary>
+    public List<string> DemoTenants { get; set; } = [];
+
+    public string DemoKeysFile { get; set; } = "data/demo-keys.env";
+
+    /// <summary>When set, each tenant's log lines also go to <c>{folder}/{tenant}.log</c>.</summary>
+    public string? TenantLogDirectory { get; set; }
+
+    public int MaxConcurrentRequestsFor(string tenant) =>
+        MaxConcurrentRequests.TryGetValue(tenant, out var limit) ? limit : DefaultMaxConcurrentRequests;
+}

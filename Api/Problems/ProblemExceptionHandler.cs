@@ -1,0 +1,65 @@
+using FaceOrleans.Grains;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FaceOrleans.Api.Problems;
+
+/// <summary>
+/// Turns every exception into its RFC 7807 problem: the grains' typed errors and the API's own become
+/// 4xx or 503 with a stable type; only a genuine fault is a 500.
+/// </summary>
+public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = Map(exception);
+        if (problem.Status >= 500 && exception is not SliceUnavailableException)
+        {
+            LogUnexpected(logger, exception, httpContext.Request.Path);
+        }
+
+        if (exception is SliceUnavailableException unavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = unavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
+        await ApiProblems.Write(httpContext, problem);
+        return true;
+    }
+
+    public static ProblemDetails Map(Exception exception) => exception switch
+    {
+        ApiProblemException api => api.Problem,
+        ImageRejectedException image => image.Reason switch
+        {
+            "not_an_image" => ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "not-an-image", "Not an image", image.Message),
+            "corrupt" => ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "corrupt-image", "Image cannot be decoded", image.Message),
+            "too_large" => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "image-too-large", "Image too large", image.Message),
+            "too_small" => ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, "image-too-small", "Image too small", image.Message),
+            "empty" => ApiProblems.Create(StatusCodes.Status400BadRequest, "empty-file", "Empty file", image.Message),
+            _ => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-image", "Invalid image", image.Message),
+        },
+        InvalidRequestException invalid => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter", invalid.Message),
+        SliceUnavailableException slice => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-unavailable", "Slice unavailable", slice.Message,
+            new Dictionary<string, object?> { ["slice"] = slice.SliceId, ["retry_after_seconds"] = slice.RetryAfterSeconds }),
+        TenantNotServedException tenant => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-tenant", "Unknown tenant", tenant.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge,
+            "upload-too-large", "Upload too large", "The request body is larger than this API accepts."),
+        BadHttpRequestException bad => ApiProblems.Create(bad.StatusCode, "bad-request", "Bad request", bad.Message),
+        InvalidDataException data when data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) => ApiProblems.Create(
+            StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large", data.Message),
+        InvalidDataException data => ApiProblems.Create(StatusCodes.Status400BadRequest, "malformed-form", "Malformed multipart form", data.Message),
+        SiloUnavailableException or OrleansMessageRejectionException => ApiProblems.Create(
+            StatusCodes.Status503ServiceUnavailable, "cluster-unavailable", "Cluster unavailable", "The inference cluster cannot be reached; retry shortly."),
+        TimeoutException => ApiProblems.Create(StatusCodes.Status504GatewayTimeout, "inference-timeout", "Inference timed out", "The slice did not answer in time; retry shortly."),
+        OperationCanceledException => ApiProblems.Create(499, "client-closed-request", "Request cancelled", "The client went away before the answer was ready."),
+        _ => ApiProblems.Create(StatusCodes.Status500InternalServerError, "internal-error", "Internal error", "An unexpected error occurred; it has been logged."),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error serving {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, PathString path);
+}

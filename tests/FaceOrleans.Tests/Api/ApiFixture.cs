@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FaceOrleans.Grains;
+using FaceOrleans.Tests.Cluster;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace FaceOrleans.Tests.Api;
+
+/// <summary>
+/// The real API with its silo hosted in-process (the embedded default) and the real models, on the ASP.NET
+/// test host. Tenants attendance and access get demo keys; "burst" may have one request in flight.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    public const string AdminKey = "fo_test-bootstrap-admin-key";
+    public const long MaxUploadBytes = 2_000_000;
+
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("faceorleans-api-");
+
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, string> DemoKeys { get; private set; } = new Dictionary<string, string>();
+
+    public static IReadOnlyDictionary<string, string?> Settings(string dataDirectory) => new Dictionary<string, string?>
+    {
+        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeysGrain.HashOf(AdminKey),
+        ["FaceOrleans:Api:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FaceOrleans:Api:MaxConcurrentRequests:burst"] = "1",
+        ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
+        ["FaceOrleans:Cluster:ClusterId"] = "api-" + Guid.NewGuid().ToString("N")[..8],
+        ["FaceOrleans:Cluster:SiloPort"] = RealHosts.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FaceOrleans:Cluster:GatewayPort"] = RealHosts.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FaceOrleans:Cluster:StoragePath"] = Path.Combine(dataDirectory, "state.db"),
+        ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
+        ["FaceOrleans:Slice:IntraOpThreads"] = "1",
+        ["FaceOrleans:Slice:Tenants:2"] = "burst",
+    };
+
+    public async Task InitializeAsync()
+    {
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in Settings(_data.FullName))
+            {
+                web.UseSetting(key, value);
+            }
+        });
+        using var client = Factory.CreateClient();
+        DemoKeys = await WaitForDemoKeysAsync(Path.Combine(_data.FullName, "demo-keys.env"));
+    }
+
+    public HttpClient Client(string? apiKey = null)
+    {
+        var client = Factory.CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        return client;
+    }
+
+    public async Task<string> IssueKeyAsync(string? tenant, ApiKeyRole role)
+    {
+        using var admin = Client(AdminKey);
+        var response = await admin.PostAsJsonAsync("/v1/keys", new { tenant, role = role.ToString() });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("key").GetString()!;
+    }
+
+    public static MultipartFormDataContent Form(params (string Field, string Photo)[] files)
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (field, photo) in files)
+        {
+            var content = new ByteArrayContent(TestPaths.Photo(photo));
+            content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(content, field, photo);
+        }
+
+        return form;
+    }
+
+    public static MultipartFormDataContent Form(string field, byte[] bytes, string fileName = "upload.bin")
+    {
+        var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), field, fileName } };
+        return form;
+    }
+
+    /// <summary>The demo keys the API writes once the cluster is up, as <c>./scripts/run.sh</c> shows them.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> WaitForDemoKeysAsync(string file)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if (File.Exists(file))
+            {
+                var keys = (await File.ReadAllLinesAsync(file))
+                    .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
+                    .Select(l => l.Split('=', 2))
+                    .ToDictionary(p => p[0], p => p[1]);
+                if (keys.Count == 3)
+                {
+                    return keys;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the API never wrote its demo keys");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _data.Delete(recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiGroup : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}
