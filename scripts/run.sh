@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine and runs FaceOrleans on its embedded default.
-# Until the service host lands, this runs the real pipeline over the shared labelled photo pairs.
+# Sets up a fresh machine and runs FaceOrleans on its embedded default: the API and one silo in one process,
+# one CPU slice (or GPU: add --FaceOrleans:Slice:Device=cuda:0), tenants attendance and access with demo keys.
+# Listens on http://127.0.0.1:8080; state and demo keys live in ./data. Extra arguments go to the API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-shared=${FACEORLEANS_SHARED:-../shared}
-dotnet run -c Release --project Silo -- calibrate --pairs "$shared/testdata/faces/pairs.csv" --images "$shared/testdata/faces" "$@"
+mkdir -p data
+exec dotnet run -c Release --project Api -- \
+  --FaceOrleans:Cluster:StoragePath="$PWD/data/faceorleans.db" \
+  --FaceOrleans:Api:DemoKeysFile="$PWD/data/demo-keys.env" \
+  "$@"

@@ -11,6 +11,8 @@ trap 'rm -f "$log"' EXIT
 set +e
 dotnet test FaceOrleans.sln -c Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# Every curl example in README.md, against ./scripts/run.sh exactly as a new user runs it.
+python3 scripts/check_readme_examples.py || status=1
 set -e
 
 # One plain summary line across all test assemblies.

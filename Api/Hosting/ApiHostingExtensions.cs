@@ -69,7 +69,12 @@ internal static partial class ApiHostingExtensions
         services.AddSingleton<ClusterReadinessCheck>();
         services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
         services.AddOpenApi();
-        if (api.DemoTenants.Count > 0)
+        if (!string.IsNullOrWhiteSpace(api.TenantLogDirectory))
+        {
+            builder.Logging.AddProvider(new TenantFileLoggerProvider(Path.GetFullPath(api.TenantLogDirectory)));
+        }
+
+        if (api.NamedDemoTenants.Count > 0)
         {
             services.AddHostedService<DemoKeys>();
         }
@@ -88,7 +93,8 @@ internal static partial class ApiHostingExtensions
         app.UseAuthorization();
         app.Use(async (context, next) =>
         {
-            var tenant = context.GetRouteValue("tenant") as string ?? context.User.KeyTenant();
+            // A tenant key's requests belong to its own tenant, whatever the route names; only admins act for others.
+            var tenant = context.User.IsAdmin() ? context.GetRouteValue("tenant") as string : context.User.KeyTenant();
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FaceOrleans.Api");
             using var scope = logger.BeginScope(new Dictionary<string, object?> { ["tenant"] = tenant, ["request_id"] = context.TraceIdentifier });
             await next(context);

@@ -26,6 +26,9 @@ public sealed class ApiOptions
     /// <summary>Tenants given demo keys at start-up (the embedded default); the keys are written to <see cref="DemoKeysFile"/>.</summary>
     public List<string> DemoTenants { get; set; } = [];
 
+    /// <summary>The demo tenants actually named: configuration can only blank out list entries, not remove them.</summary>
+    public IReadOnlyList<string> NamedDemoTenants => DemoTenants.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToArray();
+
     public string DemoKeysFile { get; set; } = "data/demo-keys.env";
 
     /// <summary>When set, each tenant's log lines also go to <c>{folder}/{tenant}.log</c>.</summary>

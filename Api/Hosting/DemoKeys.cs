@@ -20,11 +20,24 @@ internal sealed partial class DemoKeys(
             return;
         }
 
+        try
+        {
+            await WriteDemoKeysAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Demo keys are a convenience: the API keeps serving keys issued through /v1/keys.
+            LogFailed(logger, ex);
+        }
+    }
+
+    private async Task WriteDemoKeysAsync(CancellationToken stoppingToken)
+    {
         var file = Path.GetFullPath(options.Value.DemoKeysFile);
         var saved = File.Exists(file) ? Parse(await File.ReadAllLinesAsync(file, stoppingToken)) : [];
         var keys = cluster.GetGrain<IApiKeysGrain>(ApiKeyCache.GrainKey);
         var live = (await keys.Snapshot()).Keys.Select(k => k.Sha256).ToHashSet(StringComparer.Ordinal);
-        var wanted = options.Value.DemoTenants.Select(t => (Name: Variable(t), Tenant: (string?)t, Role: ApiKeyRole.TenantAdmin))
+        var wanted = options.Value.NamedDemoTenants.Select(t => (Name: Variable(t), Tenant: (string?)t, Role: ApiKeyRole.TenantAdmin))
             .Append((Name: "ADMIN_KEY", Tenant: null, Role: ApiKeyRole.Admin));
 
         var lines = new StringBuilder("# FaceOrleans demo keys: source this file, then run the README's curl examples.\n");
@@ -62,6 +75,9 @@ internal sealed partial class DemoKeys(
         lines.Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not issue the demo API keys")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo API keys (also in {File}):\n{Keys}")]
     private static partial void LogKeys(ILogger logger, string file, string keys);

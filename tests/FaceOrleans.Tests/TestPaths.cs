@@ -24,6 +24,20 @@ public static class TestPaths
 
     public static string PairsCsv => Path.Combine(FacesDirectory, "pairs.csv");
 
+    /// <summary>
+    /// The silo executable in its own build output (same configuration as the tests), run as a user runs it;
+    /// the test folder's copy resolves ASP.NET assemblies through the web project's framework instead.
+    /// </summary>
+    public static string SiloAssembly
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            var path = Path.Combine(RepoRoot, "Silo", "bin", configuration, "net10.0", "FaceOrleans.Silo.dll");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the silo first: {path} does not exist.");
+        }
+    }
+
     public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(FacesDirectory, name));
 
     private static string FindRepoRoot()

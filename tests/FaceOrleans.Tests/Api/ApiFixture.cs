@@ -23,12 +23,15 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string> DemoKeys { get; private set; } = new Dictionary<string, string>();
 
+    public string TenantLogDirectory => Path.Combine(_data.FullName, "tenant-logs");
+
     public static IReadOnlyDictionary<string, string?> Settings(string dataDirectory) => new Dictionary<string, string?>
     {
         ["FaceOrleans:Api:AdminKeySha256"] = ApiKeysGrain.HashOf(AdminKey),
         ["FaceOrleans:Api:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FaceOrleans:Api:MaxConcurrentRequests:burst"] = "1",
         ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
+        ["FaceOrleans:Api:TenantLogDirectory"] = Path.Combine(dataDirectory, "tenant-logs"),
         ["FaceOrleans:Cluster:ClusterId"] = "api-" + Guid.NewGuid().ToString("N")[..8],
         ["FaceOrleans:Cluster:SiloPort"] = RealHosts.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FaceOrleans:Cluster:GatewayPort"] = RealHosts.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),

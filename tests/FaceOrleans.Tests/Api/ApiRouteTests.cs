@@ -127,6 +127,48 @@ public sealed class ApiRouteTests(ApiFixture fixture)
         Assert.StartsWith("ok", ready.GetProperty("checks").GetProperty("cluster").GetProperty("data").GetProperty("cpu-0").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Each_tenants_requests_are_also_logged_to_its_own_file_with_the_request_id()
+    {
+        using var attendance = fixture.Client(AttendanceKey);
+        using var access = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);
+
+        var response = await attendance.GetAsync("/v1/attendance");
+        await access.GetAsync("/v1/access");
+        var requestId = JsonDocument.Parse(await (await attendance.GetAsync("/v1/nobody")).Content.ReadAsStringAsync())
+            .RootElement.GetProperty("request_id").GetString();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Each line is written once the response has gone, so wait for the last one.
+        var log = await LogWithAsync("attendance", $"[{requestId}] GET /v1/nobody answered 403");
+        Assert.Contains("GET /v1/attendance answered 200", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("GET /v1/access ", log, StringComparison.Ordinal);
+        await LogWithAsync("access", "GET /v1/access answered 200");
+        // A refused attempt on another tenant's route is the caller's business, not a file named after the route.
+        Assert.False(File.Exists(Path.Combine(fixture.TenantLogDirectory, "nobody.log")));
+    }
+
+    private async Task<string> LogWithAsync(string tenant, string line)
+    {
+        var path = Path.Combine(fixture.TenantLogDirectory, tenant + ".log");
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (File.Exists(path))
+            {
+                await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var text = await new StreamReader(stream).ReadToEndAsync();
+                if (text.Contains(line, StringComparison.Ordinal))
+                {
+                    return text;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new Xunit.Sdk.XunitException($"'{line}' never appeared in {path}");
+    }
+
     private static MultipartFormDataContent WithField(MultipartFormDataContent form, string name, string value)
     {
         form.Add(new StringContent(value), name);

@@ -40,7 +40,7 @@ public sealed class CalibrateCommandTests
             RedirectStandardError = true,
             WorkingDirectory = TestPaths.RepoRoot,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FaceOrleans.Silo.dll"));
+        start.ArgumentList.Add(TestPaths.SiloAssembly);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -23,7 +23,7 @@ public sealed class SiloStartupTests : IDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _models.FullName };
         foreach (var argument in new[]
         {
-            Path.Combine(AppContext.BaseDirectory, "FaceOrleans.Silo.dll"),
+            TestPaths.SiloAssembly,
             $"--FaceOrleans:Models:Directory={_models.FullName}",
             $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
             $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
