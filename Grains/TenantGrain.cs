@@ -47,38 +47,28 @@ public sealed partial class TenantGrain(
 
     public Task<CompareResult> Compare(CompareRequest request)
     {
-        ValidateThresholds(request.SimilarityThreshold, request.DetectionThreshold);
-        var settings = state.State.Settings;
+        ValidateThresholds(request.SimilarityThreshold, null);
+        var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
         var resolved = request with
         {
-            SimilarityThreshold = request.SimilarityThreshold ?? settings.SimilarityThreshold,
-            DetectionThreshold = request.DetectionThreshold ?? settings.DetectionThreshold,
-            MaxImagePixels = Smaller(request.MaxImagePixels, settings.MaxImagePixels),
+            SimilarityThreshold = request.SimilarityThreshold ?? state.State.Settings.SimilarityThreshold,
+            DetectionThreshold = detection,
+            MaxImagePixels = maxPixels,
         };
         return Track("compare", () => Slice.Compare(resolved), r => r.Faces1.Count + r.Faces2.Count);
     }
 
     public Task<DetectResult> Detect(DetectRequest request)
     {
-        ValidateThresholds(null, request.DetectionThreshold);
-        var settings = state.State.Settings;
-        var resolved = request with
-        {
-            DetectionThreshold = request.DetectionThreshold ?? settings.DetectionThreshold,
-            MaxImagePixels = Smaller(request.MaxImagePixels, settings.MaxImagePixels),
-        };
+        var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
+        var resolved = request with { DetectionThreshold = detection, MaxImagePixels = maxPixels };
         return Track("detect", () => Slice.Detect(resolved), r => r.Faces.Count);
     }
 
     public Task<EmbedResult> Embed(EmbedRequest request)
     {
-        ValidateThresholds(null, request.DetectionThreshold);
-        var settings = state.State.Settings;
-        var resolved = request with
-        {
-            DetectionThreshold = request.DetectionThreshold ?? settings.DetectionThreshold,
-            MaxImagePixels = Smaller(request.MaxImagePixels, settings.MaxImagePixels),
-        };
+        var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
+        var resolved = request with { DetectionThreshold = detection, MaxImagePixels = maxPixels };
         return Track("embed", () => Slice.Embed(resolved), r => r.Faces.Count);
     }
 
@@ -180,6 +170,14 @@ public sealed partial class TenantGrain(
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>The call's detection threshold (checked) or the tenant's, and the smaller of the two pixel limits.</summary>
+    private (float? Detection, long? MaxPixels) ResolveImageSettings(float? detection, long? maxPixels)
+    {
+        ValidateThresholds(null, detection);
+        var settings = state.State.Settings;
+        return (detection ?? settings.DetectionThreshold, Smaller(maxPixels, settings.MaxImagePixels));
     }
 
     private static void ValidateThresholds(float? similarity, float? detection)

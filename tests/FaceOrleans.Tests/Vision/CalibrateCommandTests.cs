@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace FaceOrleans.Tests.Vision;
@@ -6,10 +5,10 @@ namespace FaceOrleans.Tests.Vision;
 public sealed class CalibrateCommandTests
 {
     [Fact]
-    public void Calibrate_command_reports_the_pair_statistics_as_json()
+    public async Task Calibrate_command_reports_the_pair_statistics_as_json()
     {
-        var (exitCode, stdout, stderr) = RunSilo("calibrate", "--pairs", TestPaths.PairsCsv, "--images", TestPaths.FacesDirectory,
-            "--recognizer", "mobilefacenet_128d", "--json");
+        var (exitCode, stdout, stderr) = await TestProcess.RunSiloAsync(["calibrate", "--pairs", TestPaths.PairsCsv, "--images", TestPaths.FacesDirectory,
+            "--recognizer", "mobilefacenet_128d", "--json"]);
 
         Assert.True(exitCode == 0, stderr);
         using var report = JsonDocument.Parse(stdout);
@@ -24,32 +23,11 @@ public sealed class CalibrateCommandTests
     }
 
     [Fact]
-    public void Calibrate_command_fails_clearly_on_a_missing_pairs_file()
+    public async Task Calibrate_command_fails_clearly_on_a_missing_pairs_file()
     {
-        var (exitCode, _, stderr) = RunSilo("calibrate", "--pairs", "/nonexistent/pairs.csv", "--images", TestPaths.FacesDirectory);
+        var (exitCode, _, stderr) = await TestProcess.RunSiloAsync(["calibrate", "--pairs", "/nonexistent/pairs.csv", "--images", TestPaths.FacesDirectory]);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("pairs file", stderr, StringComparison.Ordinal);
-    }
-
-    private static (int ExitCode, string Stdout, string Stderr) RunSilo(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestPaths.RepoRoot,
-        };
-        start.ArgumentList.Add(TestPaths.SiloAssembly);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "calibrate did not finish");
-        return (process.ExitCode, stdout, stderr.Result);
     }
 }

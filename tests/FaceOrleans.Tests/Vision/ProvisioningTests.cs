@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceOrleans.Vision;
 
 namespace FaceOrleans.Tests.Vision;
@@ -37,7 +36,7 @@ public sealed class ProvisioningTests : IDisposable
     }
 
     [Fact]
-    public void Provisioning_script_rejects_a_corrupt_source_copy_and_names_the_model()
+    public async Task Provisioning_script_rejects_a_corrupt_source_copy_and_names_the_model()
     {
         var fakeShared = _scratch.CreateSubdirectory("shared");
         foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.SharedDirectory, "models"), "*.onnx"))
@@ -48,11 +47,11 @@ public sealed class ProvisioningTests : IDisposable
         FlipOneByte(Path.Combine(fakeShared.FullName, "retinaface_mnet025.onnx"));
         var target = _scratch.CreateSubdirectory("target");
 
-        var (exitCode, output) = RunPython(Path.Combine(TestPaths.ModelsDirectory, "provision.py"),
-            "--models-dir", target.FullName, "--shared", fakeShared.FullName, "--offline");
+        var result = await TestProcess.RunAsync("python3",
+            [Path.Combine(TestPaths.ModelsDirectory, "provision.py"), "--models-dir", target.FullName, "--shared", fakeShared.FullName, "--offline"]);
 
-        Assert.Equal(1, exitCode);
-        Assert.Contains("FAILED retinaface_mnet025", output, StringComparison.Ordinal);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("FAILED retinaface_mnet025", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(target.FullName, "retinaface_mnet025.onnx")), "a corrupt model was installed");
         // The intact models still arrive and verify.
         Assert.Equal(ModelCatalog.Sha256Of(Path.Combine(TestPaths.SharedDirectory, "models", "face_embed_512d.onnx")),
@@ -79,22 +78,6 @@ public sealed class ProvisioningTests : IDisposable
         var value = stream.ReadByte();
         stream.Position--;
         stream.WriteByte((byte)(value ^ 0xFF));
-    }
-
-    private static (int ExitCode, string Output) RunPython(string script, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "provision.py did not finish");
-        return (process.ExitCode, stdout + stderr.Result);
     }
 
     public void Dispose() => _scratch.Delete(recursive: true);

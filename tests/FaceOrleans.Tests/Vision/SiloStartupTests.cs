@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceOrleans.Tests.Cluster;
 
 namespace FaceOrleans.Tests.Vision;
@@ -20,30 +19,18 @@ public sealed class SiloStartupTests : IDisposable
         File.SetAttributes(detector, FileAttributes.Normal);
         await File.WriteAllBytesAsync(detector, [1, 2, 3]);
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _models.FullName };
-        foreach (var argument in new[]
-        {
-            TestPaths.SiloAssembly,
+        var result = await TestProcess.RunSiloAsync(
+        [
             $"--FaceOrleans:Models:Directory={_models.FullName}",
             $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
             $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
             $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ], _models.FullName);
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(1, process.ExitCode);
-        Assert.Contains("error: the silo cannot start", stderr, StringComparison.Ordinal);
-        Assert.Contains("retinaface_mnet025", stderr, StringComparison.Ordinal);
-        Assert.Contains("python3 models/provision.py", stderr, StringComparison.Ordinal);
-        _ = await stdout;
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("retinaface_mnet025", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("python3 models/provision.py", result.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose() => _models.Delete(recursive: true);
