@@ -73,4 +73,5 @@ public sealed record EmbedResult(
     [property: Id(1)] string Model,
     [property: Id(2)] int Dimensions,
     [property: Id(3)] string SliceId,
-    [property: Id(4)] double ElapsedMilliseconds);
+    [property: Id(4)] double ElapsedMilliseconds,
+    [property: Id(5)] float SimilarityThreshold);

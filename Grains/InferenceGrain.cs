@@ -56,7 +56,8 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
                 pipeline.Recognizer.ModelName,
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                pipeline.Recognizer.DefaultThreshold);
         });
 
     public Task<InferenceStats> GetStats()

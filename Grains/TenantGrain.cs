@@ -69,7 +69,13 @@ public sealed partial class TenantGrain(
     {
         var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
         var resolved = request with { DetectionThreshold = detection, MaxImagePixels = maxPixels };
-        return Track("embed", () => Slice.Embed(resolved), r => r.Faces.Count);
+        var threshold = state.State.Settings.SimilarityThreshold;
+        // The threshold the tenant compares with goes back too, so 1:N matching decides as 1:1 does.
+        return Track("embed", async () =>
+        {
+            var result = await Slice.Embed(resolved);
+            return threshold is { } own ? result with { SimilarityThreshold = own } : result;
+        }, r => r.Faces.Count);
     }
 
     public Task<TenantState> GetState()

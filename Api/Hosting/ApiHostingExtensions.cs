@@ -110,6 +110,7 @@ internal static partial class ApiHostingExtensions
         app.MapFaceEndpoints();
         app.MapTenantEndpoints();
         app.MapAdminEndpoints();
+        app.MapGalleryEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))

@@ -46,6 +46,16 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         InvalidRequestException invalid => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter", invalid.Message),
         SliceUnavailableException slice => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-unavailable", "Slice unavailable", slice.Message,
             new Dictionary<string, object?> { ["slice"] = slice.SliceId, ["retry_after_seconds"] = slice.RetryAfterSeconds }),
+        SubjectNotFoundException subject => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", subject.Message),
+        SubjectExistsException subject => ApiProblems.Create(StatusCodes.Status409Conflict, "subject-exists", "Subject exists", subject.Message),
+        EnrollmentRejectedException rejected => ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, rejected.Reason.Replace('_', '-'),
+            rejected.Reason switch
+            {
+                "no_face" => "No face found",
+                "several_faces" => "Several faces",
+                _ => "Nothing to compare with",
+            },
+            rejected.Message),
         TenantNotServedException tenant => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-tenant", "Unknown tenant", tenant.Message),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge,
             "upload-too-large", "Upload too large", "The request body is larger than this API accepts."),

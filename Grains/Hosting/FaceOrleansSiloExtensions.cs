@@ -1,4 +1,5 @@
 using System.Net;
+using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Grains.Storage;
@@ -24,6 +25,7 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<TenantPlacementOptions>().Bind(configuration.GetSection(TenantPlacementOptions.Section));
         services.AddOptions<TenantGrainOptions>().Bind(configuration.GetSection(TenantGrainOptions.Section));
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section));
+        services.AddOptions<GalleryOptions>().Bind(configuration.GetSection(GalleryOptions.Section));
         services.AddSingleton<LocalSlice>();
         services.AddSingleton<SliceDirectory>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LocalSliceStartup>();
@@ -49,6 +51,7 @@ public static class FaceOrleansSiloExtensions
             case ClusterMode.Embedded:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
+                silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(cluster.StoragePath));
                 break;
 
             case ClusterMode.Redis:
@@ -57,6 +60,7 @@ public static class FaceOrleansSiloExtensions
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
+                silo.Services.AddSingleton<IGalleryStore>(_ => new RedisGalleryStore(ConnectionMultiplexer.Connect(redis), cluster.ServiceId));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
                     redisOptions.ConfigurationOptions = ConfigurationOptions.Parse(redis);

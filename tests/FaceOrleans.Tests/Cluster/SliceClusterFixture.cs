@@ -1,4 +1,5 @@
 using FaceOrleans.Grains;
+using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Hosting;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;
@@ -82,6 +83,7 @@ public sealed class SliceClusterFixture : IAsyncLifetime
         {
             silo.AddFaceOrleansSlice(SiloConfiguration(Interlocked.Exchange(ref _nextSlice, null) ?? SliceOfSilo(options.SiloName)));
             silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = _database });
+            silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(_database));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using FaceOrleans.Api.Hosting;
+using FaceOrleans.Api.Problems;
+using FaceOrleans.Api.Security;
+using FaceOrleans.Grains;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace FaceOrleans.Api.Endpoints;
+
+public sealed record CreateSubjectRequest(string? Id, string? DisplayName, Dictionary<string, string>? Metadata);
+
+public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face);
+
+public sealed record CandidateJson(string Subject, string FaceId, float Similarity);
+
+/// <summary><see cref="Match"/> is the best candidate's subject when it reaches the threshold, else "unknown".</summary>
+public sealed record IdentifiedFaceJson(FaceJson Face, string Match, IReadOnlyList<CandidateJson> Candidates);
+
+public sealed record IdentifyResponse(IReadOnlyList<IdentifiedFaceJson> Faces, float Threshold, long GallerySize, double TimingMs);
+
+public sealed record VerifyResponse(string Subject, float Similarity, bool IsMatch, float Threshold, string? FaceId, FaceJson Face, double TimingMs);
+
+internal static class GalleryEndpoints
+{
+    public const string Unknown = "unknown";
+
+    public static void MapGalleryEndpoints(this IEndpointRouteBuilder app)
+    {
+        var gallery = app.MapGroup("/v1/{tenant}").WithTags("Gallery").DisableAntiforgery();
+
+        gallery.MapPost("/subjects", async (string tenant, CreateSubjectRequest? request, IClusterClient cluster) =>
+            {
+                var subject = await cluster.GetGrain<IGalleryGrain>(tenant).CreateSubject(
+                    request?.Id ?? throw Missing("id"), request.DisplayName, request.Metadata);
+                return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(subject.Id)}", subject);
+            })
+            .WithName("CreateSubject").WithSummary("Create a subject: id, optional display name and metadata.").RequireTenantAccess();
+
+        gallery.MapGet("/subjects", async (string tenant, IClusterClient cluster, int? page, int? size) =>
+                TypedResults.Ok(await cluster.GetGrain<IGalleryGrain>(tenant).ListSubjects(page ?? 1, size ?? 50)))
+            .WithName("ListSubjects").WithSummary("Subjects in order of creation, a page at a time, with the total.").RequireTenantAccess();
+
+        gallery.MapDelete("/subjects/{id}", async (string tenant, string id, IClusterClient cluster) =>
+            {
+                await cluster.GetGrain<IGalleryGrain>(tenant).DeleteSubject(id);
+                return TypedResults.NoContent();
+            })
+            .WithName("DeleteSubject").WithSummary("Remove the subject and every face enrolled for it.").RequireTenantAccess();
+
+        gallery.MapPost("/subjects/{id}/faces", async (
+                string tenant, string id, IFormFile? image, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
+                IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken) =>
+            {
+                var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+                var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
+                    new EnrollRequest(bytes, IsTrue(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(id)}/faces/{enrolled.FaceId}",
+                    new EnrolledFaceJson(enrolled.FaceId, enrolled.SubjectId, FaceJson.From(enrolled.Face)));
+            })
+            .WithName("EnrollFace")
+            .WithSummary("Enroll one photo of the subject (multipart image; largest=true to take the largest of several faces). Stored before 201.")
+            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+
+        gallery.MapDelete("/subjects/{id}/faces/{faceId}", async (string tenant, string id, string faceId, IClusterClient cluster) =>
+            {
+                await cluster.GetGrain<IGalleryGrain>(tenant).DeleteFace(id, faceId);
+                return TypedResults.NoContent();
+            })
+            .WithName("DeleteFace").WithSummary("Remove one enrolled face.").RequireTenantAccess();
+
+        gallery.MapPost("/identify", async (
+                string tenant, IFormFile? image, [FromForm(Name = "top_k")] string? topK, [FromForm] string? threshold,
+                [FromForm(Name = "det_threshold")] string? detThreshold, IClusterClient cluster, IOptionsSnapshot<ApiOptions> options,
+                CancellationToken cancellationToken) =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+                var result = await cluster.GetGrain<IGalleryGrain>(tenant).Identify(new IdentifyRequest(
+                    bytes, ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                return TypedResults.Ok(new IdentifyResponse(
+                    result.Faces.Select(f => new IdentifiedFaceJson(FaceJson.From(f.Face), f.Match ?? Unknown,
+                        f.Candidates.Select(c => new CandidateJson(c.SubjectId, c.FaceId, c.Similarity)).ToArray())).ToArray(),
+                    result.Threshold, result.GallerySize, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
+            })
+            .WithName("Identify").WithSummary("For every face in the photo, its top-k subjects, or unknown when none reaches the threshold (1:N).")
+            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+
+        gallery.MapPost("/subjects/{id}/verify", async (
+                string tenant, string id, IFormFile? image, [FromForm] string? threshold, IClusterClient cluster,
+                IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken) =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+                var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")));
+                return TypedResults.Ok(new VerifyResponse(result.SubjectId, result.Similarity, result.IsMatch, result.Threshold, result.BestFaceId,
+                    FaceJson.From(result.Face), Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
+            })
+            .WithName("VerifySubject").WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
+            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+    }
+
+    private static ApiProblemException Missing(string field) => new(StatusCodes.Status400BadRequest, "missing-field", "Missing field",
+        $"The JSON body has no '{field}'.", new Dictionary<string, object?> { ["field"] = field });
+
+    private static bool IsTrue(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
+            $"'{field}' must be true or false; got '{value}'.", new Dictionary<string, object?> { ["field"] = field }),
+    };
+
+    private static int? ParseInt(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : throw new ApiProblemException(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
+            $"'{field}' must be a whole number; got '{value}'.", new Dictionary<string, object?> { ["field"] = field });
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FaceOrleans.Grains;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace FaceOrleans.Grains.Gallery;
+
+/// <summary>
+/// A tenant's gallery. Faces are embedded by the tenant's own grain (on the tenant's slice), stored one record
+/// each by the shard that owns them, and searched across all shards in parallel. Reentrant on purpose: it keeps
+/// no state of its own, so a tenant's concurrent enrollments and searches need not wait for each other.
+/// </summary>
+[Reentrant]
+public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
+{
+    private string Tenant => this.GetPrimaryKeyString();
+
+    private int Shards => Math.Max(1, options.Value.Shards);
+
+    private ITenantGrain TenantGrain => GrainFactory.GetGrain<ITenantGrain>(Tenant);
+
+    private IGalleryShardGrain Shard(int shard) => GrainFactory.GetGrain<IGalleryShardGrain>($"{Tenant}/{shard}");
+
+    public async Task<SubjectInfo> CreateSubject(string subjectId, string? displayName, IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (string.IsNullOrWhiteSpace(subjectId) || subjectId.Length > 128 || subjectId.Contains('/', StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("id must be 1-128 characters without '/'");
+        }
+
+        var subject = new SubjectInfo(subjectId, displayName, metadata, DateTimeOffset.UtcNow, 0);
+        return await store.CreateSubjectAsync(Tenant, subject)
+            ? subject
+            : throw new SubjectExistsException($"Subject '{subjectId}' already exists.");
+    }
+
+    public async Task<SubjectPage> ListSubjects(int page, int size)
+    {
+        if (page < 1 || size is < 1 or > 1000)
+        {
+            throw new InvalidRequestException("page must be at least 1 and size between 1 and 1000");
+        }
+
+        var (items, total) = await store.ListSubjectsAsync(Tenant, (page - 1) * size, size);
+        return new SubjectPage(items, page, size, total);
+    }
+
+    public async Task DeleteSubject(string subjectId)
+    {
+        if (!await store.DeleteSubjectAsync(Tenant, subjectId))
+        {
+            throw NotFound(subjectId);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Shards).Select(s => Shard(s).RemoveSubject(subjectId)));
+    }
+
+    public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request)
+    {
+        _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        var face = embedded.Faces.Count switch
+        {
+            0 => throw new EnrollmentRejectedException("no_face", "No face found in the photo; nothing was enrolled."),
+            1 => embedded.Faces[0],
+            _ when request.UseLargestFace => embedded.Faces.MaxBy(f => Area(f.Face.Box))!,
+            var n => throw new EnrollmentRejectedException("several_faces",
+                $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
+        };
+
+        var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector);
+        return new EnrolledFace(faceId, subjectId, face.Face);
+    }
+
+    public async Task DeleteFace(string subjectId, string faceId)
+    {
+        var shard = GalleryOptions.ShardOf(faceId, Shards);
+        if (!await store.DeleteFaceAsync(Tenant, shard, subjectId, faceId))
+        {
+            throw new SubjectNotFoundException($"Subject '{subjectId}' has no face '{faceId}'.");
+        }
+
+        await Shard(shard).Remove(faceId);
+    }
+
+    public async Task<IdentifyResult> Identify(IdentifyRequest request)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var topK = request.TopK is >= 1 ? Math.Min(request.TopK, options.Value.MaxTopK)
+            : throw new InvalidRequestException($"top_k must be between 1 and {options.Value.MaxTopK}");
+        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
+        var queries = embedded.Faces.Select(f => f.Vector).ToArray();
+        var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null);
+
+        var faces = embedded.Faces.Select((f, i) =>
+        {
+            var candidates = perQuery[i];
+            var match = candidates.Count > 0 && candidates[0].Similarity >= threshold ? candidates[0].SubjectId : null;
+            return new IdentifiedFace(f.Face, candidates, match);
+        }).ToArray();
+        return new IdentifyResult(faces, threshold, gallerySize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request)
+    {
+        _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        var face = embedded.Faces.MaxBy(f => Area(f.Face.Box))
+            ?? throw new EnrollmentRejectedException("no_face", "No face found in the photo.");
+        var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
+        var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
+        var best = perQuery[0].FirstOrDefault()
+            ?? throw new EnrollmentRejectedException("no_enrolled_face", $"Subject '{subjectId}' has no enrolled face to verify against.");
+        return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
+    }
+
+    /// <summary>
+    /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
+    /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard.
+    /// </summary>
+    private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(float[][] queries, int topK, string? subjectId)
+    {
+        var shards = Enumerable.Range(0, Shards).Select(Shard).ToArray();
+        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId)));
+        var counts = Task.WhenAll(shards.Select(s => s.Count()));
+        var results = await searches;
+        var merged = queries.Select((_, q) => results
+            .SelectMany(r => r[q])
+            .GroupBy(c => c.SubjectId, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(c => c.Similarity)!)
+            .OrderByDescending(c => c.Similarity)
+            .Take(topK)
+            .ToList()).ToArray();
+        return (merged, (await counts).Sum(c => (long)c));
+    }
+
+    private static float? ValidThreshold(float? threshold) =>
+        threshold is null or (> 0 and < 1) ? threshold : throw new InvalidRequestException("threshold must be between 0 and 1 (exclusive)");
+
+    private static float Area(FaceBounds box) => (box.Right - box.Left) * (box.Bottom - box.Top);
+
+    private static SubjectNotFoundException NotFound(string subjectId) => new($"Subject '{subjectId}' does not exist.");
+}

@@ -1,0 +1,35 @@
+using FaceOrleans.Grains;
+
+namespace FaceOrleans.Grains.Gallery;
+
+/// <summary>An enrolled face as stored: one record each, so enrolling or deleting a face writes one record.</summary>
+public sealed record StoredFace(string FaceId, string SubjectId, float[] Embedding);
+
+/// <summary>Durable gallery records: SQLite on one machine, Redis in a cluster.</summary>
+public interface IGalleryStore
+{
+    /// <summary>False when the subject already exists.</summary>
+    Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject);
+
+    Task<SubjectInfo?> GetSubjectAsync(string tenant, string subjectId);
+
+    Task<(IReadOnlyList<SubjectInfo> Items, long Total)> ListSubjectsAsync(string tenant, int offset, int limit);
+
+    /// <summary>Deletes the subject and all its faces; false when there was none.</summary>
+    Task<bool> DeleteSubjectAsync(string tenant, string subjectId);
+
+    /// <summary>Stores one face; throws <see cref="SubjectNotFoundException"/> when its subject does not exist (any more).</summary>
+    Task AddFaceAsync(string tenant, int shard, StoredFace face);
+
+    /// <summary>False when the subject has no such face.</summary>
+    Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId);
+
+    IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, CancellationToken cancellationToken = default);
+}
+
+internal static class EmbeddingBytes
+{
+    public static byte[] ToBytes(float[] embedding) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray();
+
+    public static float[] FromBytes(ReadOnlySpan<byte> bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using FaceOrleans.Grains;
+using Microsoft.Data.Sqlite;
+
+namespace FaceOrleans.Grains.Gallery;
+
+/// <summary>
+/// Gallery records in SQLite (the embedded default): a row per subject and a row per face, with the faces'
+/// foreign key cascading a subject's deletion. Calls run on the thread pool: Microsoft.Data.Sqlite's async
+/// methods complete synchronously.
+/// </summary>
+public sealed class SqliteGalleryStore : IGalleryStore
+{
+    private readonly string _connectionString;
+    private readonly Lazy<Task> _schema;
+
+    public SqliteGalleryStore(string databasePath)
+    {
+        var path = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, ForeignKeys = true }.ToString();
+        _schema = new Lazy<Task>(() => Task.Run(() => Execute(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE IF NOT EXISTS gallery_subjects (
+                    tenant TEXT NOT NULL, subject_id TEXT NOT NULL, display_name TEXT, metadata TEXT, created_utc TEXT NOT NULL,
+                    PRIMARY KEY (tenant, subject_id));
+                CREATE TABLE IF NOT EXISTS gallery_faces (
+                    tenant TEXT NOT NULL, face_id TEXT NOT NULL, shard INTEGER NOT NULL, subject_id TEXT NOT NULL, embedding BLOB NOT NULL,
+                    PRIMARY KEY (tenant, face_id),
+                    FOREIGN KEY (tenant, subject_id) REFERENCES gallery_subjects (tenant, subject_id) ON DELETE CASCADE);
+                CREATE INDEX IF NOT EXISTS gallery_faces_by_shard ON gallery_faces (tenant, shard);
+                CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
+                CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
+                """;
+            command.ExecuteNonQuery();
+        })));
+    }
+
+    public Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject) => Run(connection =>
+    {
+        using var insert = Command(connection,
+            "INSERT INTO gallery_subjects VALUES ($tenant, $id, $name, $metadata, $created) ON CONFLICT DO NOTHING", tenant);
+        insert.Parameters.AddWithValue("$id", subject.Id);
+        insert.Parameters.AddWithValue("$name", (object?)subject.DisplayName ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$metadata", subject.Metadata is null ? DBNull.Value : JsonSerializer.Serialize(subject.Metadata));
+        insert.Parameters.AddWithValue("$created", subject.CreatedUtc.ToString("O", CultureInfo.InvariantCulture));
+        return insert.ExecuteNonQuery() == 1;
+    });
+
+    public async Task<SubjectInfo?> GetSubjectAsync(string tenant, string subjectId) =>
+        (await Query(tenant, "AND s.subject_id = $id", command => command.Parameters.AddWithValue("$id", subjectId))).FirstOrDefault();
+
+    public Task<(IReadOnlyList<SubjectInfo> Items, long Total)> ListSubjectsAsync(string tenant, int offset, int limit) => Run(connection =>
+    {
+        using var count = Command(connection, "SELECT COUNT(*) FROM gallery_subjects WHERE tenant = $tenant", tenant);
+        var total = (long)count.ExecuteScalar()!;
+        return ((IReadOnlyList<SubjectInfo>)ReadSubjects(connection, tenant, "ORDER BY s.created_utc, s.subject_id LIMIT $limit OFFSET $offset", command =>
+        {
+            command.Parameters.AddWithValue("$limit", limit);
+            command.Parameters.AddWithValue("$offset", offset);
+        }), total);
+    });
+
+    public Task<bool> DeleteSubjectAsync(string tenant, string subjectId) => Run(connection =>
+    {
+        using var delete = Command(connection, "DELETE FROM gallery_subjects WHERE tenant = $tenant AND subject_id = $id", tenant);
+        delete.Parameters.AddWithValue("$id", subjectId);
+        return delete.ExecuteNonQuery() == 1;
+    });
+
+    public Task AddFaceAsync(string tenant, int shard, StoredFace face) => Run(connection =>
+    {
+        using var insert = Command(connection, "INSERT INTO gallery_faces VALUES ($tenant, $face, $shard, $subject, $embedding)", tenant);
+        insert.Parameters.AddWithValue("$face", face.FaceId);
+        insert.Parameters.AddWithValue("$shard", shard);
+        insert.Parameters.AddWithValue("$subject", face.SubjectId);
+        insert.Parameters.AddWithValue("$embedding", EmbeddingBytes.ToBytes(face.Embedding));
+        try
+        {
+            insert.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 787)
+        {
+            // SQLITE_CONSTRAINT_FOREIGNKEY: the subject was deleted while its face was being embedded.
+            throw new SubjectNotFoundException($"Subject '{face.SubjectId}' does not exist.");
+        }
+
+        return true;
+    });
+
+    public Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId) => Run(connection =>
+    {
+        using var delete = Command(connection, "DELETE FROM gallery_faces WHERE tenant = $tenant AND face_id = $face AND subject_id = $subject", tenant);
+        delete.Parameters.AddWithValue("$face", faceId);
+        delete.Parameters.AddWithValue("$subject", subjectId);
+        return delete.ExecuteNonQuery() == 1;
+    });
+
+    public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await _schema.Value;
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var select = Command(connection, "SELECT face_id, subject_id, embedding FROM gallery_faces WHERE tenant = $tenant AND shard = $shard", tenant);
+        select.Parameters.AddWithValue("$shard", shard);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new StoredFace(reader.GetString(0), reader.GetString(1), EmbeddingBytes.FromBytes((byte[])reader[2]));
+        }
+    }
+
+    private Task<List<SubjectInfo>> Query(string tenant, string filter, Action<SqliteCommand> bind) =>
+        Run(connection => ReadSubjects(connection, tenant, filter, bind));
+
+    private static List<SubjectInfo> ReadSubjects(SqliteConnection connection, string tenant, string tail, Action<SqliteCommand> bind)
+    {
+        using var select = Command(connection, $"""
+            SELECT s.subject_id, s.display_name, s.metadata, s.created_utc,
+                   (SELECT COUNT(*) FROM gallery_faces f WHERE f.tenant = s.tenant AND f.subject_id = s.subject_id)
+            FROM gallery_subjects s WHERE s.tenant = $tenant {tail}
+            """, tenant);
+        bind(select);
+        using var reader = select.ExecuteReader();
+        var subjects = new List<SubjectInfo>();
+        while (reader.Read())
+        {
+            subjects.Add(new SubjectInfo(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2)),
+                DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
+                reader.GetInt32(4)));
+        }
+
+        return subjects;
+    }
+
+    private async Task<T> Run<T>(Func<SqliteConnection, T> work)
+    {
+        await _schema.Value;
+        return await Task.Run(() => Execute(work));
+    }
+
+    private T Execute<T>(Func<SqliteConnection, T> work)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return work(connection);
+    }
+
+    private void Execute(Action<SqliteConnection> work) => Execute(connection =>
+    {
+        work(connection);
+        return true;
+    });
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, string tenant)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$tenant", tenant);
+        return command;
+    }
+}

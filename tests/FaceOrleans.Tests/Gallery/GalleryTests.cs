@@ -1,0 +1,187 @@
+using FaceOrleans.Grains;
+using FaceOrleans.Tests.Cluster;
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Tests.Gallery;
+
+/// <summary>1:N identification on the real models and photos, through the grains of the three-silo cluster.</summary>
+[Collection(SliceClusterGroup.Name)]
+public sealed class GalleryTests(SliceClusterFixture fixture)
+{
+    /// <summary>The people of pairs.csv: its same-person pairs joined into groups of photos.</summary>
+    public static IReadOnlyList<string[]> People()
+    {
+        var parent = new Dictionary<string, string>();
+        string Find(string x)
+        {
+            while (parent.GetValueOrDefault(x, x) != x)
+            {
+                x = parent[x];
+            }
+
+            return x;
+        }
+
+        foreach (var pair in LabelledPair.ReadCsv(TestPaths.PairsCsv))
+        {
+            parent.TryAdd(pair.ImageA, pair.ImageA);
+            parent.TryAdd(pair.ImageB, pair.ImageB);
+            if (pair.SamePerson)
+            {
+                parent[Find(pair.ImageA)] = Find(pair.ImageB);
+            }
+        }
+
+        return parent.Keys.GroupBy(Find).Select(g => g.Order(StringComparer.Ordinal).ToArray()).Where(g => g.Length >= 2)
+            .OrderBy(g => g[0], StringComparer.Ordinal).ToArray();
+    }
+
+    private IGalleryGrain NewGallery(out string tenant)
+    {
+        tenant = "gallery-" + Guid.NewGuid().ToString("N")[..8];
+        return fixture.Client.GetGrain<IGalleryGrain>(tenant);
+    }
+
+    [Fact]
+    public async Task Enrolled_people_are_identified_top1_in_their_other_photos_and_a_stranger_is_unknown()
+    {
+        var people = People();
+        Assert.True(people.Count >= 10, $"pairs.csv links only {people.Count} people");
+        var stranger = people[^1];
+        var enrolled = people.Take(people.Count - 1).ToArray();
+        var gallery = NewGallery(out _);
+        foreach (var photos in enrolled)
+        {
+            await gallery.CreateSubject(photos[0], displayName: null, metadata: null);
+            await gallery.Enroll(photos[0], new EnrollRequest(TestPaths.Photo(photos[0]), UseLargestFace: true));
+        }
+
+        foreach (var photos in enrolled)
+        {
+            foreach (var photo in photos.Skip(1))
+            {
+                var result = await gallery.Identify(new IdentifyRequest(TestPaths.Photo(photo), TopK: 3));
+                var face = result.Faces.MaxBy(f => (f.Face.Box.Right - f.Face.Box.Left) * (f.Face.Box.Bottom - f.Face.Box.Top))!;
+                Assert.True(photos[0] == face.Match, $"{photo}: expected {photos[0]}, got {face.Match ?? "unknown"} ({string.Join(", ", face.Candidates.Select(c => $"{c.SubjectId} {c.Similarity:0.000}"))})");
+                Assert.Equal(enrolled.Length, result.GallerySize);
+            }
+        }
+
+        foreach (var photo in stranger)
+        {
+            var result = await gallery.Identify(new IdentifyRequest(TestPaths.Photo(photo)));
+            Assert.All(result.Faces, f => Assert.Null(f.Match));
+        }
+    }
+
+    [Fact]
+    public async Task A_deleted_subject_is_never_returned_again()
+    {
+        var gallery = NewGallery(out _);
+        await gallery.CreateSubject("ann", "Ann", null);
+        await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+        await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img11.jpg")));
+        Assert.Equal("ann", (await gallery.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")))).Faces[0].Match);
+
+        await gallery.DeleteSubject("ann");
+
+        var after = await gallery.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")));
+        Assert.Empty(after.Faces[0].Candidates);
+        Assert.Equal(0, after.GallerySize);
+        Assert.Equal(0, (await gallery.ListSubjects(1, 10)).Total);
+        await Assert.ThrowsAsync<SubjectNotFoundException>(() => gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg"))));
+    }
+
+    [Fact]
+    public async Task Subjects_are_listed_a_page_at_a_time_with_totals_and_face_counts()
+    {
+        var gallery = NewGallery(out _);
+        for (var i = 0; i < 7; i++)
+        {
+            await gallery.CreateSubject($"s{i}", $"Subject {i}", new Dictionary<string, string> { ["badge"] = $"B{i}" });
+        }
+
+        await gallery.Enroll("s2", new EnrollRequest(TestPaths.Photo("img12.jpg")));
+        var first = await gallery.ListSubjects(1, 3);
+        var third = await gallery.ListSubjects(3, 3);
+        var beyond = await gallery.ListSubjects(4, 3);
+
+        Assert.Equal(7, first.Total);
+        Assert.Equal(["s0", "s1", "s2"], first.Items.Select(s => s.Id));
+        Assert.Equal(1, first.Items[2].FaceCount);
+        Assert.Equal("B2", first.Items[2].Metadata!["badge"]);
+        Assert.Equal(["s6"], third.Items.Select(s => s.Id));
+        Assert.Empty(beyond.Items);
+        await Assert.ThrowsAsync<SubjectExistsException>(() => gallery.CreateSubject("s1", null, null));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => gallery.ListSubjects(0, 3));
+    }
+
+    [Fact]
+    public async Task One_hundred_concurrent_enrollments_store_exactly_one_hundred_faces()
+    {
+        var gallery = NewGallery(out var tenant);
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => gallery.CreateSubject($"p{i}", null, null)));
+
+        var enrolled = await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
+            gallery.Enroll($"p{i % 10}", new EnrollRequest(TestPaths.Photo(i % 2 == 0 ? "img12.jpg" : "img10.jpg")))));
+
+        Assert.Equal(100, enrolled.Select(e => e.FaceId).Distinct().Count());
+        var page = await gallery.ListSubjects(1, 100);
+        Assert.Equal(100, page.Items.Sum(s => s.FaceCount));
+        var shards = await Task.WhenAll(Enumerable.Range(0, 8).Select(s => fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/{s}").Count()));
+        Assert.Equal(100, shards.Sum());
+        Assert.True(shards.Count(c => c > 0) >= 4, "faces were not spread over the shards");
+    }
+
+    [Fact]
+    public async Task One_tenant_never_sees_or_matches_another_tenants_subjects()
+    {
+        var galleryA = NewGallery(out _);
+        var galleryB = NewGallery(out _);
+        await galleryA.CreateSubject("ann", null, null);
+        await galleryA.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+
+        var fromB = await galleryB.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")));
+
+        Assert.Empty(fromB.Faces[0].Candidates);
+        Assert.Null(fromB.Faces[0].Match);
+        Assert.Equal(0, (await galleryB.ListSubjects(1, 10)).Total);
+        await Assert.ThrowsAsync<SubjectNotFoundException>(() => galleryB.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
+        Assert.Equal("ann", (await galleryA.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")))).Faces[0].Match);
+    }
+
+    [Fact]
+    public async Task Enrollment_refuses_photos_without_exactly_one_face_unless_asked_for_the_largest()
+    {
+        var gallery = NewGallery(out _);
+        await gallery.CreateSubject("pair", null, null);
+
+        var several = await Assert.ThrowsAsync<EnrollmentRejectedException>(() => gallery.Enroll("pair", new EnrollRequest(TestPaths.Photo("couple.jpg"))));
+        using var wall = new OpenCvSharp.Mat(200, 200, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(60));
+        var none = await Assert.ThrowsAsync<EnrollmentRejectedException>(() => gallery.Enroll("pair", new EnrollRequest(wall.ImEncode(".png"))));
+        var largest = await gallery.Enroll("pair", new EnrollRequest(TestPaths.Photo("couple.jpg"), UseLargestFace: true));
+
+        Assert.Equal("several_faces", several.Reason);
+        Assert.Equal("no_face", none.Reason);
+        Assert.Equal(1, (await gallery.ListSubjects(1, 1)).Items[0].FaceCount);
+        Assert.NotEmpty(largest.FaceId);
+    }
+
+    [Fact]
+    public async Task Verify_decides_against_the_subjects_own_faces()
+    {
+        var gallery = NewGallery(out _);
+        await gallery.CreateSubject("ann", null, null);
+        var face = await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+
+        var same = await gallery.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg")));
+        var other = await gallery.Verify("ann", new IdentifyRequest(TestPaths.Photo("img12.jpg")));
+        await gallery.DeleteFace("ann", face.FaceId);
+
+        Assert.True(same.IsMatch);
+        Assert.Equal(face.FaceId, same.BestFaceId);
+        Assert.False(other.IsMatch);
+        await Assert.ThrowsAsync<EnrollmentRejectedException>(() => gallery.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
+        await Assert.ThrowsAsync<SubjectNotFoundException>(() => gallery.DeleteFace("ann", face.FaceId));
+    }
+}
