@@ -156,3 +156,22 @@ public sealed class EnrollmentRejectedException : Exception
     [Id(0)]
     public string Reason { get; private set; } = string.Empty;
 }
+
+/// <summary>The gallery's store cannot be reached; nothing was changed. The API maps it to 503.</summary>
+[GenerateSerializer]
+public sealed class GalleryStoreUnavailableException : Exception
+{
+    public GalleryStoreUnavailableException()
+    {
+    }
+
+    public GalleryStoreUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public GalleryStoreUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -46,6 +46,8 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         InvalidRequestException invalid => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter", invalid.Message),
         SliceUnavailableException slice => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-unavailable", "Slice unavailable", slice.Message,
             new Dictionary<string, object?> { ["slice"] = slice.SliceId, ["retry_after_seconds"] = slice.RetryAfterSeconds }),
+        GalleryStoreUnavailableException store => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "gallery-unavailable",
+            "Gallery store unavailable", store.Message),
         SubjectNotFoundException subject => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", subject.Message),
         SubjectExistsException subject => ApiProblems.Create(StatusCodes.Status409Conflict, "subject-exists", "Subject exists", subject.Message),
         EnrollmentRejectedException rejected => ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, rejected.Reason.Replace('_', '-'),

@@ -33,7 +33,16 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<Galle
 
     public async Task Add(string faceId, string subjectId, float[] embedding)
     {
-        await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding));
+        try
+        {
+            await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding));
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // Store exceptions cannot cross the grain boundary; this one can, and maps to 503.
+            throw new GalleryStoreUnavailableException($"The gallery store refused face '{faceId}': {ex.Message}");
+        }
+
         _index.Add(faceId, subjectId, embedding);
     }
 

@@ -14,7 +14,17 @@ namespace FaceOrleans.Grains.Gallery;
 /// </summary>
 public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId) : IGalleryStore
 {
-    private IDatabase Db => redis.GetDatabase();
+    private IDatabase Db => redis.IsConnected
+        ? redis.GetDatabase()
+        : throw new GalleryStoreUnavailableException("The gallery's Redis server is not connected; retry shortly.");
+
+    /// <summary>A connection that keeps retrying in the background instead of failing for good on a slow first connect.</summary>
+    public static IConnectionMultiplexer Connect(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        return ConnectionMultiplexer.Connect(options);
+    }
 
     public async Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject)
     {

@@ -60,7 +60,7 @@ public static class FaceOrleansSiloExtensions
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
-                silo.Services.AddSingleton<IGalleryStore>(_ => new RedisGalleryStore(ConnectionMultiplexer.Connect(redis), cluster.ServiceId));
+                silo.Services.AddSingleton<IGalleryStore>(_ => new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
                     redisOptions.ConfigurationOptions = ConfigurationOptions.Parse(redis);

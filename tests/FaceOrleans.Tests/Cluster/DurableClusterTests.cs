@@ -34,6 +34,7 @@ public sealed class DurableClusterTests
 
         await attendance.Configure(new TenantSettings("Time clock", SimilarityThreshold: 0.5f, DetectionThreshold: 0.8f));
         var compared = await access.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg")));
+        await EnrollTwoPeopleAsync(client.Client().GetGrain<IGalleryGrain>("access"));
         Assert.True(compared.IsSamePerson);
         var before = (await attendance.GetState(), await access.GetState());
 
@@ -52,6 +53,7 @@ public sealed class DurableClusterTests
             Assert.Equal(1, accessAfter.RequestsByOperation["compare"]);
             Assert.Equal(before.Item2.FacesDetected, accessAfter.FacesDetected);
             Assert.Equal(silo2.SiloAddress(), SiloAddress.FromParsableString(accessAfter.Location.Silo));
+            await AssertGalleryBackAsync(client.Client().GetGrain<IGalleryGrain>("access"));
         }
         finally
         {
@@ -75,6 +77,7 @@ public sealed class DurableClusterTests
             var tenant = client.Client().GetGrain<ITenantGrain>("attendance");
             await RealHosts.WhenPlacedAsync(() => tenant.Configure(new TenantSettings("Front desk", SimilarityThreshold: 0.37f, MaxImagePixels: 12_000_000)));
             await tenant.Detect(new DetectRequest(TestPaths.Photo("couple.jpg")));
+            await EnrollTwoPeopleAsync(client.Client().GetGrain<IGalleryGrain>("attendance"));
             await RealHosts.StopAllAsync(client, silo);
 
             silo = await RealHosts.StartSiloAsync(settings);
@@ -85,7 +88,8 @@ public sealed class DurableClusterTests
 
                 Assert.Equal(new TenantSettings("Front desk", SimilarityThreshold: 0.37f, MaxImagePixels: 12_000_000), state.Settings);
                 Assert.Equal(1, state.RequestsByOperation["detect"]);
-                Assert.Equal(2, state.FacesDetected);
+                Assert.Equal(2 + 3, state.FacesDetected); // couple.jpg, then the three enrolled photos
+                await AssertGalleryBackAsync(client.Client().GetGrain<IGalleryGrain>("attendance"));
             }
             finally
             {
@@ -99,6 +103,29 @@ public sealed class DurableClusterTests
                 File.Delete(file);
             }
         }
+    }
+
+    /// <summary>Two people, one with two photos, enrolled before a restart.</summary>
+    private static async Task EnrollTwoPeopleAsync(IGalleryGrain gallery)
+    {
+        await gallery.CreateSubject("ann", "Ann", new Dictionary<string, string> { ["badge"] = "7" });
+        await gallery.CreateSubject("ben", "Ben", null);
+        await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+        await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img11.jpg")));
+        await gallery.Enroll("ben", new EnrollRequest(TestPaths.Photo("img12.jpg")));
+    }
+
+    /// <summary>After the restart every subject and face is back and identification still finds Ann.</summary>
+    private static async Task AssertGalleryBackAsync(IGalleryGrain gallery)
+    {
+        var subjects = await RealHosts.WhenPlacedAsync(() => gallery.ListSubjects(1, 10));
+        var found = await gallery.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")));
+
+        Assert.Equal(["ann", "ben"], subjects.Items.Select(s => s.Id));
+        Assert.Equal([2, 1], subjects.Items.Select(s => s.FaceCount));
+        Assert.Equal("7", subjects.Items[0].Metadata!["badge"]);
+        Assert.Equal(3, found.GallerySize);
+        Assert.Equal("ann", found.Faces[0].Match);
     }
 
     [Fact]
