@@ -23,6 +23,9 @@ public sealed partial class ApiDocsAndMetricsTests(ApiFixture fixture)
             ("/v1/{tenant}", "get"), ("/v1/{tenant}/config", "put"), ("/v1/cluster", "get"),
             ("/v1/keys", "get"), ("/v1/keys", "post"), ("/v1/keys/{id}", "delete"),
             ("/health/live", "get"), ("/health/ready", "get"), ("/health", "get"),
+            ("/v1/{tenant}/subjects", "post"), ("/v1/{tenant}/subjects", "get"), ("/v1/{tenant}/subjects/{id}", "delete"),
+            ("/v1/{tenant}/subjects/{id}/faces", "post"), ("/v1/{tenant}/subjects/{id}/faces/{faceId}", "delete"),
+            ("/v1/{tenant}/identify", "post"), ("/v1/{tenant}/subjects/{id}/verify", "post"),
         ];
         foreach (var (path, method) in expected)
         {

@@ -18,7 +18,7 @@ public sealed class ApiErrorTests(ApiFixture fixture)
 
         var missing = await client.PostAsync("/v1/attendance/compare", ApiFixture.Form(("image1", "img10.jpg")));
         var malformed = await client.PostAsync("/v1/attendance/compare", form);
-        var outOfRange = await client.PostAsync("/v1/attendance/compare", WithField(ApiFixture.Form(("image1", "img10.jpg"), ("image2", "img2.jpg")), "threshold", "1.5"));
+        var outOfRange = await client.PostAsync("/v1/attendance/compare", ApiFixture.WithField(ApiFixture.Form(("image1", "img10.jpg"), ("image2", "img2.jpg")), "threshold", "1.5"));
         var badConfig = await client.PutAsJsonAsync("/v1/attendance/config", new { det_threshold = 7 });
         var notJson = await client.PutAsync("/v1/attendance/config", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
 
@@ -99,9 +99,4 @@ public sealed class ApiErrorTests(ApiFixture fixture)
         await admin.PutAsJsonAsync("/v1/attendance/config", new { });
     }
 
-    private static MultipartFormDataContent WithField(MultipartFormDataContent form, string name, string value)
-    {
-        form.Add(new StringContent(value), name);
-        return form;
-    }
 }

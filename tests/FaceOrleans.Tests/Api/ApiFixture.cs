@@ -93,6 +93,13 @@ public sealed class ApiFixture : IAsyncLifetime
         return form;
     }
 
+    /// <summary>Adds a plain form field (a threshold, a flag) to a multipart form.</summary>
+    public static MultipartFormDataContent WithField(MultipartFormDataContent form, string name, string value)
+    {
+        form.Add(new StringContent(value), name);
+        return form;
+    }
+
     /// <summary>The demo keys the API writes once the cluster is up, as <c>./scripts/run.sh</c> shows them.</summary>
     private static async Task<IReadOnlyDictionary<string, string>> WaitForDemoKeysAsync(string file)
     {

@@ -51,7 +51,7 @@ public sealed class ApiRouteTests(ApiFixture fixture)
         using var client = fixture.Client(AttendanceKey);
 
         var couple = await Json(await client.PostAsync("/v1/attendance/detect", ApiFixture.Form(("image", "couple.jpg"))));
-        var strict = await Json(await client.PostAsync("/v1/attendance/detect", WithField(ApiFixture.Form(("image", "img54.jpg")), "det_threshold", "0.9")));
+        var strict = await Json(await client.PostAsync("/v1/attendance/detect", ApiFixture.WithField(ApiFixture.Form(("image", "img54.jpg")), "det_threshold", "0.9")));
 
         Assert.Equal(2, couple.GetProperty("count").GetInt32());
         Assert.Equal(2, couple.GetProperty("faces").GetArrayLength());
@@ -167,12 +167,6 @@ public sealed class ApiRouteTests(ApiFixture fixture)
         }
 
         throw new Xunit.Sdk.XunitException($"'{line}' never appeared in {path}");
-    }
-
-    private static MultipartFormDataContent WithField(MultipartFormDataContent form, string name, string value)
-    {
-        form.Add(new StringContent(value), name);
-        return form;
     }
 
     private static async Task<JsonElement> Json(HttpResponseMessage response)

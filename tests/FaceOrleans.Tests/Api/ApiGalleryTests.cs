@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace FaceOrleans.Tests.Api;
+
+[Collection(ApiGroup.Name)]
+public sealed class ApiGalleryTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task Gallery_routes_enroll_identify_verify_page_and_delete()
+    {
+        using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);
+        var subject = "ann-" + Guid.NewGuid().ToString("N")[..6];
+
+        var created = await client.PostAsJsonAsync("/v1/access/subjects", new { id = subject, display_name = "Ann", metadata = new { badge = "42" } });
+        var enrolled = await client.PostAsync($"/v1/access/subjects/{subject}/faces", ApiFixture.Form(("image", "img10.jpg")));
+        var identified = await Json(await client.PostAsync("/v1/access/identify", ApiFixture.WithField(ApiFixture.Form(("image", "img2.jpg")), "top_k", "3")));
+        var stranger = await Json(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img12.jpg"))));
+        var verified = await Json(await client.PostAsync($"/v1/access/subjects/{subject}/verify", ApiFixture.Form(("image", "img2.jpg"))));
+        var page = await Json(await client.GetAsync("/v1/access/subjects?page=1&size=100"));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+        var faceId = JsonDocument.Parse(await enrolled.Content.ReadAsStringAsync()).RootElement.GetProperty("face_id").GetString()!;
+        Assert.Equal($"/v1/access/subjects/{subject}/faces/{faceId}", enrolled.Headers.Location!.OriginalString);
+        var face = Assert.Single(identified.GetProperty("faces").EnumerateArray());
+        Assert.Equal(subject, face.GetProperty("match").GetString());
+        Assert.Equal(subject, face.GetProperty("candidates")[0].GetProperty("subject").GetString());
+        Assert.Equal(faceId, face.GetProperty("candidates")[0].GetProperty("face_id").GetString());
+        Assert.Equal("unknown", stranger.GetProperty("faces")[0].GetProperty("match").GetString());
+        Assert.True(verified.GetProperty("is_match").GetBoolean());
+        var listed = page.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("id").GetString() == subject);
+        Assert.Equal(1, listed.GetProperty("face_count").GetInt32());
+        Assert.Equal("42", listed.GetProperty("metadata").GetProperty("badge").GetString());
+        Assert.True(page.GetProperty("total").GetInt64() >= 1);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/access/subjects/{subject}/faces/{faceId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/access/subjects/{subject}")).StatusCode);
+        var gone = await Json(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img2.jpg"))));
+        Assert.DoesNotContain(gone.GetProperty("faces")[0].GetProperty("candidates").EnumerateArray(), c => c.GetProperty("subject").GetString() == subject);
+    }
+
+    [Fact]
+    public async Task Gallery_errors_are_problems()
+    {
+        using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);
+        using var other = fixture.Client(fixture.DemoKeys["ATTENDANCE_KEY"]);
+        var subject = "bo-" + Guid.NewGuid().ToString("N")[..6];
+        await client.PostAsJsonAsync("/v1/access/subjects", new { id = subject });
+
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/v1/access/subjects", new { id = subject }), HttpStatusCode.Conflict, "subject-exists");
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/v1/access/subjects", new { display_name = "no id" }), HttpStatusCode.BadRequest, "missing-field");
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/v1/access/subjects/nobody/faces", ApiFixture.Form(("image", "img10.jpg"))), HttpStatusCode.NotFound, "unknown-subject");
+        await ProblemAssert.IsProblemAsync(await client.PostAsync($"/v1/access/subjects/{subject}/faces", ApiFixture.Form(("image", "couple.jpg"))), HttpStatusCode.UnprocessableEntity, "several-faces");
+        var largest = await client.PostAsync($"/v1/access/subjects/{subject}/faces", ApiFixture.WithField(ApiFixture.Form(("image", "couple.jpg")), "largest", "true"));
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/v1/access/identify", ApiFixture.WithField(ApiFixture.Form(("image", "img10.jpg")), "top_k", "zero")), HttpStatusCode.BadRequest, "invalid-parameter");
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/v1/access/subjects?page=0"), HttpStatusCode.BadRequest, "invalid-parameter");
+        await ProblemAssert.IsProblemAsync(await other.GetAsync("/v1/access/subjects"), HttpStatusCode.Forbidden, "forbidden");
+
+        Assert.Equal(HttpStatusCode.Created, largest.StatusCode);
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+}
