@@ -146,8 +146,14 @@ public sealed class GalleryIndex
         return result;
     }
 
-    /// <summary>Bytes held for the embeddings and ids, without the runtime's own overhead.</summary>
-    public long ApproximateBytes => (long)_vectors.Length * sizeof(float) + ((long)_faceIds.Length * (IntPtr.Size + sizeof(int)));
+    /// <summary>Drops the spare capacity left by growth, e.g. once a shard has loaded from the store.</summary>
+    public void TrimExcess()
+    {
+        Array.Resize(ref _vectors, Count * Dimension);
+        Array.Resize(ref _faceIds, Count);
+        Array.Resize(ref _subjectOfRow, Count);
+        _rowOfFace.TrimExcess();
+    }
 
     private int OrdinalOf(string subjectId)
     {

@@ -27,6 +27,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<Galle
             _index.Add(face.FaceId, face.SubjectId, face.Embedding);
         }
 
+        _index.TrimExcess();
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         LogLoaded(logger, _tenant, _shard, _index.Count, elapsed.TotalMilliseconds);
     }

@@ -24,7 +24,10 @@ public sealed class SqliteGalleryStore : IGalleryStore
         _schema = new Lazy<Task>(() => Task.Run(() => Execute(connection =>
         {
             using var command = connection.CreateCommand();
+            // A face row is about 2.1 kB: 4 KiB pages hold one, 16 KiB pages seven. The page size only takes
+            // effect on a new file, before the switch to WAL, hence a file of the gallery's own.
             command.CommandText = """
+                PRAGMA page_size = 16384;
                 PRAGMA journal_mode = WAL;
                 CREATE TABLE IF NOT EXISTS gallery_subjects (
                     tenant TEXT NOT NULL, subject_id TEXT NOT NULL, display_name TEXT, metadata TEXT, created_utc TEXT NOT NULL,
@@ -90,6 +93,56 @@ public sealed class SqliteGalleryStore : IGalleryStore
             throw new SubjectNotFoundException($"Subject '{face.SubjectId}' does not exist.");
         }
 
+        return true;
+    });
+
+    /// <summary>Stores many faces of one shard in one transaction: an import path, far faster than one enrollment at a time.</summary>
+    public Task ImportFacesAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => Run(connection =>
+    {
+        using var transaction = connection.BeginTransaction();
+        using var insert = Command(connection, "INSERT INTO gallery_faces VALUES ($tenant, $face, $shard, $subject, $embedding)", tenant);
+        insert.Transaction = transaction;
+        var face = insert.Parameters.Add("$face", SqliteType.Text);
+        insert.Parameters.AddWithValue("$shard", shard);
+        var subject = insert.Parameters.Add("$subject", SqliteType.Text);
+        var embedding = insert.Parameters.Add("$embedding", SqliteType.Blob);
+        foreach (var stored in faces)
+        {
+            face.Value = stored.FaceId;
+            subject.Value = stored.SubjectId;
+            embedding.Value = EmbeddingBytes.ToBytes(stored.Embedding);
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return true;
+    });
+
+    /// <summary>Moves the write-ahead log into the database and truncates it, e.g. after a large import.</summary>
+    public Task CheckpointAsync() => Run(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        command.ExecuteNonQuery();
+        return true;
+    });
+
+    /// <summary>Creates many subjects in one transaction (import path).</summary>
+    public Task ImportSubjectsAsync(string tenant, IReadOnlyList<SubjectInfo> subjects) => Run(connection =>
+    {
+        using var transaction = connection.BeginTransaction();
+        using var insert = Command(connection, "INSERT INTO gallery_subjects VALUES ($tenant, $id, NULL, NULL, $created) ON CONFLICT DO NOTHING", tenant);
+        insert.Transaction = transaction;
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var created = insert.Parameters.Add("$created", SqliteType.Text);
+        foreach (var subject in subjects)
+        {
+            id.Value = subject.Id;
+            created.Value = subject.CreatedUtc.ToString("O", CultureInfo.InvariantCulture);
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
         return true;
     });
 

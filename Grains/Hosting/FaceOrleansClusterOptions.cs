@@ -32,4 +32,10 @@ public sealed class FaceOrleansClusterOptions
 
     /// <summary>SQLite file for grain state in embedded mode.</summary>
     public string StoragePath { get; set; } = "data/faceorleans.db";
+
+    /// <summary>SQLite file for the 1:N galleries in embedded mode; by default beside <see cref="StoragePath"/>.</summary>
+    public string? GalleryPath { get; set; }
+
+    public string GalleryPathOrDefault =>
+        GalleryPath ?? Path.Combine(Path.GetDirectoryName(StoragePath) ?? ".", Path.GetFileNameWithoutExtension(StoragePath) + "-gallery.db");
 }

@@ -51,7 +51,7 @@ public static class FaceOrleansSiloExtensions
             case ClusterMode.Embedded:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
-                silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(cluster.StoragePath));
+                silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(cluster.GalleryPathOrDefault));
                 break;
 
             case ClusterMode.Redis:

@@ -83,7 +83,7 @@ public sealed class SliceClusterFixture : IAsyncLifetime
         {
             silo.AddFaceOrleansSlice(SiloConfiguration(Interlocked.Exchange(ref _nextSlice, null) ?? SliceOfSilo(options.SiloName)));
             silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = _database });
-            silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(_database));
+            silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(_database + "-gallery"));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
