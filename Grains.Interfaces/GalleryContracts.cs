@@ -73,6 +73,9 @@ public interface IGalleryGrain : IGrainWithStringKey
 
     Task DeleteFace(string subjectId, string faceId);
 
+    /// <summary>The photo a face was enrolled from, when the tenant keeps photos; null otherwise.</summary>
+    Task<byte[]?> GetFacePhoto(string subjectId, string faceId);
+
     Task<IdentifyResult> Identify(IdentifyRequest request);
 
     Task<VerifyResult> Verify(string subjectId, IdentifyRequest request);
@@ -81,7 +84,8 @@ public interface IGalleryGrain : IGrainWithStringKey
 /// <summary>One shard of a tenant's gallery (key = "{tenant}/{shard}"): its faces in memory, stored one record per face.</summary>
 public interface IGalleryShardGrain : IGrainWithStringKey
 {
-    Task Add(string faceId, string subjectId, float[] embedding);
+    /// <summary>Stores the face (and its photo, when the tenant keeps photos) and indexes it.</summary>
+    Task Add(string faceId, string subjectId, float[] embedding, byte[]? photo);
 
     Task<bool> Remove(string faceId);
 

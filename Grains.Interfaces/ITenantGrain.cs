@@ -18,4 +18,6 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantState> Configure(TenantSettings settings);
 
     Task<SliceLocation> Locate();
+
+    Task<TenantSettings> GetSettings();
 }

@@ -6,7 +6,8 @@ public sealed record TenantSettings(
     [property: Id(0)] string? DisplayName = null,
     [property: Id(1)] float? SimilarityThreshold = null,
     [property: Id(2)] float? DetectionThreshold = null,
-    [property: Id(3)] long? MaxImagePixels = null)
+    [property: Id(3)] long? MaxImagePixels = null,
+    [property: Id(4)] bool StoreEnrollmentPhotos = false)
 {
     public static readonly TenantSettings Default = new();
 

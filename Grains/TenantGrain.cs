@@ -107,6 +107,8 @@ public sealed partial class TenantGrain(
 
     public Task<SliceLocation> Locate() => Task.FromResult(Location());
 
+    public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
+
     private SliceLocation Location() => slice.Location(TenantId);
 
     private async Task<T> Track<T>(string operation, Func<Task<T>> call, Func<T, int> facesIn)

@@ -69,6 +69,16 @@ internal static class GalleryEndpoints
             })
             .WithName("DeleteFace").WithSummary("Remove one enrolled face.").RequireTenantAccess();
 
+        gallery.MapGet("/subjects/{id}/faces/{faceId}/photo", async (string tenant, string id, string faceId, IClusterClient cluster) =>
+            {
+                var photo = await cluster.GetGrain<IGalleryGrain>(tenant).GetFacePhoto(id, faceId);
+                return photo is null
+                    ? ApiProblems.Result(StatusCodes.Status404NotFound, "unknown-photo", "No stored photo",
+                        $"No photo is stored for face '{faceId}' of '{id}': the face does not exist, or the tenant does not keep photos (store_enrollment_photos).")
+                    : TypedResults.File(photo, MediaTypeOf(photo));
+            })
+            .WithName("GetFacePhoto").WithSummary("The photo a face was enrolled from, when the tenant keeps photos.").RequireTenantAccess();
+
         gallery.MapPost("/identify", async (
                 string tenant, IFormFile? image, [FromForm(Name = "top_k")] string? topK, [FromForm] string? threshold,
                 [FromForm(Name = "det_threshold")] string? detThreshold, IClusterClient cluster, IOptionsSnapshot<ApiOptions> options,
@@ -99,6 +109,14 @@ internal static class GalleryEndpoints
             .WithName("VerifySubject").WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
     }
+
+    private static string MediaTypeOf(byte[] photo) => Vision.ImageHeader.Read(photo).Format switch
+    {
+        Vision.ImageFormat.Png => "image/png",
+        Vision.ImageFormat.Bmp => "image/bmp",
+        Vision.ImageFormat.WebP => "image/webp",
+        _ => "image/jpeg",
+    };
 
     private static ApiProblemException Missing(string field) => new(StatusCodes.Status400BadRequest, "missing-field", "Missing field",
         $"The JSON body has no '{field}'.", new Dictionary<string, object?> { ["field"] = field });

@@ -34,11 +34,13 @@ public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string?
 
 public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
 
-public sealed record TenantConfigJson(string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels)
+public sealed record TenantConfigJson(
+    string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos)
 {
-    public static TenantConfigJson From(TenantSettings s) => new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels);
+    public static TenantConfigJson From(TenantSettings s) =>
+        new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos);
 
-    public TenantSettings ToSettings() => new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels);
+    public TenantSettings ToSettings() => new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false);
 }
 
 public sealed record TenantResponse(

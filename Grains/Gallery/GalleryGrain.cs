@@ -70,7 +70,8 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         };
 
         var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector);
+        var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
+        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null);
         return new EnrolledFace(faceId, subjectId, face.Face);
     }
 
@@ -84,6 +85,8 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
 
         await Shard(shard).Remove(faceId);
     }
+
+    public Task<byte[]?> GetFacePhoto(string subjectId, string faceId) => store.GetPhotoAsync(Tenant, subjectId, faceId);
 
     public async Task<IdentifyResult> Identify(IdentifyRequest request)
     {

@@ -32,11 +32,11 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<Galle
         LogLoaded(logger, _tenant, _shard, _index.Count, elapsed.TotalMilliseconds);
     }
 
-    public async Task Add(string faceId, string subjectId, float[] embedding)
+    public async Task Add(string faceId, string subjectId, float[] embedding, byte[]? photo)
     {
         try
         {
-            await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding));
+            await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding), photo);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or Microsoft.Data.Sqlite.SqliteException)
         {

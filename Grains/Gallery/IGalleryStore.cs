@@ -18,8 +18,14 @@ public interface IGalleryStore
     /// <summary>Deletes the subject and all its faces; false when there was none.</summary>
     Task<bool> DeleteSubjectAsync(string tenant, string subjectId);
 
-    /// <summary>Stores one face; throws <see cref="SubjectNotFoundException"/> when its subject does not exist (any more).</summary>
-    Task AddFaceAsync(string tenant, int shard, StoredFace face);
+    /// <summary>
+    /// Stores one face, with the photo it came from when given, in one write; throws
+    /// <see cref="SubjectNotFoundException"/> when its subject does not exist (any more).
+    /// </summary>
+    Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null);
+
+    /// <summary>The stored photo of a face of the subject, or null.</summary>
+    Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId);
 
     /// <summary>False when the subject has no such face.</summary>
     Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId);

@@ -67,6 +67,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         {
             var (shard, faceId) = SplitMember(member!);
             _ = transaction.HashDeleteAsync(Shard(tenant, shard), faceId);
+            _ = transaction.HashDeleteAsync(Photos(tenant), faceId);
         }
 
         _ = transaction.KeyDeleteAsync(FacesOf(tenant, subjectId));
@@ -74,9 +75,14 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         return await removed;
     }
 
-    public async Task AddFaceAsync(string tenant, int shard, StoredFace face)
+    public async Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null)
     {
         var transaction = Db.CreateTransaction();
+        if (photo is not null)
+        {
+            _ = transaction.HashSetAsync(Photos(tenant), face.FaceId, photo);
+        }
+
         // The subject may be deleted while its face is being embedded; then the face must not be stored.
         transaction.AddCondition(Condition.HashExists(Subjects(tenant), face.SubjectId));
         _ = transaction.HashSetAsync(Shard(tenant, shard), face.FaceId, Encode(face));
@@ -95,7 +101,20 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         }
 
         await Db.HashDeleteAsync(Shard(tenant, shard), faceId);
+        await Db.HashDeleteAsync(Photos(tenant), faceId);
         return true;
+    }
+
+    public async Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId)
+    {
+        var member = await Db.SetMembersAsync(FacesOf(tenant, subjectId));
+        if (!member.Any(m => ((string)m!).EndsWith(":" + faceId, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var photo = await Db.HashGetAsync(Photos(tenant), faceId);
+        return photo.IsNull ? null : (byte[])photo!;
     }
 
     public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -111,6 +130,8 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
     private RedisKey Subjects(string tenant) => Prefix(tenant) + ":subjects";
 
     private RedisKey Order(string tenant) => Prefix(tenant) + ":subject-order";
+
+    private RedisKey Photos(string tenant) => Prefix(tenant) + ":photos";
 
     private RedisKey FacesOf(string tenant, string subjectId) => Prefix(tenant) + ":faces-of:" + subjectId;
 

@@ -36,6 +36,10 @@ public sealed class SqliteGalleryStore : IGalleryStore
                     tenant TEXT NOT NULL, face_id TEXT NOT NULL, shard INTEGER NOT NULL, subject_id TEXT NOT NULL, embedding BLOB NOT NULL,
                     PRIMARY KEY (tenant, face_id),
                     FOREIGN KEY (tenant, subject_id) REFERENCES gallery_subjects (tenant, subject_id) ON DELETE CASCADE);
+                CREATE TABLE IF NOT EXISTS gallery_photos (
+                    tenant TEXT NOT NULL, face_id TEXT NOT NULL, photo BLOB NOT NULL,
+                    PRIMARY KEY (tenant, face_id),
+                    FOREIGN KEY (tenant, face_id) REFERENCES gallery_faces (tenant, face_id) ON DELETE CASCADE);
                 CREATE INDEX IF NOT EXISTS gallery_faces_by_shard ON gallery_faces (tenant, shard);
                 CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
                 CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
@@ -76,9 +80,12 @@ public sealed class SqliteGalleryStore : IGalleryStore
         return delete.ExecuteNonQuery() == 1;
     });
 
-    public Task AddFaceAsync(string tenant, int shard, StoredFace face) => Run(connection =>
+    public Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null) => Run(connection =>
     {
+        // Photos live in their own table so that loading a shard never reads them.
+        using var transaction = connection.BeginTransaction();
         using var insert = Command(connection, "INSERT INTO gallery_faces VALUES ($tenant, $face, $shard, $subject, $embedding)", tenant);
+        insert.Transaction = transaction;
         insert.Parameters.AddWithValue("$face", face.FaceId);
         insert.Parameters.AddWithValue("$shard", shard);
         insert.Parameters.AddWithValue("$subject", face.SubjectId);
@@ -93,7 +100,28 @@ public sealed class SqliteGalleryStore : IGalleryStore
             throw new SubjectNotFoundException($"Subject '{face.SubjectId}' does not exist.");
         }
 
+        if (photo is not null)
+        {
+            using var keep = Command(connection, "INSERT INTO gallery_photos VALUES ($tenant, $face, $photo)", tenant);
+            keep.Transaction = transaction;
+            keep.Parameters.AddWithValue("$face", face.FaceId);
+            keep.Parameters.AddWithValue("$photo", photo);
+            keep.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
         return true;
+    });
+
+    public Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId) => Run(connection =>
+    {
+        using var select = Command(connection, """
+            SELECT p.photo FROM gallery_photos p JOIN gallery_faces f ON f.tenant = p.tenant AND f.face_id = p.face_id
+            WHERE p.tenant = $tenant AND p.face_id = $face AND f.subject_id = $subject
+            """, tenant);
+        select.Parameters.AddWithValue("$face", faceId);
+        select.Parameters.AddWithValue("$subject", subjectId);
+        return select.ExecuteScalar() as byte[];
     });
 
     /// <summary>Stores many faces of one shard in one transaction: an import path, far faster than one enrollment at a time.</summary>

@@ -25,7 +25,7 @@ public sealed partial class ApiDocsAndMetricsTests(ApiFixture fixture)
             ("/health/live", "get"), ("/health/ready", "get"), ("/health", "get"),
             ("/v1/{tenant}/subjects", "post"), ("/v1/{tenant}/subjects", "get"), ("/v1/{tenant}/subjects/{id}", "delete"),
             ("/v1/{tenant}/subjects/{id}/faces", "post"), ("/v1/{tenant}/subjects/{id}/faces/{faceId}", "delete"),
-            ("/v1/{tenant}/identify", "post"), ("/v1/{tenant}/subjects/{id}/verify", "post"),
+            ("/v1/{tenant}/identify", "post"), ("/v1/{tenant}/subjects/{id}/faces/{faceId}/photo", "get"), ("/v1/{tenant}/subjects/{id}/verify", "post"),
         ];
         foreach (var (path, method) in expected)
         {

@@ -42,6 +42,27 @@ public sealed class ApiGalleryTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_stored_enrollment_photo_is_served_back_when_the_tenant_keeps_photos()
+    {
+        using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);
+        var subject = "cy-" + Guid.NewGuid().ToString("N")[..6];
+        await client.PutAsJsonAsync("/v1/access/config", new { store_enrollment_photos = true });
+        await client.PostAsJsonAsync("/v1/access/subjects", new { id = subject });
+        var enrolled = JsonDocument.Parse(await (await client.PostAsync($"/v1/access/subjects/{subject}/faces", ApiFixture.Form(("image", "img12.jpg"))))
+            .Content.ReadAsStringAsync()).RootElement.GetProperty("face_id").GetString();
+
+        var photo = await client.GetAsync($"/v1/access/subjects/{subject}/faces/{enrolled}/photo");
+        await client.PutAsJsonAsync("/v1/access/config", new { });
+        var missing = await client.GetAsync($"/v1/access/subjects/{subject}/faces/nope/photo");
+
+        Assert.Equal(HttpStatusCode.OK, photo.StatusCode);
+        Assert.Equal("image/jpeg", photo.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TestPaths.Photo("img12.jpg"), await photo.Content.ReadAsByteArrayAsync());
+        await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.NotFound, "unknown-photo");
+        await client.DeleteAsync($"/v1/access/subjects/{subject}");
+    }
+
+    [Fact]
     public async Task Gallery_errors_are_problems()
     {
         using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);

@@ -34,7 +34,8 @@ public sealed class DurableClusterTests
 
         await attendance.Configure(new TenantSettings("Time clock", SimilarityThreshold: 0.5f, DetectionThreshold: 0.8f));
         var compared = await access.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg")));
-        await EnrollTwoPeopleAsync(client.Client().GetGrain<IGalleryGrain>("access"));
+        await access.Configure(new TenantSettings(StoreEnrollmentPhotos: true));
+        var annsFace = await EnrollTwoPeopleAsync(client.Client().GetGrain<IGalleryGrain>("access"));
         Assert.True(compared.IsSamePerson);
         var before = (await attendance.GetState(), await access.GetState());
 
@@ -50,10 +51,12 @@ public sealed class DurableClusterTests
             var accessAfter = await RealHosts.WhenPlacedAsync(() => client.Client().GetGrain<ITenantGrain>("access").GetState());
 
             Assert.Equal(before.Item1.Settings, attendanceAfter.Settings);
+            Assert.Equal(new TenantSettings(StoreEnrollmentPhotos: true), accessAfter.Settings);
             Assert.Equal(1, accessAfter.RequestsByOperation["compare"]);
             Assert.Equal(before.Item2.FacesDetected, accessAfter.FacesDetected);
             Assert.Equal(silo2.SiloAddress(), SiloAddress.FromParsableString(accessAfter.Location.Silo));
             await AssertGalleryBackAsync(client.Client().GetGrain<IGalleryGrain>("access"));
+            Assert.Equal(TestPaths.Photo("img10.jpg"), await client.Client().GetGrain<IGalleryGrain>("access").GetFacePhoto("ann", annsFace));
         }
         finally
         {
@@ -105,14 +108,15 @@ public sealed class DurableClusterTests
         }
     }
 
-    /// <summary>Two people, one with two photos, enrolled before a restart.</summary>
-    private static async Task EnrollTwoPeopleAsync(IGalleryGrain gallery)
+    /// <summary>Two people, one with two photos, enrolled before a restart; returns Ann's first face id.</summary>
+    private static async Task<string> EnrollTwoPeopleAsync(IGalleryGrain gallery)
     {
         await gallery.CreateSubject("ann", "Ann", new Dictionary<string, string> { ["badge"] = "7" });
         await gallery.CreateSubject("ben", "Ben", null);
-        await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+        var first = await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
         await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img11.jpg")));
         await gallery.Enroll("ben", new EnrollRequest(TestPaths.Photo("img12.jpg")));
+        return first.FaceId;
     }
 
     /// <summary>After the restart every subject and face is back and identification still finds Ann.</summary>

@@ -168,6 +168,24 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Enrollment_photos_are_kept_only_when_the_tenant_turns_that_on_and_go_with_their_face()
+    {
+        var gallery = NewGallery(out var tenant);
+        await gallery.CreateSubject("ann", null, null);
+        var withoutPhoto = await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+        await fixture.Client.GetGrain<ITenantGrain>(tenant).Configure(new TenantSettings(StoreEnrollmentPhotos: true));
+        var photo = TestPaths.Photo("img11.jpg");
+        var withPhoto = await gallery.Enroll("ann", new EnrollRequest(photo));
+
+        Assert.Null(await gallery.GetFacePhoto("ann", withoutPhoto.FaceId));
+        Assert.Equal(photo, await gallery.GetFacePhoto("ann", withPhoto.FaceId));
+        Assert.Null(await gallery.GetFacePhoto("someone-else", withPhoto.FaceId));
+
+        await gallery.DeleteFace("ann", withPhoto.FaceId);
+        Assert.Null(await gallery.GetFacePhoto("ann", withPhoto.FaceId));
+    }
+
+    [Fact]
     public async Task Verify_decides_against_the_subjects_own_faces()
     {
         var gallery = NewGallery(out _);
