@@ -12,6 +12,12 @@ internal static class FaceContractMapping
 
     public static FaceInfo[] ToContract(this IEnumerable<DetectedFace> faces) => faces.Select(ToContract).ToArray();
 
+    public static FaceBox ToBox(this FaceBounds box) => new(box.Left, box.Top, box.Right, box.Bottom);
+
+    /// <summary><see cref="DetectedFace.MostProminent(IReadOnlyList{DetectedFace})"/>'s rule on embedded faces.</summary>
+    public static FaceEmbedding? MostProminent(this IEnumerable<FaceEmbedding> faces) =>
+        DetectedFace.MostProminent(faces, f => f.Face.Box.ToBox(), f => f.Face.Score);
+
     public static FaceOptions ToFaceOptions(float? similarityThreshold, float? detectionThreshold, long? maxImagePixels) => new(
         similarityThreshold,
         detectionThreshold,

@@ -64,7 +64,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         {
             0 => throw new EnrollmentRejectedException("no_face", "No face found in the photo; nothing was enrolled."),
             1 => embedded.Faces[0],
-            _ when request.UseLargestFace => embedded.Faces.MaxBy(f => Area(f.Face.Box))!,
+            _ when request.UseLargestFace => embedded.Faces.MostProminent()!,
             var n => throw new EnrollmentRejectedException("several_faces",
                 $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
         };
@@ -111,7 +111,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
         var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
-        var face = embedded.Faces.MaxBy(f => Area(f.Face.Box))
+        var face = embedded.Faces.MostProminent()
             ?? throw new EnrollmentRejectedException("no_face", "No face found in the photo.");
         var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
         var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
@@ -142,8 +142,6 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
 
     private static float? ValidThreshold(float? threshold) =>
         threshold is null or (> 0 and < 1) ? threshold : throw new InvalidRequestException("threshold must be between 0 and 1 (exclusive)");
-
-    private static float Area(FaceBounds box) => (box.Right - box.Left) * (box.Bottom - box.Top);
 
     private static SubjectNotFoundException NotFound(string subjectId) => new($"Subject '{subjectId}' does not exist.");
 }

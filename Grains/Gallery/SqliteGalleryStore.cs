@@ -2,50 +2,41 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FaceOrleans.Grains;
+using FaceOrleans.Grains.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace FaceOrleans.Grains.Gallery;
 
 /// <summary>
 /// Gallery records in SQLite (the embedded default): a row per subject and a row per face, with the faces'
-/// foreign key cascading a subject's deletion. Calls run on the thread pool: Microsoft.Data.Sqlite's async
-/// methods complete synchronously.
+/// foreign key cascading a subject's deletion.
 /// </summary>
 public sealed class SqliteGalleryStore : IGalleryStore
 {
-    private readonly string _connectionString;
-    private readonly Lazy<Task> _schema;
+    private readonly SqliteDatabase _database;
 
     public SqliteGalleryStore(string databasePath)
     {
-        var path = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, ForeignKeys = true }.ToString();
-        _schema = new Lazy<Task>(() => Task.Run(() => Execute(connection =>
-        {
-            using var command = connection.CreateCommand();
-            // A face row is about 2.1 kB: 4 KiB pages hold one, 16 KiB pages seven. The page size only takes
-            // effect on a new file, before the switch to WAL, hence a file of the gallery's own.
-            command.CommandText = """
-                PRAGMA page_size = 16384;
-                PRAGMA journal_mode = WAL;
-                CREATE TABLE IF NOT EXISTS gallery_subjects (
-                    tenant TEXT NOT NULL, subject_id TEXT NOT NULL, display_name TEXT, metadata TEXT, created_utc TEXT NOT NULL,
-                    PRIMARY KEY (tenant, subject_id));
-                CREATE TABLE IF NOT EXISTS gallery_faces (
-                    tenant TEXT NOT NULL, face_id TEXT NOT NULL, shard INTEGER NOT NULL, subject_id TEXT NOT NULL, embedding BLOB NOT NULL,
-                    PRIMARY KEY (tenant, face_id),
-                    FOREIGN KEY (tenant, subject_id) REFERENCES gallery_subjects (tenant, subject_id) ON DELETE CASCADE);
-                CREATE TABLE IF NOT EXISTS gallery_photos (
-                    tenant TEXT NOT NULL, face_id TEXT NOT NULL, photo BLOB NOT NULL,
-                    PRIMARY KEY (tenant, face_id),
-                    FOREIGN KEY (tenant, face_id) REFERENCES gallery_faces (tenant, face_id) ON DELETE CASCADE);
-                CREATE INDEX IF NOT EXISTS gallery_faces_by_shard ON gallery_faces (tenant, shard);
-                CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
-                CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
-                """;
-            command.ExecuteNonQuery();
-        })));
+        // A face row is about 2.1 kB: 4 KiB pages hold one, 16 KiB pages seven. The page size only takes
+        // effect on a new file, before the switch to WAL, hence a file of the gallery's own.
+        _database = new SqliteDatabase(databasePath, """
+            PRAGMA page_size = 16384;
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS gallery_subjects (
+                tenant TEXT NOT NULL, subject_id TEXT NOT NULL, display_name TEXT, metadata TEXT, created_utc TEXT NOT NULL,
+                PRIMARY KEY (tenant, subject_id));
+            CREATE TABLE IF NOT EXISTS gallery_faces (
+                tenant TEXT NOT NULL, face_id TEXT NOT NULL, shard INTEGER NOT NULL, subject_id TEXT NOT NULL, embedding BLOB NOT NULL,
+                PRIMARY KEY (tenant, face_id),
+                FOREIGN KEY (tenant, subject_id) REFERENCES gallery_subjects (tenant, subject_id) ON DELETE CASCADE);
+            CREATE TABLE IF NOT EXISTS gallery_photos (
+                tenant TEXT NOT NULL, face_id TEXT NOT NULL, photo BLOB NOT NULL,
+                PRIMARY KEY (tenant, face_id),
+                FOREIGN KEY (tenant, face_id) REFERENCES gallery_faces (tenant, face_id) ON DELETE CASCADE);
+            CREATE INDEX IF NOT EXISTS gallery_faces_by_shard ON gallery_faces (tenant, shard);
+            CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
+            CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
+            """, foreignKeys: true);
     }
 
     public Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject) => Run(connection =>
@@ -184,9 +175,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
 
     public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await _schema.Value;
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var select = Command(connection, "SELECT face_id, subject_id, embedding FROM gallery_faces WHERE tenant = $tenant AND shard = $shard", tenant);
         select.Parameters.AddWithValue("$shard", shard);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -222,24 +211,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
         return subjects;
     }
 
-    private async Task<T> Run<T>(Func<SqliteConnection, T> work)
-    {
-        await _schema.Value;
-        return await Task.Run(() => Execute(work));
-    }
-
-    private T Execute<T>(Func<SqliteConnection, T> work)
-    {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return work(connection);
-    }
-
-    private void Execute(Action<SqliteConnection> work) => Execute(connection =>
-    {
-        work(connection);
-        return true;
-    });
+    private Task<T> Run<T>(Func<SqliteConnection, T> work) => _database.RunAsync(work);
 
     private static SqliteCommand Command(SqliteConnection connection, string sql, string tenant)
     {

@@ -16,25 +16,30 @@ public sealed class SqliteGrainStorageOptions
 /// <summary>
 /// Durable grain storage in one SQLite file, for the single-machine default: tenant settings survive a
 /// restart with no server to run. Optimistic concurrency through a version per record, as Orleans expects.
-/// Microsoft.Data.Sqlite's async calls complete synchronously, so every call is moved off the grain's thread.
 /// </summary>
 public sealed class SqliteGrainStorage : IGrainStorage
 {
     private readonly string _name;
     private readonly string _serviceId;
-    private readonly string _connectionString;
     private readonly IGrainStorageSerializer _serializer;
-    private readonly Lazy<Task> _schema;
+    private readonly SqliteDatabase _database;
 
     public SqliteGrainStorage(string name, SqliteGrainStorageOptions options, IGrainStorageSerializer serializer, IOptions<ClusterOptions> cluster)
     {
         _name = name;
         _serviceId = cluster.Value.ServiceId;
         _serializer = serializer;
-        var path = Path.GetFullPath(options.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, Pooling = true }.ToString();
-        _schema = new Lazy<Task>(() => Task.Run(CreateSchema));
+        // WAL lets readers and the writer proceed together and survives a crash mid-write.
+        _database = new SqliteDatabase(options.DatabasePath, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS grain_state (
+                service_id TEXT NOT NULL,
+                state_name TEXT NOT NULL,
+                grain_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                payload BLOB NOT NULL,
+                PRIMARY KEY (service_id, state_name, grain_id));
+            """);
     }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
@@ -101,16 +106,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
             grainState.RecordExists = false;
         });
 
-    private async Task Run(Action<SqliteConnection> work)
-    {
-        await _schema.Value;
-        await Task.Run(() =>
-        {
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            work(connection);
-        });
-    }
+    private Task Run(Action<SqliteConnection> work) => _database.RunAsync(work);
 
     private SqliteCommand Command(SqliteConnection connection, string sql, string stateName, GrainId grainId)
     {
@@ -120,25 +116,6 @@ public sealed class SqliteGrainStorage : IGrainStorage
         command.Parameters.AddWithValue("$state", stateName);
         command.Parameters.AddWithValue("$grain", grainId.ToString());
         return command;
-    }
-
-    private void CreateSchema()
-    {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        // WAL lets readers and the writer proceed together and survives a crash mid-write.
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS grain_state (
-                service_id TEXT NOT NULL,
-                state_name TEXT NOT NULL,
-                grain_id TEXT NOT NULL,
-                version INTEGER NOT NULL,
-                payload BLOB NOT NULL,
-                PRIMARY KEY (service_id, state_name, grain_id));
-            """;
-        command.ExecuteNonQuery();
     }
 }
 

@@ -45,6 +45,9 @@ public sealed record DetectedFace(FaceBox Box, float Score, IReadOnlyList<FacePo
     /// The face a 1:1 comparison uses when a photo holds several: the largest box, because the person
     /// a photo is about is nearly always the one nearest the camera; the higher score breaks ties.
     /// </summary>
-    public static DetectedFace? MostProminent(IReadOnlyList<DetectedFace> faces) =>
-        faces.OrderByDescending(f => f.Box.Area).ThenByDescending(f => f.Score).FirstOrDefault();
+    public static DetectedFace? MostProminent(IReadOnlyList<DetectedFace> faces) => MostProminent(faces, f => f.Box, f => f.Score);
+
+    /// <summary>The same rule for any face-carrying type, so every caller picks the same face.</summary>
+    public static T? MostProminent<T>(IEnumerable<T> faces, Func<T, FaceBox> box, Func<T, float> score) =>
+        faces.OrderByDescending(f => box(f).Area).ThenByDescending(score).FirstOrDefault();
 }
