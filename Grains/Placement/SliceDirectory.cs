@@ -7,8 +7,8 @@ namespace FaceOrleans.Grains.Placement;
 
 /// <summary>
 /// Decides which silo may host a tenant or a slice, from the slice adverts in the cluster's silo metadata.
-/// It remembers every tenant-to-slice pin it has seen, so that when a slice's silo dies its tenants fail
-/// with "slice unavailable" instead of quietly moving to the default slice.
+/// It remembers every tenant-to-slice pin it has seen, and knows the pins configured cluster-wide, so that
+/// when a slice's silo is down its tenants fail with "slice unavailable" instead of moving to the default slice.
 /// </summary>
 public sealed class SliceDirectory(
     ISiloMetadataCache metadata, IClusterMembershipService membership, IOptionsMonitor<TenantPlacementOptions> options)
@@ -27,7 +27,7 @@ public sealed class SliceDirectory(
     public SiloAddress PlaceTenant(string tenantId, IReadOnlyList<SiloAddress> candidates)
     {
         var (adverts, anyUnknown) = Read(candidates);
-        if (_knownPins.TryGetValue(tenantId, out var pinned))
+        if (PinnedSliceOf(tenantId) is { } pinned)
         {
             return adverts.FirstOrDefault(a => a.Advert.SliceId == pinned).Silo
                 ?? adverts.FirstOrDefault(a => a.Advert.StandbyFor.Contains(tenantId)).Silo
@@ -50,8 +50,9 @@ public sealed class SliceDirectory(
             ?? throw new SliceUnavailableException(tenantId, fallback, Options.RetryAfterSeconds);
     }
 
-    /// <summary>The slice a tenant is pinned to, if any silo has ever advertised it.</summary>
-    public string? PinnedSliceOf(string tenantId) => _knownPins.GetValueOrDefault(tenantId);
+    /// <summary>The slice a tenant is pinned to: as a live silo advertised it, else as configured cluster-wide.</summary>
+    public string? PinnedSliceOf(string tenantId) =>
+        _knownPins.GetValueOrDefault(tenantId) ?? Options.Pins.GetValueOrDefault(tenantId);
 
     /// <summary>Whether an active silo currently advertises the slice.</summary>
     public bool IsSliceLive(string sliceId) => LiveSlices().Any(a => a.Advert.SliceId == sliceId);

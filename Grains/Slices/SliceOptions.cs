@@ -104,6 +104,13 @@ public sealed class TenantPlacementOptions
 
     /// <summary>The retry hint given when a tenant's slice has no live silo.</summary>
     public int RetryAfterSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Tenant to slice, given to every silo: these pins hold even when the slice's silo has never been seen by
+    /// this one (for example after a full restart with that slice still down), so such a tenant is refused with
+    /// "slice unavailable" and never placed on the default slice. Slices' own tenant lists add to these.
+    /// </summary>
+    public Dictionary<string, string> Pins { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>How often a tenant's counters are written (section <c>FaceOrleans:Tenants</c>); settings are written at once.</summary>

@@ -41,6 +41,16 @@ public sealed class PlacementTests(SliceClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_tenant_pinned_by_configuration_to_a_slice_never_seen_is_refused_not_sent_to_the_default_slice()
+    {
+        var ex = await Assert.ThrowsAsync<SliceUnavailableException>(() => fixture.Client.GetGrain<ITenantGrain>("vault").Locate());
+
+        Assert.Equal("vault", ex.TenantId);
+        Assert.Equal("slice-v", ex.SliceId);
+        Assert.Equal(7, ex.RetryAfterSeconds);
+    }
+
+    [Fact]
     public async Task A_slice_nobody_owns_is_unavailable_with_a_retry_hint()
     {
         var ex = await Assert.ThrowsAsync<SliceUnavailableException>(

@@ -61,6 +61,8 @@ public sealed class SliceClusterFixture : IAsyncLifetime
             ["FaceOrleans:Placement:RefuseUnknownTenants"] = refuseUnknownTenants.ToString(),
             ["FaceOrleans:Placement:RetryAfterSeconds"] = "7",
             ["FaceOrleans:Tenants:CounterFlushInterval"] = "00:00:01",
+            // Pinned cluster-wide to a slice no silo of this cluster owns.
+            ["FaceOrleans:Placement:Pins:vault"] = "slice-v",
         };
         var tenants = SliceOfTenant.Where(p => p.Value == sliceId).Select(p => p.Key).ToArray();
         for (var i = 0; i < tenants.Length; i++)
