@@ -92,8 +92,7 @@ internal static class FaceEndpoints
         {
             null or "" or "json" => false,
             "base64" => true,
-            _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
-                $"'encoding' must be json or base64; got '{encoding}'.", new Dictionary<string, object?> { ["field"] = "encoding" }),
+            _ => throw FormFields.InvalidParameter("encoding", $"'encoding' must be json or base64; got '{encoding}'."),
         };
         var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
         var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(new EmbedRequest(bytes, FormFields.ParseThreshold(detThreshold, "det_threshold")));

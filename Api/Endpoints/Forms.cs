@@ -10,14 +10,13 @@ internal static class FormFields
     {
         if (file is null)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "missing-field", "Missing field",
-                $"The multipart form has no file field '{field}'.", new Dictionary<string, object?> { ["field"] = field });
+            throw MissingField(field, $"The multipart form has no file field '{field}'.");
         }
 
         if (file.Length == 0)
         {
             throw new ApiProblemException(StatusCodes.Status400BadRequest, "empty-file", "Empty file",
-                $"The file in '{field}' is empty.", new Dictionary<string, object?> { ["field"] = field });
+                $"The file in '{field}' is empty.", Naming(field));
         }
 
         if (file.Length > maxBytes)
@@ -42,7 +41,28 @@ internal static class FormFields
 
         return float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && float.IsFinite(parsed)
             ? parsed
-            : throw new ApiProblemException(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
-                $"'{field}' must be a number between 0 and 1; got '{value}'.", new Dictionary<string, object?> { ["field"] = field });
+            : throw InvalidParameter(field, $"'{field}' must be a number between 0 and 1; got '{value}'.");
     }
+
+    public static int? ParseInt(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : throw InvalidParameter(field, $"'{field}' must be a whole number; got '{value}'.");
+
+    public static bool ParseFlag(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        _ => throw InvalidParameter(field, $"'{field}' must be true or false; got '{value}'."),
+    };
+
+    /// <summary>400 invalid-parameter, with the field named in the problem's <c>field</c> extension.</summary>
+    public static ApiProblemException InvalidParameter(string field, string detail) =>
+        new(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter", detail, Naming(field));
+
+    /// <summary>400 missing-field, with the field named in the problem's <c>field</c> extension.</summary>
+    public static ApiProblemException MissingField(string field, string detail) =>
+        new(StatusCodes.Status400BadRequest, "missing-field", "Missing field", detail, Naming(field));
+
+    private static Dictionary<string, object?> Naming(string field) => new() { ["field"] = field };
 }

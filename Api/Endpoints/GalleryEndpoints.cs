@@ -32,7 +32,7 @@ internal static class GalleryEndpoints
         gallery.MapPost("/subjects", async (string tenant, CreateSubjectRequest? request, IClusterClient cluster) =>
             {
                 var subject = await cluster.GetGrain<IGalleryGrain>(tenant).CreateSubject(
-                    request?.Id ?? throw Missing("id"), request.DisplayName, request.Metadata);
+                    request?.Id ?? throw FormFields.MissingField("id", "The JSON body has no 'id'."), request.DisplayName, request.Metadata);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(subject.Id)}", subject);
             })
             .WithName("CreateSubject").WithSummary("Create a subject: id, optional display name and metadata.").RequireTenantAccess();
@@ -54,7 +54,7 @@ internal static class GalleryEndpoints
             {
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
-                    new EnrollRequest(bytes, IsTrue(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(id)}/faces/{enrolled.FaceId}",
                     new EnrolledFaceJson(enrolled.FaceId, enrolled.SubjectId, FaceJson.From(enrolled.Face)));
             })
@@ -87,7 +87,7 @@ internal static class GalleryEndpoints
                 var started = Stopwatch.GetTimestamp();
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var result = await cluster.GetGrain<IGalleryGrain>(tenant).Identify(new IdentifyRequest(
-                    bytes, ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                    bytes, FormFields.ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
                 return TypedResults.Ok(new IdentifyResponse(
                     result.Faces.Select(f => new IdentifiedFaceJson(FaceJson.From(f.Face), f.Match ?? Unknown,
                         f.Candidates.Select(c => new CandidateJson(c.SubjectId, c.FaceId, c.Similarity)).ToArray())).ToArray(),
@@ -117,21 +117,4 @@ internal static class GalleryEndpoints
         Vision.ImageFormat.WebP => "image/webp",
         _ => "image/jpeg",
     };
-
-    private static ApiProblemException Missing(string field) => new(StatusCodes.Status400BadRequest, "missing-field", "Missing field",
-        $"The JSON body has no '{field}'.", new Dictionary<string, object?> { ["field"] = field });
-
-    private static bool IsTrue(string? value, string field) => value?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "false" or "0" => false,
-        "true" or "1" => true,
-        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
-            $"'{field}' must be true or false; got '{value}'.", new Dictionary<string, object?> { ["field"] = field }),
-    };
-
-    private static int? ParseInt(string? value, string field) =>
-        string.IsNullOrWhiteSpace(value) ? null
-        : int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
-        : throw new ApiProblemException(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
-            $"'{field}' must be a whole number; got '{value}'.", new Dictionary<string, object?> { ["field"] = field });
 }

@@ -12,8 +12,6 @@ public sealed class ConcurrencyGauge
     private long _entered;
     private long _items;
 
-    public int Current => Volatile.Read(ref _current);
-
     public int Max => Volatile.Read(ref _max);
 
     public long Entered => Interlocked.Read(ref _entered);

@@ -17,10 +17,7 @@ public sealed record FaceComparison(
     string? MissingFaceIn);
 
 /// <summary>Per-request settings; anything left null takes the pipeline's or the model's default.</summary>
-public sealed record FaceOptions(float? SimilarityThreshold = null, float? DetectionThreshold = null, ImageLimits? Limits = null)
-{
-    public static readonly FaceOptions Default = new();
-}
+public sealed record FaceOptions(float? SimilarityThreshold = null, float? DetectionThreshold = null, ImageLimits? Limits = null);
 
 /// <summary>
 /// Decode → RetinaFace → five-point alignment → recognizer, for one or many images.

@@ -27,8 +27,7 @@ public sealed record ModelRunnerStats(
     int Running,
     long Completed,
     long Failed,
-    double TotalRunMilliseconds,
-    double LastRunMilliseconds);
+    double TotalRunMilliseconds);
 
 /// <summary>
 /// Runs every model call of one slice, one at a time, on a dedicated thread. One call at a time is what keeps a
@@ -45,7 +44,6 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
     private long _completed;
     private long _failed;
     private long _totalTicks;
-    private long _lastTicks;
 
     public SerialModelRunner(string name)
     {
@@ -71,8 +69,7 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
         Volatile.Read(ref _running),
         Interlocked.Read(ref _completed),
         Interlocked.Read(ref _failed),
-        TimeSpan.FromTicks(Interlocked.Read(ref _totalTicks)).TotalMilliseconds,
-        TimeSpan.FromTicks(Interlocked.Read(ref _lastTicks)).TotalMilliseconds);
+        TimeSpan.FromTicks(Interlocked.Read(ref _totalTicks)).TotalMilliseconds);
 
     private void Work()
     {
@@ -88,7 +85,6 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
                 var elapsed = Stopwatch.GetElapsedTime(started).Ticks;
                 Interlocked.Decrement(ref _running);
                 Interlocked.Add(ref _totalTicks, elapsed);
-                Interlocked.Exchange(ref _lastTicks, elapsed);
                 Interlocked.Increment(ref succeeded ? ref _completed : ref _failed);
             }
         }
