@@ -18,10 +18,10 @@ internal static class FaceContractMapping
     public static FaceEmbedding? MostProminent(this IEnumerable<FaceEmbedding> faces) =>
         DetectedFace.MostProminent(faces, f => f.Face.Box.ToBox(), f => f.Face.Score);
 
-    public static FaceOptions ToFaceOptions(float? similarityThreshold, float? detectionThreshold, long? maxImagePixels) => new(
-        similarityThreshold,
-        detectionThreshold,
-        maxImagePixels is { } pixels ? ImageLimits.Default with { MaxPixels = pixels } : null);
+    public static FaceOptions ToFaceOptions(this FaceOptions defaults, float? similarityThreshold, float? detectionThreshold, long? maxImagePixels) => new(
+        similarityThreshold ?? defaults.SimilarityThreshold,
+        detectionThreshold ?? defaults.DetectionThreshold,
+        maxImagePixels is { } pixels ? defaults.Limits with { MaxPixels = pixels } : defaults.Limits);
 
     /// <summary>Stable reason codes clients can switch on; the API maps each to a problem type.</summary>
     public static ImageRejectedException ToContract(this FaceInputException ex) => new(

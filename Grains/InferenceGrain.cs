@@ -30,7 +30,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var started = Stopwatch.GetTimestamp();
             var result = await pipeline.CompareAsync(request.Image1, request.Image2,
-                FaceContractMapping.ToFaceOptions(request.SimilarityThreshold, request.DetectionThreshold, request.MaxImagePixels));
+                pipeline.ModelDefaults.ToFaceOptions(request.SimilarityThreshold, request.DetectionThreshold, request.MaxImagePixels));
             return new CompareResult(result.Similarity, result.IsSamePerson, result.Threshold, result.Message,
                 result.Faces1.ToContract(), result.Faces2.ToContract(), result.MissingFaceIn, slice.Id,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -41,7 +41,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var started = Stopwatch.GetTimestamp();
             var faces = await pipeline.DetectAsync([request.Image],
-                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
+                pipeline.ModelDefaults.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
             return new DetectResult(faces[0].ToContract(), slice.Id, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
 
@@ -50,7 +50,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var started = Stopwatch.GetTimestamp();
             var faces = await pipeline.EmbedAsync([request.Image],
-                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
+                pipeline.ModelDefaults.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
             return new EmbedResult(
                 faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray(),
                 pipeline.Recognizer.ModelName,

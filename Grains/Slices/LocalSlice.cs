@@ -39,7 +39,7 @@ public sealed class LocalSlice : IDisposable
             throw;
         }
 
-        ExecutionProvider = _sessions.Get(Pipeline.Detector.ModelName).ExecutionProvider;
+        ExecutionProvider = Pipeline.Detector.ExecutionProvider;
     }
 
     public SliceOptions Options { get; }

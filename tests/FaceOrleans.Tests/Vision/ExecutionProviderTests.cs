@@ -12,8 +12,8 @@ public sealed class ExecutionProviderTests
         var options = new InferenceOptions { Device = "cuda:0", GpuMemoryLimitBytes = 512L << 20 };
         using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options, logger);
 
-        var detector = sessions.Get("retinaface_mnet025");
-        var again = sessions.Get("retinaface_mnet025");
+        var detector = sessions.Detector("retinaface_mnet025");
+        var again = sessions.Detector("retinaface_mnet025");
 
         Assert.Same(detector, again); // one session per model per process
         if (File.Exists("/dev/nvidiactl"))
@@ -27,8 +27,8 @@ public sealed class ExecutionProviderTests
         }
 
         // Whatever the provider, the slice still detects faces.
-        using var decoded = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"));
-        Assert.Equal(2, new RetinaFaceDetector(detector).Detect(decoded.Bgr).Count);
+        using var decoded = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"), ImageLimits.Default);
+        Assert.Equal(2, detector.Detect([decoded.Bgr], detector.DefaultScoreThreshold)[0].Count);
     }
 
     private sealed class RecordingLogger<T> : ILogger<T>

@@ -2,50 +2,13 @@ using OpenCvSharp;
 
 namespace FaceOrleans.Vision;
 
-/// <summary>Limits applied to every upload before and after decoding.</summary>
-public sealed record ImageLimits
-{
-    public static readonly ImageLimits Default = new();
-
-    /// <summary>Largest canvas accepted, read from the header before decoding (default 40 megapixels).</summary>
-    public long MaxPixels { get; init; } = 40_000_000;
-
-    /// <summary>Smallest side accepted; below this no detectable face fits (RetinaFace's smallest anchor is 16 px).</summary>
-    public int MinSide { get; init; } = 16;
-
-    /// <summary>
-    /// Longest side the pipeline works at. Larger photos are downscaled on decode: detection runs at
-    /// 640 px anyway and a face that fills a 4000 px photo is still far larger than the 112 px crop.
-    /// </summary>
-    public int MaxWorkingSide { get; init; } = 1920;
-}
-
-/// <summary>A decoded, EXIF-oriented BGR image at working resolution.</summary>
-public sealed class DecodedImage : IDisposable
-{
-    public DecodedImage(Mat bgr, ImageHeader header, double scaleToOriginal)
-    {
-        Bgr = bgr;
-        Header = header;
-        ScaleToOriginal = scaleToOriginal;
-    }
-
-    public Mat Bgr { get; }
-
-    public ImageHeader Header { get; }
-
-    /// <summary>Multiply working-image coordinates by this to get coordinates in the uploaded (oriented) image.</summary>
-    public double ScaleToOriginal { get; }
-
-    public void Dispose() => Bgr.Dispose();
-}
-
+/// <summary>Checks an upload's header against the limits, then decodes it at working resolution.</summary>
 public static class ImageDecoder
 {
-    public static DecodedImage Decode(byte[] data, ImageLimits? limits = null)
+    public static DecodedImage Decode(byte[] data, ImageLimits limits)
     {
         ArgumentNullException.ThrowIfNull(data);
-        limits ??= ImageLimits.Default;
+        ArgumentNullException.ThrowIfNull(limits);
         var header = ImageHeader.Read(data);
         if (header.Pixels > limits.MaxPixels)
         {
@@ -81,7 +44,7 @@ public static class ImageDecoder
         }
 
         // Uniform scale, so EXIF rotation (which swaps width and height) does not change it.
-        return new DecodedImage(mat, header, (double)longSide / Math.Max(mat.Width, mat.Height));
+        return new DecodedImage(mat, (double)longSide / Math.Max(mat.Width, mat.Height));
     }
 
     /// <summary>

@@ -3,79 +3,52 @@ using OpenCvSharp;
 
 namespace FaceOrleans.Vision;
 
-/// <summary>A detected face with its embedding; coordinates are in the uploaded image's pixels.</summary>
-public sealed record EmbeddedFace(DetectedFace Face, float[] Embedding);
-
-/// <summary>Result of a 1:1 comparison. <see cref="Similarity"/> is null when either image had no face.</summary>
-public sealed record FaceComparison(
-    float? Similarity,
-    bool IsSamePerson,
-    float Threshold,
-    string Message,
-    IReadOnlyList<DetectedFace> Faces1,
-    IReadOnlyList<DetectedFace> Faces2,
-    string? MissingFaceIn);
-
-/// <summary>Per-request settings; anything left null takes the pipeline's or the model's default.</summary>
-public sealed record FaceOptions(float? SimilarityThreshold = null, float? DetectionThreshold = null, ImageLimits? Limits = null);
-
 /// <summary>
 /// Decode → RetinaFace → five-point alignment → recognizer, for one or many images.
 /// Decoding and warps run on the caller's thread; every model call goes through the <see cref="IModelRunner"/>,
-/// which is where a slice serialises them. Holds no Orleans types so it can be tested and benchmarked alone; thread-safe.
+/// which is where a slice serialises them. Its project references no Orleans package, so it is tested and benchmarked
+/// alone; thread-safe. The networks belong to whoever built them (usually an <see cref="OnnxSessionFactory"/>).
 /// </summary>
 public sealed class FacePipeline
 {
     private readonly IModelRunner _runner;
 
-    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, ImageLimits? limits = null, IModelRunner? runner = null)
+    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner)
     {
         Detector = detector;
         Recognizer = recognizer;
-        Limits = limits ?? ImageLimits.Default;
-        _runner = runner ?? InlineModelRunner.Instance;
+        _runner = runner;
     }
 
     public RetinaFaceDetector Detector { get; }
 
     public FaceRecognizer Recognizer { get; }
 
-    public ImageLimits Limits { get; }
+    /// <summary>The models' own thresholds and the service's image limits: what a request runs with when nothing overrides them.</summary>
+    public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default);
 
-    /// <summary>Builds a pipeline from the manifest's models (its defaults unless named).</summary>
-    public static FacePipeline Create(
-        OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, ImageLimits? limits = null, IModelRunner? runner = null)
+    /// <summary>
+    /// A pipeline over the factory's networks (the manifest's defaults unless named). Without a runner, model calls
+    /// run on the caller's thread.
+    /// </summary>
+    public static FacePipeline Create(OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, IModelRunner? runner = null)
     {
         var defaults = sessions.Catalog.Manifest.Defaults;
-        var batch = sessions.Options.MaxBatchSize;
         return new FacePipeline(
-            new RetinaFaceDetector(sessions.Get(string.IsNullOrEmpty(detector) ? defaults.Detector : detector), batch),
-            new FaceRecognizer(sessions.Get(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer), batch),
-            limits,
-            runner);
-    }
-
-    /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
-    public DecodedImage Decode(byte[] data, string name = "image", ImageLimits? limits = null)
-    {
-        try
-        {
-            return ImageDecoder.Decode(data, limits ?? Limits);
-        }
-        catch (FaceInputException ex)
-        {
-            throw new FaceInputException(ex.Error, $"{name}: {ex.Message}");
-        }
+            sessions.Detector(string.IsNullOrEmpty(detector) ? defaults.Detector : detector),
+            sessions.Recognizer(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer),
+            runner ?? InlineModelRunner.Instance);
     }
 
     /// <summary>Every face in every image, detected in one batched model call.</summary>
     public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
-        IReadOnlyList<byte[]> images, FaceOptions? options = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default)
     {
-        var decoded = DecodeAll(images, options?.Limits);
+        cancellationToken.ThrowIfCancellationRequested();
+        var decoded = DecodeAll(images, options.Limits);
         try
         {
-            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, cancellationToken);
+            var detections = await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken);
             return detections.Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray()).ToArray();
         }
         finally
@@ -86,12 +59,13 @@ public sealed class FacePipeline
 
     /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
     public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
-        IReadOnlyList<byte[]> images, FaceOptions? options = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default)
     {
-        var decoded = DecodeAll(images, options?.Limits);
+        cancellationToken.ThrowIfCancellationRequested();
+        var decoded = DecodeAll(images, options.Limits);
         try
         {
-            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, cancellationToken);
+            var detections = await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken);
             var targets = new List<(int Image, DetectedFace Face)>();
             for (var i = 0; i < detections.Count; i++)
             {
@@ -118,12 +92,13 @@ public sealed class FacePipeline
     /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
     /// A missing face is an answer, not an error: the result says which image had none.
     /// </summary>
-    public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions options, CancellationToken cancellationToken = default)
     {
-        var threshold = options?.SimilarityThreshold ?? Recognizer.DefaultThreshold;
-        using var first = Decode(image1, "image1", options?.Limits);
-        using var second = Decode(image2, "image2", options?.Limits);
-        var detections = await DetectDecodedAsync([first, second], options?.DetectionThreshold, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var threshold = options.SimilarityThreshold;
+        using var first = Decode(image1, "image1", options.Limits);
+        using var second = Decode(image2, "image2", options.Limits);
+        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -194,13 +169,26 @@ public sealed class FacePipeline
 
     /// <summary>Detections in working-image coordinates, one model call for the whole batch.</summary>
     private Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
-        IReadOnlyList<DecodedImage> decoded, float? scoreThreshold, CancellationToken cancellationToken)
+        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, CancellationToken cancellationToken)
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
         return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
     }
 
-    private DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits? limits)
+    /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
+    private static DecodedImage Decode(byte[] data, string name, ImageLimits limits)
+    {
+        try
+        {
+            return ImageDecoder.Decode(data, limits);
+        }
+        catch (FaceInputException ex)
+        {
+            throw new FaceInputException(ex.Error, $"{name}: {ex.Message}");
+        }
+    }
+
+    private static DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits limits)
     {
         var decoded = new DecodedImage[images.Count];
         try

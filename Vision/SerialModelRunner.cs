@@ -3,37 +3,12 @@ using System.Threading.Channels;
 
 namespace FaceOrleans.Vision;
 
-/// <summary>Decides where and when a model call runs.</summary>
-public interface IModelRunner
-{
-    Task<T> RunAsync<T>(Func<T> modelCall, CancellationToken cancellationToken = default);
-}
-
-/// <summary>Runs the call on the caller's thread: for the command line, benchmarks and tests of the pipeline alone.</summary>
-public sealed class InlineModelRunner : IModelRunner
-{
-    public static readonly InlineModelRunner Instance = new();
-
-    public Task<T> RunAsync<T>(Func<T> modelCall, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(modelCall());
-    }
-}
-
-/// <summary>A snapshot of a slice's model calls.</summary>
-public sealed record ModelRunnerStats(
-    int Queued,
-    int Running,
-    long Completed,
-    long Failed,
-    double TotalRunMilliseconds);
-
 /// <summary>
 /// Runs every model call of one slice, one at a time, on a dedicated thread. One call at a time is what keeps a
 /// small MIG slice inside its memory; the dedicated thread keeps blocking inference off the Orleans scheduler and
 /// off the shared thread pool, and callers wait asynchronously in FIFO order, so a flood on one slice never
-/// holds threads another slice needs.
+/// holds threads another slice needs. A call cancelled while it waits leaves the queue at once and is counted
+/// in <see cref="ModelRunnerStats.Cancelled"/>; it never reaches the model.
 /// </summary>
 public sealed class SerialModelRunner : IModelRunner, IDisposable
 {
@@ -43,6 +18,7 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
     private int _running;
     private long _completed;
     private long _failed;
+    private long _cancelled;
     private long _totalTicks;
 
     public SerialModelRunner(string name)
@@ -53,11 +29,17 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
 
     public Task<T> RunAsync<T>(Func<T> modelCall, CancellationToken cancellationToken = default)
     {
-        var item = new WorkItem<T>(modelCall, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var item = new WorkItem<T>(this, modelCall);
         Interlocked.Increment(ref _queued);
+        item.CancelWith(cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {
-            Interlocked.Decrement(ref _queued);
+            if (item.TryDrop())
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
             throw new ObjectDisposedException(nameof(SerialModelRunner));
         }
 
@@ -69,6 +51,7 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
         Volatile.Read(ref _running),
         Interlocked.Read(ref _completed),
         Interlocked.Read(ref _failed),
+        Interlocked.Read(ref _cancelled),
         TimeSpan.FromTicks(Interlocked.Read(ref _totalTicks)).TotalMilliseconds);
 
     private void Work()
@@ -78,6 +61,11 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
         {
             while (reader.TryRead(out var item))
             {
+                if (!item.TryStart())
+                {
+                    continue; // cancelled while queued: already counted and answered
+                }
+
                 Interlocked.Decrement(ref _queued);
                 Interlocked.Increment(ref _running);
                 var started = Stopwatch.GetTimestamp();
@@ -93,27 +81,54 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
     /// <summary>Stops taking calls; queued calls still run, then the thread ends.</summary>
     public void Dispose() => _queue.Writer.TryComplete();
 
+    /// <summary>Called once per item that leaves the queue without running.</summary>
+    private void CountCancelled()
+    {
+        Interlocked.Decrement(ref _queued);
+        Interlocked.Increment(ref _cancelled);
+    }
+
     private abstract class WorkItem
     {
-        /// <summary>Runs the call unless it was cancelled while queued; false when it threw.</summary>
+        private const int Waiting = 0;
+        private const int Started = 1;
+        private const int Dropped = 2;
+
+        private int _state;
+
+        /// <summary>Claims the item for the worker; false when its caller cancelled it first.</summary>
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Waiting) == Waiting;
+
+        /// <summary>Drops the item if it has not started; true when this call dropped it.</summary>
+        public bool TryDrop() => Interlocked.CompareExchange(ref _state, Dropped, Waiting) == Waiting;
+
+        /// <summary>Runs the call; false when it threw.</summary>
         public abstract bool Execute();
     }
 
-    private sealed class WorkItem<T>(Func<T> call, CancellationToken cancellationToken) : WorkItem
+    private sealed class WorkItem<T>(SerialModelRunner runner, Func<T> call) : WorkItem
     {
         // Continuations must not run inline on the inference thread, or a caller's decode would block the queue.
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private CancellationTokenRegistration _registration;
 
         public Task<T> Task => _completion.Task;
 
+        /// <summary>
+        /// Cancelling the token while the item waits answers the caller at once and drops the item; the worker
+        /// skips it when it reaches it. Registered before the item is queued, so the worker always sees the registration.
+        /// </summary>
+        public void CancelWith(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                _registration = cancellationToken.UnsafeRegister(static (state, token) => ((WorkItem<T>)state!).Drop(token), this);
+            }
+        }
+
         public override bool Execute()
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                _completion.TrySetCanceled(cancellationToken);
-                return true;
-            }
-
+            _registration.Dispose();
             try
             {
                 _completion.TrySetResult(call());
@@ -123,6 +138,15 @@ public sealed class SerialModelRunner : IModelRunner, IDisposable
             {
                 _completion.TrySetException(ex);
                 return false;
+            }
+        }
+
+        private void Drop(CancellationToken token)
+        {
+            if (TryDrop())
+            {
+                runner.CountCancelled();
+                _completion.TrySetCanceled(token);
             }
         }
     }

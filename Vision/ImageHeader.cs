@@ -2,14 +2,6 @@ using System.Buffers.Binary;
 
 namespace FaceOrleans.Vision;
 
-public enum ImageFormat
-{
-    Jpeg,
-    Png,
-    Bmp,
-    WebP,
-}
-
 /// <summary>
 /// Format and stored dimensions read from the first bytes of an encoded image, so that a
 /// decompression bomb (a tiny file declaring a huge canvas) is refused before any pixel is allocated.

@@ -7,16 +7,18 @@ namespace FaceOrleans.Vision;
 /// <summary>
 /// Turns aligned face crops into L2-normalised embeddings. Input name, size, channel order,
 /// normalisation and embedding size all come from the manifest, so CurricularFace, face_embed_512d
-/// and mobilefacenet_128d run through this one class.
+/// and mobilefacenet_128d run through this one class. Owns its session; thread-safe.
 /// </summary>
-public sealed class FaceRecognizer
+public sealed class FaceRecognizer : IDisposable
 {
     private readonly ModelSession _model;
     private readonly ModelInputSpec _input;
     private readonly RecognizerSpec _spec;
     private readonly int _maxBatch;
 
-    public FaceRecognizer(ModelSession model, int maxBatchSize = 32)
+    /// <param name="model">The recognizer's session; the recognizer takes ownership and disposes it.</param>
+    /// <param name="maxBatchSize">Most faces per model call; more are split into several calls.</param>
+    public FaceRecognizer(ModelSession model, int maxBatchSize)
     {
         _model = model;
         _input = model.Model.Input;
@@ -92,4 +94,6 @@ public sealed class FaceRecognizer
 
     /// <summary>Cosine similarity of two unit vectors.</summary>
     public static float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => TensorPrimitives.Dot(a, b);
+
+    public void Dispose() => _model.Dispose();
 }

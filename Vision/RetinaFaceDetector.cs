@@ -6,9 +6,9 @@ namespace FaceOrleans.Vision;
 /// <summary>
 /// RetinaFace (detection + 5 landmarks). Images are letterboxed into the model's fixed input, run as one
 /// batch, decoded against the prior boxes with the manifest's variances and filtered by NMS.
-/// Thread-safe: ONNX Runtime sessions allow concurrent Run calls.
+/// Owns its session. Thread-safe: ONNX Runtime sessions allow concurrent Run calls.
 /// </summary>
-public sealed class RetinaFaceDetector
+public sealed class RetinaFaceDetector : IDisposable
 {
     private const int PreNmsTopK = 5000;
     private const int MaxFacesPerImage = 750;
@@ -19,7 +19,9 @@ public sealed class RetinaFaceDetector
     private readonly float[] _priors;
     private readonly int _maxBatch;
 
-    public RetinaFaceDetector(ModelSession model, int maxBatchSize = 8)
+    /// <param name="model">The detector's session; the detector takes ownership and disposes it.</param>
+    /// <param name="maxBatchSize">Most images per model call; more are split into several calls.</param>
+    public RetinaFaceDetector(ModelSession model, int maxBatchSize)
     {
         _model = model;
         _input = model.Model.Input;
@@ -31,25 +33,28 @@ public sealed class RetinaFaceDetector
 
     public string ModelName => _model.Model.Name;
 
+    /// <summary>The provider the session actually runs on (CPU after a CUDA fallback).</summary>
+    public string ExecutionProvider => _model.ExecutionProvider;
+
+    /// <summary>The manifest's score threshold for this model: the default a tenant's settings start from.</summary>
     public float DefaultScoreThreshold => _spec.ScoreThreshold;
 
     public int PriorCount => _priors.Length / 4;
 
-    /// <summary>Detects faces in each image; coordinates are in that image's pixels.</summary>
-    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float? scoreThreshold = null)
+    /// <summary>Detects faces scoring above <paramref name="scoreThreshold"/> in each image; coordinates are in that image's pixels.</summary>
+    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float scoreThreshold)
     {
-        var threshold = scoreThreshold ?? _spec.ScoreThreshold;
         var results = new List<IReadOnlyList<DetectedFace>>(images.Count);
         for (var start = 0; start < images.Count; start += _maxBatch)
         {
             var count = Math.Min(_maxBatch, images.Count - start);
-            results.AddRange(DetectBatch(images.Skip(start).Take(count).ToArray(), threshold));
+            results.AddRange(DetectBatch(images.Skip(start).Take(count).ToArray(), scoreThreshold));
         }
 
         return results;
     }
 
-    public IReadOnlyList<DetectedFace> Detect(Mat image, float? scoreThreshold = null) => Detect([image], scoreThreshold)[0];
+    public void Dispose() => _model.Dispose();
 
     private List<IReadOnlyList<DetectedFace>> DetectBatch(Mat[] images, float threshold)
     {

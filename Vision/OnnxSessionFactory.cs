@@ -7,15 +7,18 @@ using Microsoft.ML.OnnxRuntime;
 namespace FaceOrleans.Vision;
 
 /// <summary>
-/// Creates one ONNX Runtime session per model and reuses it: sessions are thread-safe for Run and
-/// expensive to build (graph optimisation, CUDA arena), so a process must never hold two per model.
+/// Creates ONNX Runtime sessions on one slice's device (falling back to the CPU when CUDA cannot load) and
+/// keeps the networks built on them: <see cref="Detector"/> and <see cref="Recognizer"/> build each model once
+/// and hand out the same network after, because sessions are thread-safe for Run and expensive to build (graph
+/// optimisation, CUDA arena), so a process must never hold two per model. Those networks belong to the factory;
+/// a session from <see cref="CreateSession"/> belongs to whoever asked for it.
 /// </summary>
 public sealed partial class OnnxSessionFactory : IDisposable
 {
     private readonly ModelCatalog _catalog;
     private readonly InferenceOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, Lazy<ModelSession>> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<IDisposable>> _networks = new(StringComparer.Ordinal);
 
     public OnnxSessionFactory(ModelCatalog catalog, InferenceOptions options, ILogger<OnnxSessionFactory>? logger = null)
     {
@@ -31,11 +34,18 @@ public sealed partial class OnnxSessionFactory : IDisposable
     /// <summary>Every Run on this factory's sessions, to show how many ever overlapped.</summary>
     public ConcurrencyGauge Runs { get; } = new();
 
-    public ModelSession Get(string modelName) =>
-        _sessions.GetOrAdd(modelName, name => new Lazy<ModelSession>(() => Create(_catalog.Get(name)))).Value;
+    /// <summary>The detector named in the manifest, loaded and verified on first use.</summary>
+    public RetinaFaceDetector Detector(string modelName) =>
+        Network(modelName, name => new RetinaFaceDetector(CreateSession(name), _options.MaxBatchSize));
 
-    private ModelSession Create(ModelSpec model)
+    /// <summary>The recognizer named in the manifest, loaded and verified on first use.</summary>
+    public FaceRecognizer Recognizer(string modelName) =>
+        Network(modelName, name => new FaceRecognizer(CreateSession(name), _options.MaxBatchSize));
+
+    /// <summary>A new session on this factory's device, its runs counted on <see cref="Runs"/>; the caller disposes it.</summary>
+    public ModelSession CreateSession(string modelName)
     {
+        var model = _catalog.Get(modelName);
         var path = _catalog.VerifiedPathOf(model);
         var (options, provider) = CreateSessionOptions(model);
         try
@@ -48,6 +58,14 @@ public sealed partial class OnnxSessionFactory : IDisposable
         {
             options.Dispose();
         }
+    }
+
+    private T Network<T>(string modelName, Func<string, T> create)
+        where T : class, IDisposable
+    {
+        var network = _networks.GetOrAdd(modelName, name => new Lazy<IDisposable>(() => create(name))).Value;
+        return network as T ?? throw new ModelUnavailableException(modelName,
+            $"'{modelName}' is already loaded as a {network.GetType().Name}, not a {typeof(T).Name}.");
     }
 
     private (SessionOptions Options, string Provider) CreateSessionOptions(ModelSpec model)
@@ -114,26 +132,14 @@ public sealed partial class OnnxSessionFactory : IDisposable
 
     public void Dispose()
     {
-        foreach (var lazy in _sessions.Values)
+        foreach (var lazy in _networks.Values)
         {
             if (lazy.IsValueCreated)
             {
-                lazy.Value.Session.Dispose();
+                lazy.Value.Dispose();
             }
         }
 
-        _sessions.Clear();
-    }
-}
-
-/// <summary>A loaded model and the execution provider it actually runs on.</summary>
-public sealed record ModelSession(ModelSpec Model, InferenceSession Session, string ExecutionProvider, ConcurrencyGauge Runs)
-{
-    /// <summary>Runs the model with one input; counted on <see cref="Runs"/>.</summary>
-    public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, IReadOnlyCollection<string> outputNames)
-    {
-        using var scope = Runs.Enter((int)input.GetTensorTypeAndShape().Shape[0]);
-        using var runOptions = new RunOptions();
-        return Session.Run(runOptions, [Model.Input.Name], [input], outputNames);
+        _networks.Clear();
     }
 }

@@ -1,63 +1,4 @@
-using System.Globalization;
-
 namespace FaceOrleans.Vision;
-
-/// <summary>One labelled pair: the two image file names and whether they show the same person.</summary>
-public sealed record LabelledPair(string ImageA, string ImageB, bool SamePerson)
-{
-    /// <summary>Reads a CSV with the header <c>image_a,image_b,same_person</c> (same_person is 1 or 0).</summary>
-    public static IReadOnlyList<LabelledPair> ReadCsv(string path)
-    {
-        var lines = File.ReadAllLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).ToArray();
-        if (lines.Length == 0 || !lines[0].Trim().Equals("image_a,image_b,same_person", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new FormatException($"'{path}' must start with the header 'image_a,image_b,same_person'.");
-        }
-
-        return lines.Skip(1).Select((line, i) =>
-        {
-            var cells = line.Split(',', StringSplitOptions.TrimEntries);
-            if (cells.Length != 3 || cells[2] is not ("0" or "1"))
-            {
-                throw new FormatException($"'{path}' line {i + 2}: expected image_a,image_b,0|1 but found '{line}'.");
-            }
-
-            return new LabelledPair(cells[0], cells[1], cells[2] == "1");
-        }).ToArray();
-    }
-}
-
-/// <summary>A pair's cosine similarity, or null when a face was not found in one of its images.</summary>
-public sealed record ScoredPair(LabelledPair Pair, float? Similarity);
-
-public sealed record CalibrationReport(
-    string Recognizer,
-    int Pairs,
-    int SamePairs,
-    int DifferentPairs,
-    int PairsWithoutFace,
-    IReadOnlyList<string> ImagesWithoutFace,
-    float Threshold,
-    double AccuracyAtThreshold,
-    float BestThreshold,
-    double BestAccuracy,
-    double RocAuc,
-    double TarAtFar1e3,
-    float ThresholdAtFar1e3)
-{
-    public string ToTable()
-    {
-        var c = CultureInfo.InvariantCulture;
-        return string.Join(Environment.NewLine,
-            $"recognizer                 {Recognizer}",
-            $"pairs                      {Pairs} ({SamePairs} same, {DifferentPairs} different)",
-            $"pairs with no face found   {PairsWithoutFace}{(ImagesWithoutFace.Count > 0 ? $" ({string.Join(", ", ImagesWithoutFace)})" : string.Empty)}",
-            string.Create(c, $"accuracy at threshold      {AccuracyAtThreshold:P2} (threshold {Threshold:0.000})"),
-            string.Create(c, $"best threshold             {BestThreshold:0.000} (accuracy {BestAccuracy:P2})"),
-            string.Create(c, $"ROC AUC                    {RocAuc:0.0000}"),
-            string.Create(c, $"TAR at FAR 1e-3            {TarAtFar1e3:P2} (threshold {ThresholdAtFar1e3:0.000})"));
-    }
-}
 
 /// <summary>Threshold statistics over scored pairs. A pair whose face was not found counts as "different".</summary>
 public static class Calibration
@@ -173,35 +114,4 @@ public static class Calibration
     }
 
     private static float BitIncrement(float value) => MathF.BitIncrement(value);
-}
-
-/// <summary>Runs the pipeline over a labelled pair list, embedding each distinct image once.</summary>
-public static class PairScorer
-{
-    public static async Task<(IReadOnlyList<ScoredPair> Scored, IReadOnlyList<string> ImagesWithoutFace)> ScoreAsync(
-        FacePipeline pipeline, IReadOnlyList<LabelledPair> pairs, string imagesDirectory)
-    {
-        var names = pairs.SelectMany(p => new[] { p.ImageA, p.ImageB }).Distinct(StringComparer.Ordinal).ToArray();
-        var embeddings = new Dictionary<string, float[]?>(StringComparer.Ordinal);
-        const int chunk = 8;
-        for (var start = 0; start < names.Length; start += chunk)
-        {
-            var batch = names.Skip(start).Take(chunk).ToArray();
-            var bytes = batch.Select(n => File.ReadAllBytes(Path.Combine(imagesDirectory, n))).ToArray();
-            var faces = await pipeline.EmbedAsync(bytes);
-            for (var i = 0; i < batch.Length; i++)
-            {
-                var chosen = DetectedFace.MostProminent(faces[i].Select(f => f.Face).ToArray());
-                embeddings[batch[i]] = chosen is null ? null : faces[i].First(f => ReferenceEquals(f.Face, chosen)).Embedding;
-            }
-        }
-
-        var scored = pairs.Select(p =>
-        {
-            var a = embeddings[p.ImageA];
-            var b = embeddings[p.ImageB];
-            return new ScoredPair(p, a is null || b is null ? null : FaceRecognizer.Similarity(a, b));
-        }).ToArray();
-        return (scored, embeddings.Where(e => e.Value is null).Select(e => e.Key).Order(StringComparer.Ordinal).ToArray());
-    }
 }
