@@ -65,7 +65,7 @@ internal static class CalibrateCommand
                 : report.ToTable());
             return 0;
         }
-        catch (Exception ex) when (ex is ModelUnavailableException or FormatException or FaceInputException or FileNotFoundException)
+        catch (Exception ex) when (ex is ModelUnavailableException or FormatException or RequestRejectedException or FileNotFoundException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;

@@ -182,9 +182,9 @@ public sealed class FacePipeline
         {
             return ImageDecoder.Decode(data, limits);
         }
-        catch (FaceInputException ex)
+        catch (RequestRejectedException ex)
         {
-            throw new FaceInputException(ex.Error, $"{name}: {ex.Message}");
+            throw new RequestRejectedException(ex.Code, name, $"{name}: {ex.Message}");
         }
     }
 

@@ -12,14 +12,14 @@ public static class ImageDecoder
         var header = ImageHeader.Read(data);
         if (header.Pixels > limits.MaxPixels)
         {
-            throw new FaceInputException(FaceInputError.TooLarge,
+            throw new RequestRejectedException(RejectionCode.ImageTooLarge, null,
                 $"The image is {header.Width}x{header.Height} ({header.Pixels / 1e6:0.#} megapixels); " +
                 $"the limit is {limits.MaxPixels / 1e6:0.#} megapixels.");
         }
 
         if (Math.Min(header.Width, header.Height) < limits.MinSide)
         {
-            throw new FaceInputException(FaceInputError.TooSmall,
+            throw new RequestRejectedException(RejectionCode.ImageTooSmall, null,
                 $"The image is {header.Width}x{header.Height}; each side must be at least {limits.MinSide} px to hold a face.");
         }
 
@@ -29,7 +29,7 @@ public static class ImageDecoder
         if (mat.Empty())
         {
             mat.Dispose();
-            throw new FaceInputException(FaceInputError.Corrupt,
+            throw new RequestRejectedException(RejectionCode.CorruptImage, null,
                 $"The upload has a {header.Format} header but its image data cannot be decoded.");
         }
 

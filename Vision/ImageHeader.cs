@@ -15,7 +15,7 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
     {
         if (data.IsEmpty)
         {
-            throw new FaceInputException(FaceInputError.Empty, "The upload is empty.");
+            throw new RequestRejectedException(RejectionCode.EmptyImage, null, "The upload is empty.");
         }
 
         if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
@@ -38,7 +38,7 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
             return ReadWebP(data);
         }
 
-        throw new FaceInputException(FaceInputError.NotAnImage,
+        throw new RequestRejectedException(RejectionCode.NotAnImage, null,
             "The upload is not a supported image; send JPEG, PNG, BMP or WebP.");
     }
 
@@ -164,6 +164,6 @@ public readonly record struct ImageHeader(ImageFormat Format, int Width, int Hei
         return new ImageHeader(format, (int)width, (int)height);
     }
 
-    private static FaceInputException Corrupt(string format, string why) =>
-        new(FaceInputError.Corrupt, $"The upload looks like a {format} image but cannot be decoded: {why}.");
+    private static RequestRejectedException Corrupt(string format, string why) =>
+        new(RejectionCode.CorruptImage, null, $"The upload looks like a {format} image but cannot be decoded: {why}.");
 }

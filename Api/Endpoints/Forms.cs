@@ -1,5 +1,6 @@
 using System.Globalization;
 using FaceOrleans.Api.Problems;
+using FaceOrleans.Vision;
 
 namespace FaceOrleans.Api.Endpoints;
 
@@ -15,8 +16,7 @@ internal static class FormFields
 
         if (file.Length == 0)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "empty-file", "Empty file",
-                $"The file in '{field}' is empty.", Naming(field));
+            throw new RequestRejectedException(RejectionCode.EmptyImage, field, $"The file in '{field}' is empty.");
         }
 
         if (file.Length > maxBytes)
@@ -56,13 +56,7 @@ internal static class FormFields
         _ => throw InvalidParameter(field, $"'{field}' must be true or false; got '{value}'."),
     };
 
-    /// <summary>400 invalid-parameter, with the field named in the problem's <c>field</c> extension.</summary>
-    public static ApiProblemException InvalidParameter(string field, string detail) =>
-        new(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter", detail, Naming(field));
+    public static RequestRejectedException InvalidParameter(string field, string detail) => new(RejectionCode.InvalidParameter, field, detail);
 
-    /// <summary>400 missing-field, with the field named in the problem's <c>field</c> extension.</summary>
-    public static ApiProblemException MissingField(string field, string detail) =>
-        new(StatusCodes.Status400BadRequest, "missing-field", "Missing field", detail, Naming(field));
-
-    private static Dictionary<string, object?> Naming(string field) => new() { ["field"] = field };
+    public static RequestRejectedException MissingField(string field, string detail) => new(RejectionCode.MissingField, field, detail);
 }

@@ -22,7 +22,7 @@ public sealed class ApiKeyCache(IClusterClient cluster, IOptionsMonitor<ApiOptio
 
     public async Task<ApiKeyIdentity?> FindAsync(string key, CancellationToken cancellationToken)
     {
-        var hash = ApiKeysGrain.HashOf(key);
+        var hash = ApiKeyHash.Of(key);
         if (options.CurrentValue.AdminKeySha256 is { Length: > 0 } bootstrap && string.Equals(hash, bootstrap, StringComparison.OrdinalIgnoreCase))
         {
             return new ApiKeyIdentity("bootstrap", null, ApiKeyRole.Admin);

@@ -29,7 +29,7 @@ public sealed class ApiClusterTests
         await using var api = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("FaceOrleans:Api:HostSilo", "false");
-            web.UseSetting("FaceOrleans:Api:AdminKeySha256", ApiKeysGrain.HashOf(ApiFixture.AdminKey));
+            web.UseSetting("FaceOrleans:Api:AdminKeySha256", ApiKeyHash.Of(ApiFixture.AdminKey));
             web.UseSetting("FaceOrleans:Api:DemoTenants:0", string.Empty);
             web.UseSetting("FaceOrleans:Api:DemoTenants:1", string.Empty);
             web.UseSetting("FaceOrleans:Cluster:Mode", "Redis");

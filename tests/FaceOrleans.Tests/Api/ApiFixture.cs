@@ -27,7 +27,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public static IReadOnlyDictionary<string, string?> Settings(string dataDirectory) => new Dictionary<string, string?>
     {
-        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeysGrain.HashOf(AdminKey),
+        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(AdminKey),
         ["FaceOrleans:Api:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FaceOrleans:Api:MaxConcurrentRequests:burst"] = "1",
         ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),

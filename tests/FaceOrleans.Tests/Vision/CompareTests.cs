@@ -63,8 +63,9 @@ public sealed class CompareTests(VisionFixture fixture)
     [Fact]
     public async Task A_bad_second_upload_is_named_in_the_error()
     {
-        var ex = await Assert.ThrowsAsync<FaceInputException>(() => fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4], fixture.Defaults));
-        Assert.Equal(FaceInputError.NotAnImage, ex.Error);
+        var ex = await Assert.ThrowsAsync<RequestRejectedException>(() => fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4], fixture.Defaults));
+        Assert.Equal(RejectionCode.NotAnImage, ex.Code);
+        Assert.Equal("image2", ex.Field);
         Assert.StartsWith("image2:", ex.Message, StringComparison.Ordinal);
     }
 }

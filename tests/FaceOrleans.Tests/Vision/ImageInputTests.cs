@@ -10,8 +10,8 @@ public sealed class ImageInputTests(VisionFixture fixture)
     [Fact]
     public void Empty_upload_is_refused()
     {
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode([], ImageLimits.Default));
-        Assert.Equal(FaceInputError.Empty, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode([], ImageLimits.Default));
+        Assert.Equal(RejectionCode.EmptyImage, ex.Code);
     }
 
     [Fact]
@@ -19,16 +19,16 @@ public sealed class ImageInputTests(VisionFixture fixture)
     {
         var bytes = new byte[4096];
         new Random(7).NextBytes(bytes);
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bytes, ImageLimits.Default));
-        Assert.Equal(FaceInputError.NotAnImage, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(bytes, ImageLimits.Default));
+        Assert.Equal(RejectionCode.NotAnImage, ex.Code);
     }
 
     [Fact]
     public void Truncated_jpeg_is_refused_as_corrupt()
     {
         var photo = TestPaths.Photo("img1.jpg");
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(photo[..(photo.Length / 2)], ImageLimits.Default));
-        Assert.Equal(FaceInputError.Corrupt, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(photo[..(photo.Length / 2)], ImageLimits.Default));
+        Assert.Equal(RejectionCode.CorruptImage, ex.Code);
         Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
     }
 
@@ -36,16 +36,16 @@ public sealed class ImageInputTests(VisionFixture fixture)
     public void Png_with_garbage_pixel_data_is_refused_as_corrupt()
     {
         var bytes = PngHeader(64, 64).Concat(new byte[200]).ToArray();
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bytes, ImageLimits.Default));
-        Assert.Equal(FaceInputError.Corrupt, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(bytes, ImageLimits.Default));
+        Assert.Equal(RejectionCode.CorruptImage, ex.Code);
     }
 
     [Fact]
     public void One_pixel_image_is_too_small()
     {
         using var pixel = new Mat(1, 1, MatType.CV_8UC3, Scalar.All(200));
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(pixel.ImEncode(".png"), ImageLimits.Default));
-        Assert.Equal(FaceInputError.TooSmall, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(pixel.ImEncode(".png"), ImageLimits.Default));
+        Assert.Equal(RejectionCode.ImageTooSmall, ex.Code);
     }
 
     [Fact]
@@ -54,9 +54,9 @@ public sealed class ImageInputTests(VisionFixture fixture)
         var bomb = PngHeader(100_000, 100_000);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bomb, ImageLimits.Default));
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(bomb, ImageLimits.Default));
 
-        Assert.Equal(FaceInputError.TooLarge, ex.Error);
+        Assert.Equal(RejectionCode.ImageTooLarge, ex.Code);
         Assert.Contains("100000x100000", ex.Message, StringComparison.Ordinal);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
     }
@@ -65,8 +65,8 @@ public sealed class ImageInputTests(VisionFixture fixture)
     public void Pixel_limit_is_configurable()
     {
         var photo = TestPaths.Photo("img1.jpg"); // 1382x1868, 2.6 megapixels
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 2_000_000 }));
-        Assert.Equal(FaceInputError.TooLarge, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 2_000_000 }));
+        Assert.Equal(RejectionCode.ImageTooLarge, ex.Code);
         using var decoded = ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 3_000_000 });
         Assert.False(decoded.Bgr.Empty());
     }
