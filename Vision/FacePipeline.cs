@@ -41,31 +41,18 @@ public sealed class FacePipeline
     }
 
     /// <summary>Every face in every image, detected in one batched model call.</summary>
-    public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
-        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var decoded = DecodeAll(images, options.Limits);
-        try
-        {
-            var detections = await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken);
-            return detections.Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray()).ToArray();
-        }
-        finally
-        {
-            DisposeAll(decoded);
-        }
-    }
+    public Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
+        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
+        WithDetectionsAsync(images, options, (decoded, detections) =>
+            Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
+                .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray())
+                .ToArray()), cancellationToken);
 
     /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
-    public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
-        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var decoded = DecodeAll(images, options.Limits);
-        try
+    public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
+        WithDetectionsAsync(images, options, async (decoded, detections) =>
         {
-            var detections = await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken);
             var targets = new List<(int Image, DetectedFace Face)>();
             for (var i = 0; i < detections.Count; i++)
             {
@@ -80,13 +67,8 @@ public sealed class FacePipeline
                 results[image].Add(new EmbeddedFace(face.Scale(decoded[image].ScaleToOriginal), embeddings[k]));
             }
 
-            return results;
-        }
-        finally
-        {
-            DisposeAll(decoded);
-        }
-    }
+            return (IReadOnlyList<IReadOnlyList<EmbeddedFace>>)results;
+        }, cancellationToken);
 
     /// <summary>
     /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
@@ -173,6 +155,23 @@ public sealed class FacePipeline
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
         return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+    }
+
+    /// <summary>Decodes the images, detects in one batched call, hands both to <paramref name="then"/>, and frees the pixels.</summary>
+    private async Task<T> WithDetectionsAsync<T>(
+        IReadOnlyList<byte[]> images, FaceOptions options,
+        Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, Task<T>> then, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var decoded = DecodeAll(images, options.Limits);
+        try
+        {
+            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken));
+        }
+        finally
+        {
+            DisposeAll(decoded);
+        }
     }
 
     /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
