@@ -1,0 +1,62 @@
+using System.Globalization;
+using FaceOrleans.Grains.Slices;
+using Microsoft.Extensions.Configuration;
+
+namespace FaceOrleans.Grains.Hosting;
+
+/// <summary>
+/// List settings an operator can replace whole. .NET configuration merges a list by index across appsettings.json,
+/// environment variables and the command line, so those could only overwrite or blank the file's entries, never
+/// drop one. After <see cref="UseWholeLists"/>, a comma-separated value is the whole list
+/// (<c>--FaceOrleans:Slice:Tenants=a,b</c>, <c>FaceOrleans__Slice__Tenants=a</c>; empty for none) wherever it is
+/// given, indexed entries still merge as before, and blank entries are dropped (<c>--FaceOrleans:Slice:Tenants:1=</c>
+/// removes the file's second entry).
+/// </summary>
+public static class ConfigurationLists
+{
+    /// <summary>The slice's lists, read by every silo and by the API's embedded silo.</summary>
+    public static IReadOnlyList<string> SliceLists { get; } =
+        [ConfigurationPath.Combine(SliceOptions.Section, nameof(SliceOptions.Tenants)), ConfigurationPath.Combine(SliceOptions.Section, nameof(SliceOptions.StandbyFor))];
+
+    /// <summary>Adds, on top of every source so far, the given lists as those sources state them, with nothing else under them.</summary>
+    public static void UseWholeLists(this IConfigurationManager configuration, IEnumerable<string> keys)
+    {
+        var lists = keys.ToDictionary(key => key, key => Read(configuration.GetSection(key)), StringComparer.OrdinalIgnoreCase);
+        configuration.Add(new WholeListsSource(lists));
+    }
+
+    private static string[] Read(IConfigurationSection list) =>
+        (list.Value is { } whole ? [whole] : list.GetChildren().Select(entry => entry.Value ?? string.Empty))
+            .SelectMany(value => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .ToArray();
+
+    private sealed class WholeListsSource(Dictionary<string, string[]> lists) : IConfigurationSource
+    {
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => new WholeListsProvider(lists);
+    }
+
+    /// <summary>
+    /// Holds each list as indexed entries and, unlike a plain in-memory source, hides the earlier sources' entries
+    /// under it: configuration asks every provider in turn for a section's child keys, passing the earlier ones on.
+    /// </summary>
+    private sealed class WholeListsProvider : ConfigurationProvider
+    {
+        private readonly HashSet<string> _lists;
+
+        public WholeListsProvider(Dictionary<string, string[]> lists)
+        {
+            _lists = new HashSet<string>(lists.Keys, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, items) in lists)
+            {
+                Data[key] = null; // hides a comma-separated value from readers that bind the list
+                for (var i = 0; i < items.Length; i++)
+                {
+                    Data[ConfigurationPath.Combine(key, i.ToString(CultureInfo.InvariantCulture))] = items[i];
+                }
+            }
+        }
+
+        public override IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath) =>
+            base.GetChildKeys(parentPath is not null && _lists.Contains(parentPath) ? [] : earlierKeys, parentPath);
+    }
+}
