@@ -38,6 +38,16 @@ async function api(method, path, body) {
   return data;
 }
 
+/** The named fields of a form as the API's multipart routes take them; optional ones left empty are left out. */
+function multipart(form, names) {
+  const body = new FormData();
+  for (const name of names) {
+    const value = form.get(name);
+    if (value !== null && value !== '') body.append(name, value);
+  }
+  return body;
+}
+
 function tenantPath(suffix = '') {
   return `/v1/${encodeURIComponent(connection().tenant)}${suffix}`;
 }
@@ -69,13 +79,14 @@ function clearProblem() {
   $('#problem').hidden = true;
 }
 
-/** Runs a form's action with its button disabled; errors are shown, not thrown. */
-function onSubmit(form, action) {
+/** Runs a form's action with its button disabled; its previous result is hidden, errors are shown, not thrown. */
+function onSubmit(form, result, action) {
   form.addEventListener('submit', async event => {
     event.preventDefault();
     const button = $('button[type=submit]', form);
     button.disabled = true;
     form.classList.add('busy');
+    result.hidden = true;
     clearProblem();
     try {
       await action(new FormData(form));
@@ -220,11 +231,7 @@ function showView(name) {
 }
 
 async function compare(form) {
-  const body = new FormData();
-  body.append('image1', form.get('image1'));
-  body.append('image2', form.get('image2'));
-  if (form.get('threshold')) body.append('threshold', form.get('threshold'));
-  const result = await api('POST', tenantPath('/compare'), body);
+  const result = await api('POST', tenantPath('/compare'), multipart(form, ['image1', 'image2', 'threshold']));
   const similarity = $('#compare-similarity');
   similarity.textContent = result.similarity.toFixed(3);
   similarity.dataset.value = result.similarity;
@@ -243,10 +250,7 @@ async function compare(form) {
 }
 
 async function detect(form) {
-  const body = new FormData();
-  body.append('image', form.get('image'));
-  if (form.get('det_threshold')) body.append('det_threshold', form.get('det_threshold'));
-  const result = await api('POST', tenantPath('/detect'), body);
+  const result = await api('POST', tenantPath('/detect'), multipart(form, ['image', 'det_threshold']));
   $('#detect-count').textContent = result.count;
   $('#detect-timing').textContent = result.timing_ms.toFixed(0);
   $('#detect-slice').textContent = result.slice;
@@ -275,10 +279,7 @@ async function enroll(form) {
     // Enrolling another photo of an existing subject is the usual case.
     if (!(error instanceof ApiError && error.body?.type?.endsWith('/subject-exists'))) throw error;
   }
-  const body = new FormData();
-  body.append('image', form.get('image'));
-  if (form.get('largest')) body.append('largest', 'true');
-  const result = await api('POST', tenantPath(`/subjects/${encodeURIComponent(subject)}/faces`), body);
+  const result = await api('POST', tenantPath(`/subjects/${encodeURIComponent(subject)}/faces`), multipart(form, ['image', 'largest']));
   const message = $('#enroll-result');
   message.textContent = `Enrolled face ${result.face_id} for ${result.subject_id} (detection score ${result.face.score.toFixed(3)}).`;
   message.hidden = false;
@@ -286,10 +287,7 @@ async function enroll(form) {
 }
 
 async function identify(form) {
-  const body = new FormData();
-  body.append('image', form.get('image'));
-  if (form.get('top_k')) body.append('top_k', form.get('top_k'));
-  const result = await api('POST', tenantPath('/identify'), body);
+  const result = await api('POST', tenantPath('/identify'), multipart(form, ['image', 'top_k']));
   $('#identify-gallery').textContent = result.gallery_size;
   $('#identify-threshold').textContent = result.threshold.toFixed(3);
   $('#identify-timing').textContent = result.timing_ms.toFixed(0);
@@ -324,9 +322,9 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#subjects-prev').addEventListener('click', () => { subjectsPage--; loadSubjects().catch(showProblem); });
   $('#subjects-next').addEventListener('click', () => { subjectsPage++; loadSubjects().catch(showProblem); });
   $('#tenant-refresh').addEventListener('click', () => loadTenant().catch(showProblem));
-  onSubmit($('#compare-form'), compare);
-  onSubmit($('#detect-form'), detect);
-  onSubmit($('#enroll-form'), enroll);
-  onSubmit($('#identify-form'), identify);
+  onSubmit($('#compare-form'), $('#compare-result'), compare);
+  onSubmit($('#detect-form'), $('#detect-result'), detect);
+  onSubmit($('#enroll-form'), $('#enroll-result'), enroll);
+  onSubmit($('#identify-form'), $('#identify-result'), identify);
   if ($('#api-key').value) connect();
 });
