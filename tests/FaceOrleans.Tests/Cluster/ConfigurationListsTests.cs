@@ -33,10 +33,21 @@ public sealed class ConfigurationListsTests
     {
         var fromEnvironment = Bind(environment: new() { ["FaceOrleans:Slice:Tenants"] = "doors", ["FaceOrleans:Slice:StandbyFor"] = "" }, []);
         var fromBoth = Bind(environment: new() { ["FaceOrleans:Slice:Tenants"] = "doors" }, ["--FaceOrleans:Slice:Tenants=clock,doors"]);
+        var entryOnTop = Bind(environment: new() { ["FaceOrleans:Slice:Tenants"] = "doors,kiosk" }, ["--FaceOrleans:Slice:Tenants:1=clock"]);
 
         Assert.Equal(["doors"], fromEnvironment.Tenants);
         Assert.Empty(fromEnvironment.StandbyFor);
         Assert.Equal(["clock", "doors"], fromBoth.Tenants);
+        Assert.Equal(["doors", "clock"], entryOnTop.Tenants);
+    }
+
+    [Fact]
+    public void An_empty_value_beside_entries_of_the_same_source_keeps_the_entries()
+    {
+        // WebApplicationFactory passes its settings as arguments, each parent section with an empty value.
+        var slice = Bind(environment: [], ["--FaceOrleans:Slice:Tenants=", "--FaceOrleans:Slice:Tenants:2=burst"]);
+
+        Assert.Equal(["attendance", "access", "burst"], slice.Tenants);
     }
 
     private static SliceOptions Bind(Dictionary<string, string?> environment, string[] commandLine)
