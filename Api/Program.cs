@@ -1,6 +1,9 @@
 using FaceOrleans.Api.Hosting;
+using FaceOrleans.Grains.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the app's own folder, so its appsettings.json and wwwroot are found whatever folder it starts from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.UseWholeLists([.. ConfigurationLists.SliceLists, ApiOptions.DemoTenantsKey]);
 builder.AddFaceOrleansBackend();
 builder.AddFaceOrleansApi();
 

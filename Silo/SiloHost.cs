@@ -9,7 +9,9 @@ internal static class SiloHost
 {
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // The content root is the silo's own folder, so its appsettings.json is read whatever folder it starts from.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.UseWholeLists(ConfigurationLists.SliceLists);
         builder.UseOrleans(silo => silo
             .UseFaceOrleansCluster(builder.Configuration)
             .AddFaceOrleansSlice(builder.Configuration));
