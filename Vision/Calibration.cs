@@ -36,10 +36,18 @@ public static class Calibration
     /// </summary>
     public static (float Threshold, double Accuracy) BestThreshold(IReadOnlyList<(float Score, bool SamePerson)> scores)
     {
-        var distinct = scores.Select(s => s.Score).Where(s => s > -2f).Distinct().Order().ToArray();
+        var cuts = CutPoints(scores.Select(s => s.Score));
+        return cuts.Count == 0 ? (0, 0) : MiddleOfWidestBest(cuts, cuts.Select(c => Accuracy(scores, c)).ToArray());
+    }
+
+    /// <summary>Every threshold that separates the scores differently: midpoints between neighbours and one beyond each end.</summary>
+    public static IReadOnlyList<float> CutPoints(IEnumerable<float> scores)
+    {
+        // -2 marks a pair without a face, which no threshold accepts.
+        var distinct = scores.Where(s => s > -2f).Distinct().Order().ToArray();
         if (distinct.Length == 0)
         {
-            return (0, 0);
+            return [];
         }
 
         var cuts = new List<float> { distinct[0] - 0.01f };
@@ -49,19 +57,27 @@ public static class Calibration
         }
 
         cuts.Add(distinct[^1] + 0.01f);
-        var accuracies = cuts.Select(c => Accuracy(scores, c)).ToArray();
-        var max = accuracies.Max();
+        return cuts;
+    }
+
+    /// <summary>
+    /// Of ascending cut points and the value each reaches, the middle of the widest run of cuts reaching the maximum,
+    /// with that maximum.
+    /// </summary>
+    public static (float Threshold, double Value) MiddleOfWidestBest(IReadOnlyList<float> cuts, IReadOnlyList<double> values)
+    {
+        var max = values.Max();
         int bestStart = 0, bestLength = 0;
         for (var i = 0; i < cuts.Count;)
         {
-            if (accuracies[i] != max)
+            if (values[i] != max)
             {
                 i++;
                 continue;
             }
 
             var start = i;
-            while (i < cuts.Count && accuracies[i] == max)
+            while (i < cuts.Count && values[i] == max)
             {
                 i++;
             }
