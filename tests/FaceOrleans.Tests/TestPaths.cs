@@ -28,14 +28,16 @@ public static class TestPaths
     /// The silo executable in its own build output (same configuration as the tests), run as a user runs it;
     /// the test folder's copy resolves ASP.NET assemblies through the web project's framework instead.
     /// </summary>
-    public static string SiloAssembly
+    public static string SiloAssembly => BuiltAssembly("Silo", "FaceOrleans.Silo.dll");
+
+    /// <summary>The API executable in its own build output, for tests that run it as a process.</summary>
+    public static string ApiAssembly => BuiltAssembly("Api", "FaceOrleans.Api.dll");
+
+    private static string BuiltAssembly(string project, string file)
     {
-        get
-        {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            var path = Path.Combine(RepoRoot, "Silo", "bin", configuration, "net10.0", "FaceOrleans.Silo.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the silo first: {path} does not exist.");
-        }
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var path = Path.Combine(RepoRoot, project, "bin", configuration, "net10.0", file);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"Build the {project} project first: {path} does not exist.");
     }
 
     public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(FacesDirectory, name));
