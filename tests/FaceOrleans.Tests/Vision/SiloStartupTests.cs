@@ -19,13 +19,7 @@ public sealed class SiloStartupTests : IDisposable
         File.SetAttributes(detector, FileAttributes.Normal);
         await File.WriteAllBytesAsync(detector, [1, 2, 3]);
 
-        var result = await TestProcess.RunSiloAsync(
-        [
-            $"--FaceOrleans:Models:Directory={_models.FullName}",
-            $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
-        ], _models.FullName);
+        var result = await TestProcess.RunSiloAsync(HostArguments(_models.FullName), _models.FullName);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
@@ -39,14 +33,7 @@ public sealed class SiloStartupTests : IDisposable
     public async Task A_silo_that_requires_a_gpu_it_cannot_use_refuses_to_start_and_says_why(string device, string reason)
     {
         var result = await TestProcess.RunSiloAsync(
-        [
-            $"--FaceOrleans:Models:Directory={TestPaths.ModelsDirectory}",
-            $"--FaceOrleans:Slice:Device={device}",
-            "--FaceOrleans:Slice:RequireGpu=true",
-            $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
-        ], _models.FullName);
+            HostArguments(TestPaths.ModelsDirectory, $"--FaceOrleans:Slice:Device={device}", "--FaceOrleans:Slice:RequireGpu=true"), _models.FullName);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
@@ -58,21 +45,24 @@ public sealed class SiloStartupTests : IDisposable
     public async Task The_api_hosting_a_silo_that_requires_a_gpu_it_cannot_use_refuses_to_start_and_says_why()
     {
         var result = await TestProcess.RunAsync("dotnet",
-        [
-            TestPaths.ApiAssembly,
-            $"--urls=http://127.0.0.1:{RealHosts.FreePort()}",
-            $"--FaceOrleans:Models:Directory={TestPaths.ModelsDirectory}",
-            "--FaceOrleans:Slice:Device=cuda:63",
-            "--FaceOrleans:Slice:RequireGpu=true",
-            $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
-            $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(_models.FullName, "demo-keys.env")}",
-        ], _models.FullName);
+            HostArguments(TestPaths.ModelsDirectory, "--FaceOrleans:Slice:Device=cuda:63", "--FaceOrleans:Slice:RequireGpu=true",
+                $"--urls=http://127.0.0.1:{RealHosts.FreePort()}", $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(_models.FullName, "demo-keys.env")}")
+            .Prepend(TestPaths.ApiAssembly),
+            _models.FullName);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error: the API cannot start: model 'retinaface_mnet025' cannot run on the CUDA execution provider (cuda:63)", result.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>A standalone silo (or API hosting one) on free ports, its state in this test's folder.</summary>
+    private string[] HostArguments(string modelsDirectory, params string[] more) =>
+    [
+        $"--FaceOrleans:Models:Directory={modelsDirectory}",
+        $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
+        $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
+        $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
+        .. more,
+    ];
 
     public void Dispose() => _models.Delete(recursive: true);
 }
