@@ -53,8 +53,8 @@ public sealed partial class OnnxSessionFactory : IDisposable
     /// <summary>
     /// The session on the CUDA provider, or null to fall back to the CPU. ONNX Runtime loads the provider library
     /// (and through it the CUDA libraries) when the provider is appended, opens the device when the session is
-    /// built and loads cuDNN on the first run, so a failure at any of these steps means the model cannot run on
-    /// the GPU here.
+    /// built and may open cuDNN only at the first run, so a failure at any of these steps means the model cannot
+    /// run on the GPU here.
     /// </summary>
     private ModelSession? TryCreateOnCuda(ModelSpec model, string path)
     {
