@@ -1,7 +1,5 @@
 using FaceOrleans.Grains.Hosting;
-using FaceOrleans.Vision;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Silo;
 
@@ -22,24 +20,11 @@ internal static class SiloHost
             await host.RunAsync(cancellationToken);
             return 0;
         }
-        catch (Exception ex) when (FindStartupProblem(ex) is { } problem)
+        catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
         {
             // A silo that cannot serve its slice must not join the cluster; say why in one line.
             await Console.Error.WriteLineAsync($"error: the silo cannot start: {problem.Message}");
             return 1;
         }
-    }
-
-    private static Exception? FindStartupProblem(Exception ex)
-    {
-        for (Exception? current = ex; current is not null; current = current.InnerException)
-        {
-            if (current is ModelUnavailableException or OptionsValidationException)
-            {
-                return current;
-            }
-        }
-
-        return ex is AggregateException aggregate ? aggregate.InnerExceptions.Select(FindStartupProblem).FirstOrDefault(e => e is not null) : null;
     }
 }

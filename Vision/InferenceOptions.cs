@@ -6,6 +6,12 @@ public sealed class InferenceOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>. A MIG slice is made device 0 by CUDA_VISIBLE_DEVICES.</summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// When the device is CUDA: a model that cannot load on the CUDA provider stops start-up instead of falling
+    /// back to the CPU provider with a warning.
+    /// </summary>
+    public bool RequireGpu { get; set; }
+
     /// <summary>Cap on the CUDA arena in bytes (ONNX Runtime's <c>gpu_mem_limit</c>); 0 means no cap.</summary>
     public long GpuMemoryLimitBytes { get; set; }
 

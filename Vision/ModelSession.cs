@@ -10,6 +10,9 @@ public sealed class ModelSession(ModelSpec model, InferenceSession session, stri
     /// <summary><c>CPU</c>, or <c>CUDA:N</c> when the CUDA provider loaded.</summary>
     public string ExecutionProvider { get; } = executionProvider;
 
+    /// <summary>Every output the graph declares, in its order.</summary>
+    public IReadOnlyList<string> OutputNames => session.OutputNames;
+
     /// <summary>Runs the model with one input; counted on the factory's gauge.</summary>
     public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, IReadOnlyCollection<string> outputNames)
     {

@@ -47,17 +47,17 @@ public sealed partial class OnnxSessionFactory : IDisposable
     {
         var model = _catalog.Get(modelName);
         var path = _catalog.VerifiedPathOf(model);
-        var (options, provider) = CreateSessionOptions(model);
-        try
+        if (_options.WantsCuda)
         {
-            var session = new InferenceSession(path, options);
-            LogModelLoaded(_logger, model.Name, path, provider);
-            return new ModelSession(model, session, provider, Runs);
+            var onCuda = TryCreateOnCuda(model, path);
+            if (onCuda is not null)
+            {
+                return onCuda;
+            }
         }
-        finally
-        {
-            options.Dispose();
-        }
+
+        using var options = CreateCpuOptions();
+        return Loaded(model, path, StartSession(model, path, options), "CPU");
     }
 
     private T Network<T>(string modelName, Func<string, T> create)
@@ -68,21 +68,13 @@ public sealed partial class OnnxSessionFactory : IDisposable
             $"'{modelName}' is already loaded as a {network.GetType().Name}, not a {typeof(T).Name}.");
     }
 
-    private (SessionOptions Options, string Provider) CreateSessionOptions(ModelSpec model)
-    {
-        if (_options.WantsCuda)
-        {
-            var cudaOptions = TryCreateCudaOptions(model);
-            if (cudaOptions is not null)
-            {
-                return (cudaOptions, $"CUDA:{_options.CudaDeviceId}");
-            }
-        }
-
-        return (CreateCpuOptions(), "CPU");
-    }
-
-    private SessionOptions? TryCreateCudaOptions(ModelSpec model)
+    /// <summary>
+    /// The session on the CUDA provider, or null to fall back to the CPU. ONNX Runtime loads the provider library
+    /// (and through it the CUDA libraries) when the provider is appended, opens the device when the session is
+    /// built and may open cuDNN only at the first run, so a failure at any of these steps means the model cannot
+    /// run on the GPU here.
+    /// </summary>
+    private ModelSession? TryCreateOnCuda(ModelSpec model, string path)
     {
         var options = CreateCpuOptions();
         try
@@ -100,16 +92,60 @@ public sealed partial class OnnxSessionFactory : IDisposable
 
             cuda.UpdateOptions(settings);
             options.AppendExecutionProvider_CUDA(cuda);
-            return options;
+            return Loaded(model, path, StartSession(model, path, options), $"CUDA:{_options.CudaDeviceId}");
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
         {
-            // A silo configured for a GPU that cannot load CUDA still serves, slower, rather than refusing
+            if (_options.RequireGpu)
+            {
+                // A slice that must be on the GPU (a benchmark, a GPU-sized tenant) must not quietly serve from the CPU.
+                throw new ModelUnavailableException(model.Name,
+                    $"model '{model.Name}' cannot run on the CUDA execution provider ({_options.Device}) and the slice requires a GPU " +
+                    $"(FaceOrleans:Slice:RequireGpu=true): {ex.Message.Trim()} {CudaRequirements}");
+            }
+
+            // Otherwise a silo configured for a GPU that cannot load CUDA still serves, slower, rather than refusing
             // every request; the warning makes the degraded slice visible in the logs.
             LogCudaFallback(_logger, ex, model.Name, _options.Device);
-            options.Dispose();
             return null;
         }
+        finally
+        {
+            options.Dispose();
+        }
+    }
+
+    /// <summary>What ONNX Runtime 1.31's CUDA provider needs on the machine; see docker/README.md for how to check.</summary>
+    public const string CudaRequirements =
+        "ONNX Runtime 1.31's CUDA provider needs an NVIDIA driver for CUDA 13, the CUDA 13 libraries libcudart.so.13, " +
+        "libcublas.so.13, libcublasLt.so.13 and libcurand.so.10, and cuDNN 9 (libcudnn.so.9) on the library path (LD_LIBRARY_PATH).";
+
+    /// <summary>
+    /// Builds the session and runs it once on a blank batch-1 input, so whatever a provider loads or tunes on its
+    /// first run (cuDNN, kernel choice) happens at start-up rather than in the first request.
+    /// </summary>
+    private static InferenceSession StartSession(ModelSpec model, string path, SessionOptions options)
+    {
+        var session = new InferenceSession(path, options);
+        try
+        {
+            var input = model.Input;
+            using var blank = OrtValue.CreateTensorValueFromMemory(new float[3 * input.Width * input.Height], [1, 3, input.Height, input.Width]);
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, [input.Name], [blank], session.OutputNames);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private ModelSession Loaded(ModelSpec model, string path, InferenceSession session, string provider)
+    {
+        LogModelLoaded(_logger, model.Name, path, provider, _options.Device);
+        return new ModelSession(model, session, provider, Runs);
     }
 
     private SessionOptions CreateCpuOptions()
@@ -124,8 +160,8 @@ public sealed partial class OnnxSessionFactory : IDisposable
         return options;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} from {Path} on {Provider}")]
-    private static partial void LogModelLoaded(ILogger logger, string model, string path, string provider);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} from {Path} on execution provider {Provider} (device asked for: {Device})")]
+    private static partial void LogModelLoaded(ILogger logger, string model, string path, string provider, string device);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "CUDA execution provider unavailable for model {Model} on {Device}; falling back to the CPU provider")]
     private static partial void LogCudaFallback(ILogger logger, Exception exception, string model, string device);

@@ -16,6 +16,12 @@ public sealed class SliceOptions
     /// </summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// Stop the silo at start-up when a model cannot load on the CUDA provider, instead of serving from the CPU
+    /// with a warning; for a slice that exists for its GPU (and for measuring one).
+    /// </summary>
+    public bool RequireGpu { get; set; }
+
     /// <summary>Cap on ONNX Runtime's CUDA arena in MiB (0 = none); keep it under the MIG slice's memory.</summary>
     public long GpuMemoryLimitMb { get; set; }
 
@@ -48,6 +54,11 @@ public sealed class SliceOptions
         if (!(IsNvidiaUuid || Device is "cpu" or "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out _))))
         {
             problems.Add($"FaceOrleans:Slice:Device '{Device}' must be cpu, cuda, cuda:N, or a MIG-/GPU- UUID");
+        }
+
+        if (RequireGpu && Device == "cpu")
+        {
+            problems.Add("FaceOrleans:Slice:RequireGpu is true but FaceOrleans:Slice:Device is 'cpu'; name a GPU (cuda, cuda:N or a UUID)");
         }
 
         var both = Tenants.Intersect(StandbyFor, StringComparer.Ordinal).ToArray();
@@ -85,6 +96,7 @@ public sealed class SliceOptions
         {
             Device = device,
             GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
+            RequireGpu = RequireGpu,
             IntraOpThreads = IntraOpThreads,
             MaxBatchSize = MaxBatchSize,
         };

@@ -31,6 +31,41 @@ public sealed class ExecutionProviderTests
         Assert.Equal(2, detector.Detect([decoded.Bgr], detector.DefaultScoreThreshold)[0].Count);
     }
 
+    [Fact]
+    public void A_cuda_slice_that_requires_the_gpu_fails_to_load_without_one_and_says_what_cuda_needs()
+    {
+        var logger = new RecordingLogger<OnnxSessionFactory>();
+        var options = new InferenceOptions { Device = "cuda:0", RequireGpu = true };
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options, logger);
+
+        if (File.Exists("/dev/nvidiactl"))
+        {
+            Assert.Equal("CUDA:0", sessions.Detector("retinaface_mnet025").ExecutionProvider);
+            return;
+        }
+
+        var error = Assert.Throws<ModelUnavailableException>(() => sessions.Detector("retinaface_mnet025"));
+        Assert.Equal("retinaface_mnet025", error.ModelName);
+        Assert.Contains("RequireGpu=true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("libcudart.so.13", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("falling back", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_loaded_model_logs_the_provider_it_got_and_the_device_asked_for()
+    {
+        var logger = new RecordingLogger<OnnxSessionFactory>();
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), new InferenceOptions(), logger);
+
+        sessions.Detector("retinaface_mnet025");
+        sessions.Recognizer("face_embed_512d");
+
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("retinaface_mnet025", StringComparison.Ordinal)
+            && e.Message.Contains("on execution provider CPU (device asked for: cpu)", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Message.Contains("face_embed_512d", StringComparison.Ordinal)
+            && e.Message.Contains("on execution provider CPU", StringComparison.Ordinal));
+    }
+
     private sealed class RecordingLogger<T> : ILogger<T>
     {
         public List<(LogLevel Level, string Message)> Entries { get; } = [];
