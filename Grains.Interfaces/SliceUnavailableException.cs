@@ -31,6 +31,14 @@ public sealed class SliceUnavailableException : Exception
         RetryAfterSeconds = retryAfterSeconds;
     }
 
+    public SliceUnavailableException(string? tenantId, string sliceId, int retryAfterSeconds, string message)
+        : base(message)
+    {
+        TenantId = tenantId;
+        SliceId = sliceId;
+        RetryAfterSeconds = retryAfterSeconds;
+    }
+
     [Id(0)]
     public string? TenantId { get; private set; }
 

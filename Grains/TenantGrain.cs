@@ -16,12 +16,11 @@ namespace FaceOrleans.Grains;
 /// single thread.
 /// </summary>
 [Reentrant]
-[TenantSlicePlacement]
+[TenantScoped]
 [GrainType("tenant")]
 public sealed partial class TenantGrain(
     [PersistentState("tenant", FaceOrleansStorage.Name)] IPersistentState<TenantRecord> state,
     LocalSlice localSlice,
-    SliceDirectory directory,
     IOptions<TenantGrainOptions> options,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, IDisposable
 {
@@ -38,7 +37,7 @@ public sealed partial class TenantGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var period = options.Value.CounterFlushInterval;
-        _flushTimer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(period, period) { Interleave = true });
+        _flushTimer = this.RegisterGrainTimer(FlushCountersAsync, new GrainTimerCreationOptions(period, period) { Interleave = true });
         LogActivated(logger, TenantId, localSlice.Id, RuntimeIdentity);
         return Task.CompletedTask;
     }
@@ -122,17 +121,6 @@ public sealed partial class TenantGrain(
         }
     }
 
-    private async Task OnTimerAsync(CancellationToken cancellationToken)
-    {
-        await FlushCountersAsync(cancellationToken);
-        if (Location().IsStandby && directory.PinnedSliceOf(TenantId) is { } home && directory.IsSliceLive(home))
-        {
-            // The tenant's own slice is back: leave the standby slice so the next call is placed at home.
-            LogReturningHome(logger, TenantId, localSlice.Id, home);
-            this.DeactivateOnIdle();
-        }
-    }
-
     /// <summary>Counters are written behind, a few seconds at a time, so a request does not wait for storage.</summary>
     private async Task FlushCountersAsync(CancellationToken cancellationToken)
     {
@@ -175,9 +163,6 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {Tenant} activated on slice {Slice} (silo {Silo})")]
     private static partial void LogActivated(ILogger logger, string tenant, string slice, string silo);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {Tenant} leaves standby slice {Standby}: its slice {Home} is live again")]
-    private static partial void LogReturningHome(ILogger logger, string tenant, string standby, string home);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing counters of tenant {Tenant} failed; will retry")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception, string tenant);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using FaceOrleans.Grains.Placement;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -12,6 +13,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// no state of its own, so a tenant's concurrent enrollments and searches need not wait for each other.
 /// </summary>
 [Reentrant]
+[TenantScoped]
 [GrainType("gallery")]
 public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
 {

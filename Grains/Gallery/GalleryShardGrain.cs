@@ -1,4 +1,5 @@
 using FaceOrleans.Grains;
+using FaceOrleans.Grains.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace FaceOrleans.Grains.Gallery;
@@ -9,6 +10,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// never lost. Not reentrant on purpose: adds, removes and scans of one index must not interleave; shards
 /// search in parallel with each other.
 /// </summary>
+[TenantScoped]
 [GrainType("galleryshard")]
 public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<GalleryShardGrain> logger) : Grain, IGalleryShardGrain
 {

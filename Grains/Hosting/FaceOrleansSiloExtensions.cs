@@ -28,9 +28,13 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<GalleryOptions>().Bind(configuration.GetSection(GalleryOptions.Section));
         services.AddSingleton<LocalSlice>();
         services.AddSingleton<SliceDirectory>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SliceDirectory.Learner>();
+        services.AddSingleton<TenantScopedGrains>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LocalSliceStartup>();
-        silo.AddPlacementDirector<TenantSlicePlacement, TenantSlicePlacementDirector>();
+        TenantScopedPlacementFilter.Register(services);
         silo.AddPlacementDirector<SliceOwnerPlacement, SliceOwnerPlacementDirector>();
+        silo.AddIncomingGrainCallFilter<RejectedCallBoundaryFilter>();
+        silo.AddIncomingGrainCallFilter<TenantHomecomingFilter>();
 
         var slice = configuration.GetSection(SliceOptions.Section).Get<SliceOptions>() ?? new SliceOptions();
         return silo.UseSiloMetadata(SliceAdvert.ToMetadata(slice));

@@ -31,6 +31,27 @@ public sealed class PlacementTests(SliceClusterFixture fixture)
         Assert.Equal("CPU", stats.ExecutionProvider);
     }
 
+    [Theory]
+    [InlineData("attendance")]
+    [InlineData("access")]
+    [InlineData("analytics")]
+    public async Task A_tenants_gallery_and_all_its_shards_activate_on_its_own_silo_and_nowhere_else(string tenant)
+    {
+        var gallery = fixture.Client.GetGrain<IGalleryGrain>(tenant);
+        var subject = "placed-" + Guid.NewGuid().ToString("N")[..8];
+        await gallery.CreateSubject(subject, displayName: null, metadata: null);
+        await gallery.Enroll(subject, new EnrollRequest(TestPaths.Photo("img12.jpg")));
+        var found = await gallery.Identify(new IdentifyRequest(TestPaths.Photo("img12.jpg"))); // asks every shard
+
+        var activations = await TenantActivations.OfAsync(fixture.Client, tenant);
+
+        Assert.True(found.GallerySize >= 1);
+        Assert.Equal(["gallery", "galleryshard", "tenant"], activations.Select(a => a.Grain.Type.ToString()).Distinct().Order());
+        Assert.Equal(8, activations.Count(a => a.Grain.Type.ToString() == "galleryshard"));
+        var home = fixture.SiloOf(SliceClusterFixture.SliceOfTenant[tenant]).SiloAddress;
+        Assert.All(activations, a => Assert.Equal(home, a.Silo));
+    }
+
     [Fact]
     public async Task A_tenant_pinned_nowhere_goes_to_the_default_slice()
     {

@@ -13,6 +13,10 @@ public sealed class SliceDownTests(SliceClusterFixture fixture)
         await access.Detect(new DetectRequest(TestPaths.Photo("img12.jpg")));
         var before = await access.GetState();
         var siloB = fixture.SiloOf("slice-b");
+        var kioskGallery = fixture.Client.GetGrain<IGalleryGrain>("kiosk");
+        await kioskGallery.CreateSubject("visitor", displayName: null, metadata: null);
+        await kioskGallery.Enroll("visitor", new EnrollRequest(TestPaths.Photo("img12.jpg")));
+        Assert.All(await TenantActivations.OfAsync(fixture.Client, "kiosk"), a => Assert.Equal(siloB.SiloAddress, a.Silo));
 
         await fixture.Cluster.StopSiloAsync(siloB);
         try
@@ -29,6 +33,11 @@ public sealed class SliceDownTests(SliceClusterFixture fixture)
             Assert.Equal("slice-c", kiosk.SliceId);
             Assert.True(kiosk.IsStandby);
 
+            // kiosk's gallery follows it to the standby, shards and all, with its faces read back from the store.
+            var onStandby = await Eventually(() => kioskGallery.Identify(new IdentifyRequest(TestPaths.Photo("img12.jpg"))));
+            Assert.Equal("visitor", onStandby.Faces[0].Match);
+            Assert.All(await TenantActivations.OfAsync(fixture.Client, "kiosk"), a => Assert.Equal(fixture.SiloOf("slice-c").SiloAddress, a.Silo));
+
             Assert.Single((await fixture.Client.GetGrain<ITenantGrain>("attendance").Detect(new DetectRequest(TestPaths.Photo("img1.jpg")))).Faces);
             Assert.Single((await fixture.Client.GetGrain<ITenantGrain>("analytics").Detect(new DetectRequest(TestPaths.Photo("img2.jpg")))).Faces);
         }
@@ -44,10 +53,21 @@ public sealed class SliceDownTests(SliceClusterFixture fixture)
         Assert.Equal(before.FacesDetected, after.FacesDetected);
         Assert.Single((await access.Detect(new DetectRequest(TestPaths.Photo("img12.jpg")))).Faces);
 
-        // kiosk leaves its standby slice by itself once its own slice is live again.
+        // kiosk leaves its standby slice once its own slice is live again, and so do its gallery and shards:
+        // each leaves after the next call it serves there, and the call after that is placed at home.
         var kioskHome = await Polling.UntilAsync(
             () => fixture.Client.GetGrain<ITenantGrain>("kiosk").Locate(), l => l.SliceId == "slice-b", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         Assert.False(kioskHome.IsStandby);
+        var home = fixture.SiloOf("slice-b").SiloAddress;
+        await Polling.UntilAsync(
+            async () =>
+            {
+                await kioskGallery.Identify(new IdentifyRequest(TestPaths.Photo("img12.jpg")));
+                return await TenantActivations.OfAsync(fixture.Client, "kiosk");
+            },
+            activations => activations.Count(a => a.Grain.Type.ToString() == "galleryshard") == 8 && activations.All(a => a.Silo.Equals(home)),
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+        Assert.Equal("visitor", (await kioskGallery.Identify(new IdentifyRequest(TestPaths.Photo("img12.jpg")))).Faces[0].Match);
     }
 
     /// <summary>Membership takes a moment to tell every silo that one has gone; retry until the typed error appears.</summary>
@@ -85,7 +105,7 @@ public sealed class SliceDownTests(SliceClusterFixture fixture)
             {
                 return await call();
             }
-            catch (SliceUnavailableException) when (attempt < 60)
+            catch (Exception ex) when (attempt < 60 && ex is SliceUnavailableException or SiloUnavailableException or OrleansMessageRejectionException)
             {
                 await Task.Delay(500);
             }
