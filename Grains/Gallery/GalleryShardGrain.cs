@@ -25,18 +25,28 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<Galle
         _tenant = key[..slash];
         _shard = int.Parse(key.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await foreach (var face in store.LoadShardAsync(_tenant, _shard, cancellationToken))
+        // Off the scheduler: a store whose reads complete synchronously (SQLite) would hold the silo's thread.
+        await Task.Run(async () =>
         {
-            _index.Add(face.FaceId, face.SubjectId, face.Embedding);
-        }
+            await foreach (var face in store.LoadShardAsync(_tenant, _shard, cancellationToken))
+            {
+                _index.Add(face.FaceId, face.SubjectId, face.Embedding);
+            }
 
-        _index.TrimExcess();
+            _index.TrimExcess();
+        }, cancellationToken);
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         LogLoaded(logger, _tenant, _shard, _index.Count, elapsed.TotalMilliseconds);
     }
 
     public async Task Add(string faceId, string subjectId, float[] embedding, byte[]? photo)
     {
+        if (_index.Contains(faceId))
+        {
+            // The same enrollment sent again (its first answer was lost with a gateway): it is stored already.
+            return;
+        }
+
         try
         {
             await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding), photo);
@@ -54,8 +64,12 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<Galle
 
     public Task<int> RemoveSubject(string subjectId) => Task.FromResult(_index.RemoveSubject(subjectId));
 
-    public Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
-        Task.FromResult<IReadOnlyList<IReadOnlyList<Candidate>>>(queries.Select(q => _index.Search(q, topK, subjectId)).ToArray());
+    /// <summary>
+    /// The scan runs on the thread pool (a million faces is ~130 ms of CPU), so it never holds an Orleans scheduler
+    /// thread that other grains of the silo need; the grain, not reentrant, still admits no add or remove meanwhile.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
+        await Task.Run(() => queries.Select(q => _index.Search(q, topK, subjectId)).ToArray());
 
     public Task<int> Count() => Task.FromResult(_index.Count);
 

@@ -29,4 +29,32 @@ public sealed class FaceOrleansClusterOptions
 
     public string GalleryPathOrDefault =>
         GalleryPath ?? Path.Combine(Path.GetDirectoryName(StoragePath) ?? ".", Path.GetFileNameWithoutExtension(StoragePath) + "-gallery.db");
+
+    /// <summary>How fast a dead silo is noticed and a call to it fails (section <c>FaceOrleans:Cluster:Failure</c>).</summary>
+    public FailureDetectionOptions Failure { get; set; } = new();
+}
+
+/// <summary>
+/// Failure detection tuned for a LAN cluster: a silo killed with <c>kill -9</c> is declared dead about
+/// <see cref="ProbeTimeout"/> × <see cref="MissedProbes"/> after it stops answering (≈3 s by default, Orleans' own
+/// defaults take 15 s or more), and every call still waiting on it then fails at once. Shorter settings notice a death
+/// sooner but may declare a silo that merely stalled (a long GC pause, a starved CPU) dead; that silo then stops and
+/// its tenants get 503 until it is restarted.
+/// </summary>
+public sealed class FailureDetectionOptions
+{
+    /// <summary>How long a silo waits for a probe's answer, and how often it probes.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Probes a silo may miss in a row before its prober votes it dead.</summary>
+    public int MissedProbes { get; set; } = 3;
+
+    /// <summary>How long a vote counts: votes older than this do not add up to a death.</summary>
+    public TimeSpan DeathVoteExpiration { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a call may wait for its answer before it fails with a timeout (silos and API clients).</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often an API client re-reads the gateway list, to drop a dead gateway and take a restarted one.</summary>
+    public TimeSpan GatewayListRefresh { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -49,6 +49,13 @@ public static class FaceOrleansSiloExtensions
             options.ClusterId = cluster.ClusterId;
             options.ServiceId = cluster.ServiceId;
         });
+        silo.Configure<ClusterMembershipOptions>(options =>
+        {
+            options.ProbeTimeout = cluster.Failure.ProbeTimeout;
+            options.NumMissedProbesLimit = cluster.Failure.MissedProbes;
+            options.DeathVoteExpirationTimeout = cluster.Failure.DeathVoteExpiration;
+        });
+        silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = cluster.Failure.ResponseTimeout);
 
         switch (cluster.Mode)
         {
