@@ -15,12 +15,17 @@ public sealed record SubjectPage(
     [property: Id(2)] int Size,
     [property: Id(3)] long Total);
 
-/// <summary>A photo to enroll; with <see cref="UseLargestFace"/> a photo of several faces enrolls the largest.</summary>
+/// <summary>
+/// A photo to enroll; with <see cref="UseLargestFace"/> a photo of several faces enrolls the largest. A caller that
+/// names the <see cref="FaceId"/> (<see cref="FaceIds.New"/>) may send the same request again and the face is stored
+/// once; without one the gallery picks an id.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.EnrollRequest")]
 public sealed record EnrollRequest(
     [property: Id(0)] byte[] Image,
     [property: Id(1)] bool UseLargestFace = false,
-    [property: Id(2)] float? DetectionThreshold = null);
+    [property: Id(2)] float? DetectionThreshold = null,
+    [property: Id(3)] string? FaceId = null);
 
 [GenerateSerializer, Immutable, Alias("faceorleans.EnrolledFace")]
 public sealed record EnrolledFace([property: Id(0)] string FaceId, [property: Id(1)] string SubjectId, [property: Id(2)] FaceInfo Face);

@@ -17,7 +17,7 @@ public interface IGalleryGrain : IGrainWithStringKey
     [Alias("DeleteSubject")]
     Task DeleteSubject(string subjectId);
 
-    [Alias("Enroll")]
+    [Alias("Enroll"), Idempotent]
     Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default);
 
     [Alias("DeleteFace")]
@@ -27,9 +27,9 @@ public interface IGalleryGrain : IGrainWithStringKey
     [Alias("GetFacePhoto")]
     Task<byte[]?> GetFacePhoto(string subjectId, string faceId);
 
-    [Alias("Identify")]
+    [Alias("Identify"), Idempotent]
     Task<IdentifyResult> Identify(IdentifyRequest request, CancellationToken cancellationToken = default);
 
-    [Alias("Verify")]
+    [Alias("Verify"), Idempotent]
     Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default);
 }

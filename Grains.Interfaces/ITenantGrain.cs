@@ -10,14 +10,14 @@ namespace FaceOrleans.Grains;
 [Alias("faceorleans.ITenantGrain")]
 public interface ITenantGrain : IGrainWithStringKey
 {
-    [Alias("Compare")]
+    [Alias("Compare"), Idempotent]
     Task<CompareResult> Compare(CompareRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
-    [Alias("Detect")]
+    [Alias("Detect"), Idempotent]
     Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Every face with its embedding, and the similarity threshold this call resolved to, so 1:N matching decides as 1:1 does.</summary>
-    [Alias("Embed")]
+    [Alias("Embed"), Idempotent]
     Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
     [Alias("GetState")]

@@ -19,6 +19,7 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/subjects", async (string tenant, CreateSubjectRequest? request, IClusterClient cluster) =>
             {
+                SubjectLimits.Check(request?.DisplayName, request?.Metadata);
                 var subject = await cluster.GetGrain<IGalleryGrain>(tenant).CreateSubject(
                     request?.Id ?? throw FormFields.MissingField("id", "The JSON body has no 'id'."), request.DisplayName, request.Metadata);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(subject.Id)}", subject);
@@ -42,7 +43,8 @@ internal static class GalleryEndpoints
             {
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
-                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
+                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold"), FaceIds.New()),
+                    cancellationToken);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(id)}/faces/{enrolled.FaceId}",
                     new EnrolledFaceJson(enrolled.FaceId, enrolled.SubjectId, FaceJson.From(enrolled.Face)));
             })

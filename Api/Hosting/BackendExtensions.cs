@@ -27,6 +27,11 @@ internal static class BackendExtensions
                 options.ClusterId = cluster.ClusterId;
                 options.ServiceId = cluster.ServiceId;
             });
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = cluster.Failure.ResponseTimeout);
+            client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = cluster.Failure.GatewayListRefresh);
+            client.Services.AddSingleton<GatewayLosses>();
+            client.AddGatewayCountChangedHandler(services => services.GetRequiredService<GatewayLosses>().OnGatewayCountChanged);
+            client.AddOutgoingGrainCallFilter<ClientCallResender>();
             if (cluster.Mode == ClusterMode.Redis)
             {
                 client.UseRedisClustering(cluster.Redis ?? throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode."));

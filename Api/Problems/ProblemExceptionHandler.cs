@@ -1,3 +1,4 @@
+using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
 using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Diagnostics;
@@ -12,8 +13,19 @@ namespace FaceOrleans.Api.Problems;
 /// </summary>
 public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>What a client is told to wait when its tenant's silo died under a call: detection has already happened.</summary>
+    public const int RetryAfterLostSiloSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is SiloUnavailableException or OrleansMessageRejectionException
+            && (httpContext.GetRouteValue("tenant") as string ?? httpContext.User.KeyTenant()) is { } tenant)
+        {
+            // A tenant's calls all go to its slice's silo (or standby); this one died while serving or being sent the call.
+            exception = new SliceUnavailableException(tenant, "(lost during the call)", RetryAfterLostSiloSeconds,
+                $"The silo serving tenant '{tenant}' went away during this call; retry in {RetryAfterLostSiloSeconds} s.");
+        }
+
         var problem = Map(exception);
         if (problem.Status >= 500 && exception is not SliceUnavailableException)
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Options;
@@ -32,6 +31,8 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
             throw new RequestRejectedException(RejectionCode.InvalidParameter, "id", "id must be 1-128 characters without '/'");
         }
 
+        SubjectLimits.Check(displayName, metadata);
+
         var subject = new SubjectInfo(subjectId, displayName, metadata, DateTimeOffset.UtcNow, 0);
         return await store.CreateSubjectAsync(Tenant, subject)
             ? subject
@@ -61,6 +62,11 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
 
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
+        if (request.FaceId is { } named && !FaceIds.IsValid(named))
+        {
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "face_id", "a face id is 16 lowercase hexadecimal digits");
+        }
+
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
         var embedded = await TenantGrain.Embed(
             new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
@@ -73,7 +79,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
                 $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
         };
 
-        var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var faceId = request.FaceId ?? FaceIds.New();
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
         await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null);
         return new EnrolledFace(faceId, subjectId, face.Face);
@@ -95,7 +101,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
     public async Task<IdentifyResult> Identify(IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var topK = request.TopK is >= 1 ? Math.Min(request.TopK, options.Value.MaxTopK)
+        var topK = request.TopK >= 1 && request.TopK <= options.Value.MaxTopK ? request.TopK
             : throw new RequestRejectedException(RejectionCode.InvalidParameter, "top_k", $"top_k must be between 1 and {options.Value.MaxTopK}");
         var embedded = await Embed(request, cancellationToken);
         var threshold = embedded.SimilarityThreshold;

@@ -21,6 +21,8 @@ public sealed class GalleryIndex
 
     public int Dimension { get; private set; }
 
+    public bool Contains(string faceId) => _rowOfFace.ContainsKey(faceId);
+
     public void Add(string faceId, string subjectId, ReadOnlySpan<float> embedding)
     {
         if (Count == 0 && Dimension == 0)
