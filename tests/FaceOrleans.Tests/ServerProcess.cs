@@ -97,6 +97,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return Output;
     }
 
+    /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no shutdown, no goodbye to the cluster.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Signal(_process.Id, 9);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
