@@ -42,11 +42,17 @@ public sealed record DetectRequest(
     [property: Id(1)] float? DetectionThreshold = null,
     [property: Id(2)] long? MaxImagePixels = null);
 
+/// <summary>
+/// One image to embed every face of. <see cref="ProminentFaceFirst"/> is for callers that live by the most
+/// prominent face (enroll, identify, verify): the slice detects at its smaller prominent-face size first and at
+/// full size only when that finds no face, so faces far smaller than the most prominent one may be missed.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record EmbedRequest(
     [property: Id(0)] byte[] Image,
     [property: Id(1)] float? DetectionThreshold = null,
-    [property: Id(2)] long? MaxImagePixels = null);
+    [property: Id(2)] long? MaxImagePixels = null,
+    [property: Id(3)] bool ProminentFaceFirst = false);
 
 /// <summary>Result of a 1:1 comparison. <see cref="Similarity"/> is null when <see cref="MissingFaceIn"/> names an image without a face.</summary>
 [GenerateSerializer, Immutable]

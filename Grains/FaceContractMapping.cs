@@ -18,10 +18,11 @@ internal static class FaceContractMapping
     public static FaceEmbedding? MostProminent(this IEnumerable<FaceEmbedding> faces) =>
         DetectedFace.MostProminent(faces, f => f.Face.Box.ToBox(), f => f.Face.Score);
 
-    public static FaceOptions ToFaceOptions(float? similarityThreshold, float? detectionThreshold, long? maxImagePixels) => new(
+    public static FaceOptions ToFaceOptions(float? similarityThreshold, float? detectionThreshold, long? maxImagePixels, bool prominentFaceFirst = false) => new(
         similarityThreshold,
         detectionThreshold,
-        maxImagePixels is { } pixels ? ImageLimits.Default with { MaxPixels = pixels } : null);
+        maxImagePixels is { } pixels ? ImageLimits.Default with { MaxPixels = pixels } : null,
+        prominentFaceFirst);
 
     /// <summary>Stable reason codes clients can switch on; the API maps each to a problem type.</summary>
     public static ImageRejectedException ToContract(this FaceInputException ex) => new(

@@ -50,7 +50,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var started = Stopwatch.GetTimestamp();
             var faces = await pipeline.EmbedAsync([request.Image],
-                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
+                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels, request.ProminentFaceFirst));
             return new EmbedResult(
                 faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray(),
                 pipeline.Recognizer.ModelName,

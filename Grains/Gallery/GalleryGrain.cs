@@ -59,7 +59,8 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        // Refusing a photo of several people counts every face, which is a question for the full detection size.
+        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold, ProminentFaceFirst: request.UseLargestFace));
         var face = embedded.Faces.Count switch
         {
             0 => throw new EnrollmentRejectedException("no_face", "No face found in the photo; nothing was enrolled."),
@@ -93,7 +94,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         var started = Stopwatch.GetTimestamp();
         var topK = request.TopK is >= 1 ? Math.Min(request.TopK, options.Value.MaxTopK)
             : throw new InvalidRequestException($"top_k must be between 1 and {options.Value.MaxTopK}");
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold, ProminentFaceFirst: true));
         var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
         var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null);
@@ -110,7 +111,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
     public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold, ProminentFaceFirst: true));
         var face = embedded.Faces.MostProminent()
             ?? throw new EnrollmentRejectedException("no_face", "No face found in the photo.");
         var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;

@@ -31,12 +31,30 @@ public sealed class SliceOptions
 
     public string? Recognizer { get; set; }
 
+    /// <summary>
+    /// Long side, in pixels, images are detected at for /detect and /embed and when the prominent-face size finds
+    /// nothing; null takes the detector's input size from the manifest (640 for RetinaFace).
+    /// </summary>
+    public int? DetectionSide { get; set; }
+
+    /// <summary>
+    /// Long side tried first for compare, enroll, identify and verify, which need the most prominent face; null takes
+    /// the manifest's <c>prominent_face_side</c>. Set it to <see cref="DetectionSide"/> to always detect at full size.
+    /// </summary>
+    public int? ProminentFaceDetectionSide { get; set; }
+
     /// <summary>CPU threads per model call (0 = one per core).</summary>
     public int IntraOpThreads { get; set; }
 
     public int MaxBatchSize { get; set; } = 8;
 
     public bool IsNvidiaUuid => Device.StartsWith("MIG-", StringComparison.Ordinal) || Device.StartsWith("GPU-", StringComparison.Ordinal);
+
+    private const int MinDetectionSide = 64;
+    private const int MaxDetectionSide = 4096;
+
+    /// <summary>The detection sizes asked for; the pipeline fills in the manifest's for those left null.</summary>
+    public DetectionSides DetectionSides => new(DetectionSide, ProminentFaceDetectionSide);
 
     public IReadOnlyList<string> Validate()
     {
@@ -60,6 +78,11 @@ public sealed class SliceOptions
         if (Tenants.Concat(StandbyFor).Any(t => string.IsNullOrWhiteSpace(t) || t.Contains(',', StringComparison.Ordinal)))
         {
             problems.Add("tenant ids must be non-empty and contain no commas");
+        }
+
+        if (DetectionSide is < MinDetectionSide or > MaxDetectionSide || ProminentFaceDetectionSide is < MinDetectionSide or > MaxDetectionSide)
+        {
+            problems.Add($"FaceOrleans:Slice:DetectionSide and ProminentFaceDetectionSide must be between {MinDetectionSide} and {MaxDetectionSide} px");
         }
 
         return problems;

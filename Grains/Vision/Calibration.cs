@@ -175,7 +175,10 @@ public static class Calibration
     private static float BitIncrement(float value) => MathF.BitIncrement(value);
 }
 
-/// <summary>Runs the pipeline over a labelled pair list, embedding each distinct image once.</summary>
+/// <summary>
+/// Runs the pipeline over a labelled pair list, embedding each distinct image once, the way compare does:
+/// the most prominent face, detected at the prominent-face size first.
+/// </summary>
 public static class PairScorer
 {
     public static async Task<(IReadOnlyList<ScoredPair> Scored, IReadOnlyList<string> ImagesWithoutFace)> ScoreAsync(
@@ -188,7 +191,7 @@ public static class PairScorer
         {
             var batch = names.Skip(start).Take(chunk).ToArray();
             var bytes = batch.Select(n => File.ReadAllBytes(Path.Combine(imagesDirectory, n))).ToArray();
-            var faces = await pipeline.EmbedAsync(bytes);
+            var faces = await pipeline.EmbedAsync(bytes, new FaceOptions(ProminentFaceFirst: true));
             for (var i = 0; i < batch.Length; i++)
             {
                 var chosen = DetectedFace.MostProminent(faces[i].Select(f => f.Face).ToArray());

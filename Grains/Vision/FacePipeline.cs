@@ -17,7 +17,38 @@ public sealed record FaceComparison(
     string? MissingFaceIn);
 
 /// <summary>Per-request settings; anything left null takes the pipeline's or the model's default.</summary>
-public sealed record FaceOptions(float? SimilarityThreshold = null, float? DetectionThreshold = null, ImageLimits? Limits = null);
+/// <param name="ProminentFaceFirst">
+/// Detect at the pipeline's <see cref="DetectionSides.ProminentFace"/> side first and at full size only for an image
+/// where that finds no face: for callers that live by the most prominent face (enroll, identify, verify), which may
+/// then miss faces far smaller than it. <see cref="FacePipeline.CompareAsync"/> always works this way.
+/// </param>
+public sealed record FaceOptions(
+    float? SimilarityThreshold = null, float? DetectionThreshold = null, ImageLimits? Limits = null, bool ProminentFaceFirst = false);
+
+/// <summary>Long sides, in pixels, the detector runs at; null takes the detector's manifest entry.</summary>
+/// <param name="Full">For /detect and /embed, and the fallback when the prominent-face side finds nothing (default: the model's input size).</param>
+/// <param name="ProminentFace">The first try for requests that need only the most prominent face (default: the manifest's <c>prominent_face_side</c>).</param>
+public sealed record DetectionSides(int? Full = null, int? ProminentFace = null)
+{
+    /// <summary>Both sides for this detector; a fixed-input detector always runs at its own size.</summary>
+    public (int Full, int ProminentFace) Resolve(RetinaFaceDetector detector)
+    {
+        if (!detector.HasDynamicInput)
+        {
+            return (detector.FullSide, detector.FullSide);
+        }
+
+        var full = Full ?? detector.FullSide;
+        var prominent = ProminentFace ?? detector.ProminentFaceSide ?? full;
+        if (full < detector.Stride || prominent < detector.Stride || prominent > full)
+        {
+            throw new ArgumentException(
+                $"Detection sides must be at least {detector.Stride} px with the prominent-face side ({prominent}) at most the full side ({full}).");
+        }
+
+        return (full, prominent);
+    }
+}
 
 /// <summary>
 /// Decode → RetinaFace → five-point alignment → recognizer, for one or many images.
@@ -28,12 +59,14 @@ public sealed class FacePipeline
 {
     private readonly IModelRunner _runner;
 
-    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, ImageLimits? limits = null, IModelRunner? runner = null)
+    public FacePipeline(
+        RetinaFaceDetector detector, FaceRecognizer recognizer, ImageLimits? limits = null, IModelRunner? runner = null, DetectionSides? sides = null)
     {
         Detector = detector;
         Recognizer = recognizer;
         Limits = limits ?? ImageLimits.Default;
         _runner = runner ?? InlineModelRunner.Instance;
+        (FullSide, ProminentFaceSide) = (sides ?? new DetectionSides()).Resolve(detector);
     }
 
     public RetinaFaceDetector Detector { get; }
@@ -42,9 +75,16 @@ public sealed class FacePipeline
 
     public ImageLimits Limits { get; }
 
+    /// <summary>Long side images are detected at by default.</summary>
+    public int FullSide { get; }
+
+    /// <summary>Long side tried first when only the most prominent face matters (equal to <see cref="FullSide"/>: no first try).</summary>
+    public int ProminentFaceSide { get; }
+
     /// <summary>Builds a pipeline from the manifest's models (its defaults unless named).</summary>
     public static FacePipeline Create(
-        OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, ImageLimits? limits = null, IModelRunner? runner = null)
+        OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, ImageLimits? limits = null, IModelRunner? runner = null,
+        DetectionSides? sides = null)
     {
         var defaults = sessions.Catalog.Manifest.Defaults;
         var batch = sessions.Options.MaxBatchSize;
@@ -52,7 +92,8 @@ public sealed class FacePipeline
             new RetinaFaceDetector(sessions.Get(string.IsNullOrEmpty(detector) ? defaults.Detector : detector), batch),
             new FaceRecognizer(sessions.Get(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer), batch),
             limits,
-            runner);
+            runner,
+            sides);
     }
 
     /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
@@ -75,7 +116,7 @@ public sealed class FacePipeline
         var decoded = DecodeAll(images, options?.Limits);
         try
         {
-            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, cancellationToken);
+            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, options?.ProminentFaceFirst ?? false, cancellationToken);
             return detections.Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray()).ToArray();
         }
         finally
@@ -91,7 +132,7 @@ public sealed class FacePipeline
         var decoded = DecodeAll(images, options?.Limits);
         try
         {
-            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, cancellationToken);
+            var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, options?.ProminentFaceFirst ?? false, cancellationToken);
             var targets = new List<(int Image, DetectedFace Face)>();
             for (var i = 0; i < detections.Count; i++)
             {
@@ -115,7 +156,8 @@ public sealed class FacePipeline
     }
 
     /// <summary>
-    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
+    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>), detected at
+    /// <see cref="ProminentFaceSide"/> first (see <see cref="FaceOptions.ProminentFaceFirst"/>).
     /// A missing face is an answer, not an error: the result says which image had none.
     /// </summary>
     public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions? options = null, CancellationToken cancellationToken = default)
@@ -123,7 +165,7 @@ public sealed class FacePipeline
         var threshold = options?.SimilarityThreshold ?? Recognizer.DefaultThreshold;
         using var first = Decode(image1, "image1", options?.Limits);
         using var second = Decode(image2, "image2", options?.Limits);
-        var detections = await DetectDecodedAsync([first, second], options?.DetectionThreshold, cancellationToken);
+        var detections = await DetectDecodedAsync([first, second], options?.DetectionThreshold, prominentFaceFirst: true, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -192,12 +234,32 @@ public sealed class FacePipeline
         }
     }
 
-    /// <summary>Detections in working-image coordinates, one model call for the whole batch.</summary>
-    private Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
-        IReadOnlyList<DecodedImage> decoded, float? scoreThreshold, CancellationToken cancellationToken)
+    /// <summary>
+    /// Detections in working-image coordinates, one model call for the whole batch; with
+    /// <paramref name="prominentFaceFirst"/>, at the prominent-face side first and again at full size, in one more
+    /// call, for the images where that found nothing.
+    /// </summary>
+    private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
+        IReadOnlyList<DecodedImage> decoded, float? scoreThreshold, bool prominentFaceFirst, CancellationToken cancellationToken)
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
-        return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+        if (!prominentFaceFirst || ProminentFaceSide >= FullSide)
+        {
+            return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, FullSide), cancellationToken);
+        }
+
+        var detections = (await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, ProminentFaceSide), cancellationToken)).ToArray();
+        var missed = Enumerable.Range(0, mats.Length).Where(i => detections[i].Count == 0).ToArray();
+        if (missed.Length > 0)
+        {
+            var retried = await _runner.RunAsync(() => Detector.Detect(missed.Select(i => mats[i]).ToArray(), scoreThreshold, FullSide), cancellationToken);
+            for (var k = 0; k < missed.Length; k++)
+            {
+                detections[missed[k]] = retried[k];
+            }
+        }
+
+        return detections;
     }
 
     private DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits? limits)
