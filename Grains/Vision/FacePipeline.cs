@@ -113,7 +113,7 @@ public sealed class FacePipeline
     public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var decoded = DecodeAll(images, options?.Limits);
+        var decoded = DecodeAll(images, LimitsFor(options));
         try
         {
             var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, options?.ProminentFaceFirst ?? false, cancellationToken);
@@ -129,7 +129,8 @@ public sealed class FacePipeline
     public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var decoded = DecodeAll(images, options?.Limits);
+        var decoded = DecodeAll(images, LimitsFor(options));
+        var detailed = new DecodedImage?[images.Count];
         try
         {
             var detections = await DetectDecodedAsync(decoded, options?.DetectionThreshold, options?.ProminentFaceFirst ?? false, cancellationToken);
@@ -137,9 +138,13 @@ public sealed class FacePipeline
             for (var i = 0; i < detections.Count; i++)
             {
                 targets.AddRange(detections[i].Select(face => (i, face)));
+                if (detections[i].Any(face => NeedsDetail(decoded[i], face)))
+                {
+                    detailed[i] = Decode(images[i], NameOf(i, images.Count), (options?.Limits ?? Limits).FullDetail);
+                }
             }
 
-            var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
+            var embeddings = await EmbedFacesAsync(targets.Select(t => AlignmentSource(decoded[t.Image], detailed[t.Image], t.Face)).ToArray(), cancellationToken);
             var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
             for (var k = 0; k < targets.Count; k++)
             {
@@ -152,6 +157,7 @@ public sealed class FacePipeline
         finally
         {
             DisposeAll(decoded);
+            DisposeAll(detailed);
         }
     }
 
@@ -163,8 +169,9 @@ public sealed class FacePipeline
     public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         var threshold = options?.SimilarityThreshold ?? Recognizer.DefaultThreshold;
-        using var first = Decode(image1, "image1", options?.Limits);
-        using var second = Decode(image2, "image2", options?.Limits);
+        var limits = LimitsFor(options, prominentFaceFirst: true);
+        using var first = Decode(image1, "image1", limits);
+        using var second = Decode(image2, "image2", limits);
         var detections = await DetectDecodedAsync([first, second], options?.DetectionThreshold, prominentFaceFirst: true, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
@@ -182,7 +189,10 @@ public sealed class FacePipeline
             return new FaceComparison(null, false, threshold, $"No face found in {missing}.", faces1, faces2, missing);
         }
 
-        var embeddings = await EmbedFacesAsync([(first.Bgr, chosen1), (second.Bgr, chosen2)], cancellationToken);
+        using var detailed1 = NeedsDetail(first, chosen1) ? Decode(image1, "image1", limits.FullDetail) : null;
+        using var detailed2 = NeedsDetail(second, chosen2) ? Decode(image2, "image2", limits.FullDetail) : null;
+        var embeddings = await EmbedFacesAsync(
+            [AlignmentSource(first, detailed1, chosen1), AlignmentSource(second, detailed2, chosen2)], cancellationToken);
         var similarity = FaceRecognizer.Similarity(embeddings[0], embeddings[1]);
         var same = similarity >= threshold;
         return new FaceComparison(similarity, same, threshold, DescribeComparison(similarity, threshold, faces1.Length, faces2.Length), faces1, faces2, null);
@@ -206,6 +216,17 @@ public sealed class FacePipeline
 
         return notes.Count == 0 ? verdict : $"{verdict} {string.Join(" and ", notes)}; the largest face was compared.";
     }
+
+    /// <summary>
+    /// A face smaller than the recognizer's input, found on an image that a reduced JPEG decode left short of detail,
+    /// is aligned on a full-detail decode of the same upload: most faces are large and never pay for a second decode.
+    /// </summary>
+    private bool NeedsDetail(DecodedImage image, DetectedFace face) =>
+        image.LostDetail && Math.Min(face.Box.Width, face.Box.Height) < Math.Max(Recognizer.InputWidth, Recognizer.InputHeight);
+
+    /// <summary>The image to align a face on, with the face in that image's coordinates.</summary>
+    private static (Mat Image, DetectedFace Face) AlignmentSource(DecodedImage image, DecodedImage? detailed, DetectedFace face) =>
+        detailed is null ? (image.Bgr, face) : (detailed.Bgr, face.Scale(image.ScaleToOriginal / detailed.ScaleToOriginal));
 
     /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
     public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default)
@@ -235,7 +256,7 @@ public sealed class FacePipeline
     }
 
     /// <summary>
-    /// Detections in working-image coordinates, one model call for the whole batch; with
+    /// Detections in working-image coordinates, one model call per input size in the batch; with
     /// <paramref name="prominentFaceFirst"/>, at the prominent-face side first and again at full size, in one more
     /// call, for the images where that found nothing.
     /// </summary>
@@ -262,14 +283,26 @@ public sealed class FacePipeline
         return detections;
     }
 
-    private DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits? limits)
+    /// <summary>
+    /// Only requests that need the most prominent face let a large JPEG be decoded down to
+    /// <see cref="ImageLimits.MinWorkingSide"/>; the others keep the full working detail, as detection at full size does.
+    /// </summary>
+    private ImageLimits LimitsFor(FaceOptions? options, bool prominentFaceFirst = false)
+    {
+        var limits = options?.Limits ?? Limits;
+        return prominentFaceFirst || options?.ProminentFaceFirst == true ? limits : limits.FullDetail;
+    }
+
+    private static string NameOf(int index, int count) => count == 1 ? "image" : $"image {index + 1}";
+
+    private DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits limits)
     {
         var decoded = new DecodedImage[images.Count];
         try
         {
             for (var i = 0; i < images.Count; i++)
             {
-                decoded[i] = Decode(images[i], images.Count == 1 ? "image" : $"image {i + 1}", limits);
+                decoded[i] = Decode(images[i], NameOf(i, images.Count), limits);
             }
 
             return decoded;

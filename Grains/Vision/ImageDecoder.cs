@@ -18,16 +18,30 @@ public sealed record ImageLimits
     /// 640 px anyway and a face that fills a 4000 px photo is still far larger than the 112 px crop.
     /// </summary>
     public int MaxWorkingSide { get; init; } = 1920;
+
+    /// <summary>
+    /// Long side a large JPEG may be decoded down to: libjpeg decodes at 1/2, 1/4 or 1/8 scale for less work and a
+    /// smaller image to resize, and the largest of those reductions that keeps at least this many pixels is used.
+    /// The pipeline allows it only for requests that need the most prominent face (detected at 480 px by default), and
+    /// aligns a face too small for this size on a second, full-detail decode (see <see cref="DecodedImage.LostDetail"/>).
+    /// Equal to <see cref="MaxWorkingSide"/> (see <see cref="FullDetail"/>), only photos of twice that size or more are
+    /// decoded reduced.
+    /// </summary>
+    public int MinWorkingSide { get; init; } = 960;
+
+    /// <summary>These limits with no reduction below <see cref="MaxWorkingSide"/>: the most detail the pipeline works at.</summary>
+    public ImageLimits FullDetail => this with { MinWorkingSide = MaxWorkingSide };
 }
 
 /// <summary>A decoded, EXIF-oriented BGR image at working resolution.</summary>
 public sealed class DecodedImage : IDisposable
 {
-    public DecodedImage(Mat bgr, ImageHeader header, double scaleToOriginal)
+    public DecodedImage(Mat bgr, ImageHeader header, double scaleToOriginal, bool lostDetail = false)
     {
         Bgr = bgr;
         Header = header;
         ScaleToOriginal = scaleToOriginal;
+        LostDetail = lostDetail;
     }
 
     public Mat Bgr { get; }
@@ -36,6 +50,9 @@ public sealed class DecodedImage : IDisposable
 
     /// <summary>Multiply working-image coordinates by this to get coordinates in the uploaded (oriented) image.</summary>
     public double ScaleToOriginal { get; }
+
+    /// <summary>A reduced decode made it smaller than <see cref="ImageLimits.FullDetail"/> would have.</summary>
+    public bool LostDetail { get; }
 
     public void Dispose() => Bgr.Dispose();
 }
@@ -61,7 +78,7 @@ public static class ImageDecoder
         }
 
         var longSide = Math.Max(header.Width, header.Height);
-        var mode = ReducedDecodeMode(longSide, limits.MaxWorkingSide);
+        var mode = ReducedDecodeMode(longSide, Math.Min(limits.MinWorkingSide, limits.MaxWorkingSide));
         var mat = Cv2.ImDecode(data, mode);
         if (mat.Empty())
         {
@@ -81,25 +98,26 @@ public static class ImageDecoder
         }
 
         // Uniform scale, so EXIF rotation (which swaps width and height) does not change it.
-        return new DecodedImage(mat, header, (double)longSide / Math.Max(mat.Width, mat.Height));
+        var workingSide = Math.Max(mat.Width, mat.Height);
+        return new DecodedImage(mat, header, (double)longSide / workingSide, workingSide < Math.Min(longSide, limits.MaxWorkingSide));
     }
 
     /// <summary>
     /// libjpeg can decode at 1/2, 1/4 or 1/8 scale for a fraction of the cost; use the largest reduction
-    /// that still leaves at least the working size, and let a resize do the rest.
+    /// that still leaves at least <paramref name="minWorkingSide"/>, and let a resize do the rest.
     /// </summary>
-    private static ImreadModes ReducedDecodeMode(int longSide, int maxWorkingSide)
+    private static ImreadModes ReducedDecodeMode(int longSide, int minWorkingSide)
     {
-        if (longSide >= maxWorkingSide * 8)
+        if (longSide >= minWorkingSide * 8)
         {
             return ImreadModes.ReducedColor8;
         }
 
-        if (longSide >= maxWorkingSide * 4)
+        if (longSide >= minWorkingSide * 4)
         {
             return ImreadModes.ReducedColor4;
         }
 
-        return longSide >= maxWorkingSide * 2 ? ImreadModes.ReducedColor2 : ImreadModes.Color;
+        return longSide >= minWorkingSide * 2 ? ImreadModes.ReducedColor2 : ImreadModes.Color;
     }
 }

@@ -75,17 +75,22 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
         var problems = new List<string>();
         foreach (var file in Directory.GetFiles(TestPaths.FacesDirectory, "*.jpg").Order())
         {
-            using var image = ImageDecoder.Decode(File.ReadAllBytes(file));
-            var reference = letterbox.Detect([image.Bgr])[0];
-            var seen = letterbox.Detect([image.Bgr], SeenThreshold)[0];
-            var faces = Detector.Detect([image.Bgr], null, side)[0];
-            var scale = side / (double)Math.Max(image.Bgr.Width, image.Bgr.Height);
+            // Each decoded as the pipeline decodes it: full detail for the reference and the full size, reduced for the
+            // prominent-face size; faces compared in the uploaded photo's pixels.
+            var bytes = File.ReadAllBytes(file);
+            using var full = ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
+            using var image = side < fixture.Pipeline.FullSide ? ImageDecoder.Decode(bytes) : ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
+            var reference = letterbox.Detect([full.Bgr])[0].Select(f => f.Scale(full.ScaleToOriginal)).ToArray();
+            var seen = letterbox.Detect([full.Bgr], SeenThreshold)[0].Select(f => f.Scale(full.ScaleToOriginal)).ToArray();
+            var faces = Detector.Detect([image.Bgr], null, side)[0].Select(f => f.Scale(image.ScaleToOriginal)).ToArray();
+            var (width, height) = (full.Bgr.Width * full.ScaleToOriginal, full.Bgr.Height * full.ScaleToOriginal);
+            var scale = side / Math.Max(width, height);
 
             // A face matters when the network sees it at least 32 px high and wide and it is not cut by the frame:
             // a half face at the border gets a box extrapolated beyond the image, which moves with the scale.
             bool Matters(DetectedFace f) =>
                 Math.Min(f.Box.Width, f.Box.Height) * scale >= 32
-                && f.Box.Left > 1 && f.Box.Top > 1 && f.Box.Right < image.Bgr.Width - 1 && f.Box.Bottom < image.Bgr.Height - 1;
+                && f.Box.Left > 2 && f.Box.Top > 2 && f.Box.Right < width - 2 && f.Box.Bottom < height - 2;
 
             foreach (var face in reference.Where(Matters))
             {
@@ -147,7 +152,9 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
 
     private int CountAt(string photo, int side)
     {
-        using var image = ImageDecoder.Decode(TestPaths.Photo(photo));
+        using var image = side < fixture.Pipeline.FullSide
+            ? ImageDecoder.Decode(TestPaths.Photo(photo))
+            : ImageDecoder.Decode(TestPaths.Photo(photo), ImageLimits.Default.FullDetail);
         return Detector.Detect([image.Bgr], null, side)[0].Count;
     }
 
