@@ -46,6 +46,12 @@ public sealed class SliceOptions
     /// <summary>CPU threads per model call (0 = one per core).</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>Whether ONNX Runtime's intra-op threads spin between operators (its default); see docs/benchmarks.md.</summary>
+    public bool AllowSpinning { get; set; } = true;
+
+    /// <summary>ONNX Runtime's memory pattern (its default); see docs/benchmarks.md.</summary>
+    public bool EnableMemoryPattern { get; set; } = true;
+
     public int MaxBatchSize { get; set; } = 8;
 
     public bool IsNvidiaUuid => Device.StartsWith("MIG-", StringComparison.Ordinal) || Device.StartsWith("GPU-", StringComparison.Ordinal);
@@ -110,6 +116,8 @@ public sealed class SliceOptions
             Device = device,
             GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
             IntraOpThreads = IntraOpThreads,
+            AllowSpinning = AllowSpinning,
+            EnableMemoryPattern = EnableMemoryPattern,
             MaxBatchSize = MaxBatchSize,
         };
     }
