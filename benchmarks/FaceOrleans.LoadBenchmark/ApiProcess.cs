@@ -68,6 +68,14 @@ internal sealed class ApiProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        // Ctrl+C or a kill of this tool must not leave the service running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        };
         var log = new StreamWriter(Path.Combine(data.FullName, "api.log")) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);

@@ -180,14 +180,14 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
         {
             var bytes = BenchmarkPaths.ReadPhoto(name);
             var header = ImageHeader.Read(bytes);
-            using var working = ImageDecoder.Decode(bytes);
+            using var working = ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
             var cells = new[]
             {
                 Median(() => ImageHeader.Read(bytes)),
                 Median(() => Cv2.ImDecode(bytes, ImreadModes.Color).Dispose()),
                 Median(() => Cv2.ImDecode(bytes, ImreadModes.ReducedColor2).Dispose()),
                 Median(() => Cv2.ImDecode(bytes, ImreadModes.ReducedColor4).Dispose()),
-                Median(() => ImageDecoder.Decode(bytes).Dispose()),
+                Median(() => ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail).Dispose()),
                 Median(() => ImageDecoder.Decode(bytes, ImageLimits.Default with { MinWorkingSide = 1280 }).Dispose()),
                 Median(() => ImageDecoder.Decode(bytes, ImageLimits.Default with { MinWorkingSide = 960 }).Dispose()),
                 Median(() =>
