@@ -3,23 +3,11 @@ using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Endpoints;
-
-public sealed record CreateSubjectRequest(string? Id, string? DisplayName, Dictionary<string, string>? Metadata);
-
-public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face);
-
-public sealed record CandidateJson(string Subject, string FaceId, float Similarity);
-
-/// <summary><see cref="Match"/> is the best candidate's subject when it reaches the threshold, else "unknown".</summary>
-public sealed record IdentifiedFaceJson(FaceJson Face, string Match, IReadOnlyList<CandidateJson> Candidates);
-
-public sealed record IdentifyResponse(IReadOnlyList<IdentifiedFaceJson> Faces, float Threshold, long GallerySize, double TimingMs);
-
-public sealed record VerifyResponse(string Subject, float Similarity, bool IsMatch, float Threshold, string? FaceId, FaceJson Face, double TimingMs);
 
 internal static class GalleryEndpoints
 {
@@ -54,7 +42,7 @@ internal static class GalleryEndpoints
             {
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
-                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(id)}/faces/{enrolled.FaceId}",
                     new EnrolledFaceJson(enrolled.FaceId, enrolled.SubjectId, FaceJson.From(enrolled.Face)));
             })
@@ -87,7 +75,8 @@ internal static class GalleryEndpoints
                 var started = Stopwatch.GetTimestamp();
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var result = await cluster.GetGrain<IGalleryGrain>(tenant).Identify(new IdentifyRequest(
-                    bytes, FormFields.ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                    bytes, FormFields.ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")),
+                    cancellationToken);
                 return TypedResults.Ok(new IdentifyResponse(
                     result.Faces.Select(f => new IdentifiedFaceJson(FaceJson.From(f.Face), f.Match ?? Unknown,
                         f.Candidates.Select(c => new CandidateJson(c.SubjectId, c.FaceId, c.Similarity)).ToArray())).ToArray(),
@@ -102,7 +91,8 @@ internal static class GalleryEndpoints
             {
                 var started = Stopwatch.GetTimestamp();
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
-                var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")));
+                var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(
+                    id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")), cancellationToken);
                 return TypedResults.Ok(new VerifyResponse(result.SubjectId, result.Similarity, result.IsMatch, result.Threshold, result.BestFaceId,
                     FaceJson.From(result.Face), Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
             })
@@ -110,11 +100,11 @@ internal static class GalleryEndpoints
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
     }
 
-    private static string MediaTypeOf(byte[] photo) => Vision.ImageHeader.Read(photo).Format switch
+    private static string MediaTypeOf(byte[] photo) => ImageHeader.Read(photo).Format switch
     {
-        Vision.ImageFormat.Png => "image/png",
-        Vision.ImageFormat.Bmp => "image/bmp",
-        Vision.ImageFormat.WebP => "image/webp",
+        ImageFormat.Png => "image/png",
+        ImageFormat.Bmp => "image/bmp",
+        ImageFormat.WebP => "image/webp",
         _ => "image/jpeg",
     };
 }

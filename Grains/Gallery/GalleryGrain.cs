@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -12,6 +12,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// no state of its own, so a tenant's concurrent enrollments and searches need not wait for each other.
 /// </summary>
 [Reentrant]
+[GrainType("gallery")]
 public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
 {
     private string Tenant => this.GetPrimaryKeyString();
@@ -26,20 +27,20 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
     {
         if (string.IsNullOrWhiteSpace(subjectId) || subjectId.Length > 128 || subjectId.Contains('/', StringComparison.Ordinal))
         {
-            throw new InvalidRequestException("id must be 1-128 characters without '/'");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "id", "id must be 1-128 characters without '/'");
         }
 
         var subject = new SubjectInfo(subjectId, displayName, metadata, DateTimeOffset.UtcNow, 0);
         return await store.CreateSubjectAsync(Tenant, subject)
             ? subject
-            : throw new SubjectExistsException($"Subject '{subjectId}' already exists.");
+            : throw new RequestRejectedException(RejectionCode.SubjectExists, "id", $"Subject '{subjectId}' already exists.");
     }
 
     public async Task<SubjectPage> ListSubjects(int page, int size)
     {
         if (page < 1 || size is < 1 or > 1000)
         {
-            throw new InvalidRequestException("page must be at least 1 and size between 1 and 1000");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, page < 1 ? "page" : "size", "page must be at least 1 and size between 1 and 1000");
         }
 
         var (items, total) = await store.ListSubjectsAsync(Tenant, (page - 1) * size, size);
@@ -56,17 +57,20 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         await Task.WhenAll(Enumerable.Range(0, Shards).Select(s => Shard(s).RemoveSubject(subjectId)));
     }
 
-    public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request)
+    public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
         // Refusing a photo of several people counts every face, which is a question for the full detection size.
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold, ProminentFaceFirst: request.UseLargestFace));
+        var embedded = await TenantGrain.Embed(
+            new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
+            new RequestOptions(DetectionThreshold: request.DetectionThreshold),
+            cancellationToken);
         var face = embedded.Faces.Count switch
         {
-            0 => throw new EnrollmentRejectedException("no_face", "No face found in the photo; nothing was enrolled."),
+            0 => throw NoFace("No face found in the photo; nothing was enrolled."),
             1 => embedded.Faces[0],
             _ when request.UseLargestFace => embedded.Faces.MostProminent()!,
-            var n => throw new EnrollmentRejectedException("several_faces",
+            var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, "image",
                 $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
         };
 
@@ -81,7 +85,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         var shard = GalleryOptions.ShardOf(faceId, Shards);
         if (!await store.DeleteFaceAsync(Tenant, shard, subjectId, faceId))
         {
-            throw new SubjectNotFoundException($"Subject '{subjectId}' has no face '{faceId}'.");
+            throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
         }
 
         await Shard(shard).Remove(faceId);
@@ -89,13 +93,13 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
 
     public Task<byte[]?> GetFacePhoto(string subjectId, string faceId) => store.GetPhotoAsync(Tenant, subjectId, faceId);
 
-    public async Task<IdentifyResult> Identify(IdentifyRequest request)
+    public async Task<IdentifyResult> Identify(IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         var topK = request.TopK is >= 1 ? Math.Min(request.TopK, options.Value.MaxTopK)
-            : throw new InvalidRequestException($"top_k must be between 1 and {options.Value.MaxTopK}");
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold, ProminentFaceFirst: true));
-        var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
+            : throw new RequestRejectedException(RejectionCode.InvalidParameter, "top_k", $"top_k must be between 1 and {options.Value.MaxTopK}");
+        var embedded = await Embed(request, cancellationToken);
+        var threshold = embedded.SimilarityThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
         var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null);
 
@@ -108,18 +112,23 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         return new IdentifyResult(faces, threshold, gallerySize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request)
+    public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold, ProminentFaceFirst: true));
-        var face = embedded.Faces.MostProminent()
-            ?? throw new EnrollmentRejectedException("no_face", "No face found in the photo.");
-        var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
+        var embedded = await Embed(request, cancellationToken);
+        var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
+        var threshold = embedded.SimilarityThreshold;
         var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
         var best = perQuery[0].FirstOrDefault()
-            ?? throw new EnrollmentRejectedException("no_enrolled_face", $"Subject '{subjectId}' has no enrolled face to verify against.");
+            ?? throw new RequestRejectedException(RejectionCode.NoEnrolledFace, null, $"Subject '{subjectId}' has no enrolled face to verify against.");
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
     }
+
+    /// <summary>The photo's faces, embedded on the tenant's slice, with the similarity threshold the tenant resolved for this call.</summary>
+    private Task<EmbedResult> Embed(IdentifyRequest request, CancellationToken cancellationToken) => TenantGrain.Embed(
+        new EmbedRequest(request.Image, ProminentFaceFirst: true),
+        new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold),
+        cancellationToken);
 
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
@@ -141,8 +150,8 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         return (merged, (await counts).Sum(c => (long)c));
     }
 
-    private static float? ValidThreshold(float? threshold) =>
-        threshold is null or (> 0 and < 1) ? threshold : throw new InvalidRequestException("threshold must be between 0 and 1 (exclusive)");
+    private static RequestRejectedException NotFound(string subjectId) =>
+        new(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' does not exist.");
 
-    private static SubjectNotFoundException NotFound(string subjectId) => new($"Subject '{subjectId}' does not exist.");
+    private static RequestRejectedException NoFace(string message) => new(RejectionCode.NoFace, "image", message);
 }

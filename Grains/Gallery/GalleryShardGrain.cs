@@ -9,6 +9,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// never lost. Not reentrant on purpose: adds, removes and scans of one index must not interleave; shards
 /// search in parallel with each other.
 /// </summary>
+[GrainType("galleryshard")]
 public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<GalleryShardGrain> logger) : Grain, IGalleryShardGrain
 {
     private readonly GalleryIndex _index = new();

@@ -2,9 +2,6 @@ using FaceOrleans.Grains;
 
 namespace FaceOrleans.Grains.Gallery;
 
-/// <summary>An enrolled face as stored: one record each, so enrolling or deleting a face writes one record.</summary>
-public sealed record StoredFace(string FaceId, string SubjectId, float[] Embedding);
-
 /// <summary>Durable gallery records: SQLite on one machine, Redis in a cluster.</summary>
 public interface IGalleryStore
 {
@@ -20,7 +17,7 @@ public interface IGalleryStore
 
     /// <summary>
     /// Stores one face, with the photo it came from when given, in one write; throws
-    /// <see cref="SubjectNotFoundException"/> when its subject does not exist (any more).
+    /// a <see cref="Vision.RejectionCode.UnknownSubject"/> rejection when its subject does not exist (any more).
     /// </summary>
     Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null);
 
@@ -31,11 +28,4 @@ public interface IGalleryStore
     Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId);
 
     IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, CancellationToken cancellationToken = default);
-}
-
-internal static class EmbeddingBytes
-{
-    public static byte[] ToBytes(float[] embedding) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray();
-
-    public static float[] FromBytes(ReadOnlySpan<byte> bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using StackExchange.Redis;
 
 namespace FaceOrleans.Grains.Gallery;
@@ -89,7 +89,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         _ = transaction.SetAddAsync(FacesOf(tenant, face.SubjectId), $"{shard}:{face.FaceId}");
         if (!await transaction.ExecuteAsync())
         {
-            throw new SubjectNotFoundException($"Subject '{face.SubjectId}' does not exist.");
+            throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{face.SubjectId}' does not exist.");
         }
     }
 

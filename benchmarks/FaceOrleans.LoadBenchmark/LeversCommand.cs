@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FaceOrleans.Benchmarks;
 using FaceOrleans.Grains.Slices;
+using FaceOrleans.Silo;
 using FaceOrleans.Vision;
 using OpenCvSharp;
 
@@ -39,19 +40,23 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
             var standard = Sessions("default", _ => { });
             var letterbox = Letterboxed(standard);
             // Before this change large JPEGs were decoded down to 1920 px at most; now compare goes down to 960.
-            var detailed = ImageLimits.Default.FullDetail;
             var shipped = new DetectionSides(640, 480);
+            var defaultsOf = FacePipeline.Create(standard).ModelDefaults;
+            var detailed = defaultsOf with { Limits = ImageLimits.Default.FullDetail };
+            var down1280 = defaultsOf with { Limits = ImageLimits.Default with { MinWorkingSide = 1280 } };
             var variants = new List<Variant>
             {
-                new("before: 640x640 letterbox, 1920 px decode", new FacePipeline(letterbox, Recognizer(standard), detailed)),
-                new("aspect-preserving 640", FacePipeline.Create(standard, limits: detailed, sides: new DetectionSides(640, 640))),
-                new("aspect 640, prominent face at 480 first", FacePipeline.Create(standard, limits: detailed, sides: shipped)),
-                new("aspect 640, prominent face at 320 first", FacePipeline.Create(standard, limits: detailed, sides: new DetectionSides(640, 320))),
-                new("480 first, JPEG decoded down to 1280", FacePipeline.Create(standard, limits: ImageLimits.Default with { MinWorkingSide = 1280 }, sides: shipped)),
-                new("480 first, JPEG decoded down to 960 (shipped)", FacePipeline.Create(standard, sides: shipped)),
-                new("shipped, spinning off", FacePipeline.Create(Sessions("no-spin", o => o.AllowSpinning = false), sides: shipped)),
-                new("shipped, spinning off, memory pattern off", FacePipeline.Create(Sessions("no-spin-no-pattern", o => { o.AllowSpinning = false; o.EnableMemoryPattern = false; }), sides: shipped)),
-                new("shipped, spinning off, 1 intra-op thread", FacePipeline.Create(Sessions("no-spin-1-thread", o => { o.AllowSpinning = false; o.IntraOpThreads = 1; }), sides: shipped)),
+                new("before: 640x640 letterbox, 1920 px decode", new FacePipeline(letterbox, Recognizer(standard), InlineModelRunner.Instance), detailed),
+                new("aspect-preserving 640", FacePipeline.Create(standard, sides: new DetectionSides(640, 640)), detailed),
+                new("aspect 640, prominent face at 480 first", FacePipeline.Create(standard, sides: shipped), detailed),
+                new("aspect 640, prominent face at 320 first", FacePipeline.Create(standard, sides: new DetectionSides(640, 320)), detailed),
+                new("480 first, JPEG decoded down to 1280", FacePipeline.Create(standard, sides: shipped), down1280),
+                new("480 first, JPEG decoded down to 960 (shipped)", FacePipeline.Create(standard, sides: shipped), defaultsOf),
+                new("shipped, spinning off", FacePipeline.Create(Sessions("no-spin", o => o.AllowSpinning = false), sides: shipped), defaultsOf),
+                new("shipped, spinning off, memory pattern off",
+                    FacePipeline.Create(Sessions("no-spin-no-pattern", o => { o.AllowSpinning = false; o.EnableMemoryPattern = false; }), sides: shipped), defaultsOf),
+                new("shipped, spinning off, 1 intra-op thread",
+                    FacePipeline.Create(Sessions("no-spin-1-thread", o => { o.AllowSpinning = false; o.IntraOpThreads = 1; }), sides: shipped), defaultsOf),
             };
 
             if (only is not null)
@@ -109,13 +114,14 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
     /// <summary>The default detector as it ran before aspect-preserving input: every image letterboxed into 640x640.</summary>
     private static RetinaFaceDetector Letterboxed(OnnxSessionFactory sessions)
     {
-        var session = sessions.Get(sessions.Catalog.Manifest.Defaults.Detector);
-        var square = session.Model with { Input = session.Model.Input with { DynamicSize = false } };
-        return new RetinaFaceDetector(session with { Model = square }, sessions.Options.MaxBatchSize);
+        var model = sessions.Catalog.Get(sessions.Catalog.Manifest.Defaults.Detector);
+        var square = model with { Input = model.Input with { DynamicSize = false } };
+        var session = new Microsoft.ML.OnnxRuntime.InferenceSession(sessions.Catalog.VerifiedPathOf(model));
+        return new RetinaFaceDetector(new ModelSession(square, session, "CPU", sessions.Runs), sessions.Options.MaxBatchSize);
     }
 
     private static FaceRecognizer Recognizer(OnnxSessionFactory sessions) =>
-        new(sessions.Get(sessions.Catalog.Manifest.Defaults.Recognizer), sessions.Options.MaxBatchSize);
+        sessions.Recognizer(sessions.Catalog.Manifest.Defaults.Recognizer);
 
     /// <summary>
     /// Where one compare's time goes, stage by stage on this thread, over the first pairs: the pipeline's own steps
@@ -130,7 +136,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
         foreach (var name in pairs.SelectMany(p => new[] { p.ImageA, p.ImageB }))
         {
             var clock = Stopwatch.StartNew();
-            using var decoded = ImageDecoder.Decode(workload.Photo(name));
+            using var decoded = ImageDecoder.Decode(workload.Photo(name), ImageLimits.Default);
             totals[0] += clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
@@ -141,7 +147,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
             totals[1] += clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
-            var faces = detector.Detect([resized], null, pipeline.ProminentFaceSide)[0];
+            var faces = detector.Detect([resized], detector.DefaultScoreThreshold, pipeline.ProminentFaceSide)[0];
             totals[2] += clock.Elapsed.TotalMilliseconds;
             var face = DetectedFace.MostProminent(faces);
             if (face is null)
@@ -216,7 +222,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
         return times.Order().ElementAt(times.Length / 2);
     }
 
-    private sealed class Variant(string name, FacePipeline pipeline)
+    private sealed class Variant(string name, FacePipeline pipeline, FaceOptions options)
     {
         private readonly Dictionary<int, List<RunResult>> _runs = new() { [1] = [], [2] = [] };
 
@@ -244,13 +250,13 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
 
         public async Task<CalibrationReport> AccuracyAsync(Workload workload)
         {
-            var (scored, noFace) = await PairScorer.ScoreAsync(pipeline, workload.Pairs, BenchmarkPaths.FacesDirectory);
+            var (scored, noFace) = await PairScorer.ScoreAsync(pipeline, workload.Pairs, BenchmarkPaths.FacesDirectory, options);
             return Calibration.Evaluate(pipeline.Recognizer.ModelName, scored, pipeline.Recognizer.DefaultThreshold, noFace);
         }
 
         private async Task<bool> CompareAsync(Workload workload, LabelledPair pair)
         {
-            var result = await Task.Run(() => pipeline.CompareAsync(workload.Photo(pair.ImageA), workload.Photo(pair.ImageB)));
+            var result = await Task.Run(() => pipeline.CompareAsync(workload.Photo(pair.ImageA), workload.Photo(pair.ImageB), options));
             return result.Similarity is not null;
         }
     }

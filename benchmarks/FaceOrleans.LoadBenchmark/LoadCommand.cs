@@ -114,7 +114,7 @@ internal sealed class LoadCommand(LoadSettings settings)
     private static async Task<bool> CompareInProcessAsync(FacePipeline pipeline, Workload workload, LabelledPair pair)
     {
         // Off the caller's thread, as the InferenceGrain runs it.
-        var result = await Task.Run(() => pipeline.CompareAsync(workload.Photo(pair.ImageA), workload.Photo(pair.ImageB)));
+        var result = await Task.Run(() => pipeline.CompareAsync(workload.Photo(pair.ImageA), workload.Photo(pair.ImageB), pipeline.ModelDefaults));
         return result.Similarity is not null;
     }
 

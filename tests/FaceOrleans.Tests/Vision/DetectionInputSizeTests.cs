@@ -33,15 +33,13 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
     public void At_640_square_the_patched_model_is_bit_identical_to_the_shared_fixed_size_copy()
     {
         // The shared copy has a fixed 640x640 input; the provisioned one differs only by the dynamic-input-size patch.
-        var provisioned = fixture.Sessions.Get(Detector.ModelName);
-        using var original = new InferenceSession(Path.Combine(TestPaths.SharedDirectory, "models", provisioned.Model.File));
-        var spec = provisioned.Model with { Input = provisioned.Model.Input with { DynamicSize = false } };
-        var before = new RetinaFaceDetector(new ModelSession(spec, original, "CPU", new ConcurrencyGauge()));
-        var after = new RetinaFaceDetector(provisioned with { Model = spec });
+        var model = fixture.Sessions.Catalog.Get(Detector.ModelName);
+        using var before = LetterboxDetector(Path.Combine(TestPaths.SharedDirectory, "models", model.File));
+        using var after = LetterboxDetector(fixture.Sessions.Catalog.VerifiedPathOf(model));
 
         foreach (var photo in new[] { "img1.jpg", "couple.jpg", "selfie-many-people.jpg", "img54.jpg" })
         {
-            using var image = ImageDecoder.Decode(TestPaths.Photo(photo));
+            using var image = ImageDecoder.Decode(TestPaths.Photo(photo), ImageLimits.Default);
             var expected = before.Detect([image.Bgr], 0.05f)[0];
             var actual = after.Detect([image.Bgr], 0.05f)[0];
             Assert.Equal(expected.Count, actual.Count);
@@ -70,8 +68,7 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
     [MemberData(nameof(Sides))]
     public void Every_shared_photo_gives_the_faces_of_the_640_letterbox(int side)
     {
-        var session = fixture.Sessions.Get(Detector.ModelName);
-        var letterbox = new RetinaFaceDetector(session with { Model = session.Model with { Input = session.Model.Input with { DynamicSize = false } } });
+        using var letterbox = LetterboxDetector(fixture.Sessions.Catalog.VerifiedPathOf(fixture.Sessions.Catalog.Get(Detector.ModelName)));
         var problems = new List<string>();
         foreach (var file in Directory.GetFiles(TestPaths.FacesDirectory, "*.jpg").Order())
         {
@@ -79,10 +76,10 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
             // prominent-face size; faces compared in the uploaded photo's pixels.
             var bytes = File.ReadAllBytes(file);
             using var full = ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
-            using var image = side < fixture.Pipeline.FullSide ? ImageDecoder.Decode(bytes) : ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
-            var reference = letterbox.Detect([full.Bgr])[0].Select(f => f.Scale(full.ScaleToOriginal)).ToArray();
+            using var image = side < fixture.Pipeline.FullSide ? ImageDecoder.Decode(bytes, ImageLimits.Default) : ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
+            var reference = letterbox.Detect([full.Bgr], letterbox.DefaultScoreThreshold)[0].Select(f => f.Scale(full.ScaleToOriginal)).ToArray();
             var seen = letterbox.Detect([full.Bgr], SeenThreshold)[0].Select(f => f.Scale(full.ScaleToOriginal)).ToArray();
-            var faces = Detector.Detect([image.Bgr], null, side)[0].Select(f => f.Scale(image.ScaleToOriginal)).ToArray();
+            var faces = Detector.Detect([image.Bgr], Detector.DefaultScoreThreshold, side)[0].Select(f => f.Scale(image.ScaleToOriginal)).ToArray();
             var (width, height) = (full.Bgr.Width * full.ScaleToOriginal, full.Bgr.Height * full.ScaleToOriginal);
             var scale = side / Math.Max(width, height);
 
@@ -129,13 +126,13 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
         // img12's face scaled to about 19 px at the 640 side of a 1920x1280 canvas: about 14 px at 480, under
         // RetinaFace's smallest anchor (16 px). Scores measured: 0.88 at 640, at most 0.34 at 480.
         var bytes = SmallFaceOnCanvas();
-        using var decoded = ImageDecoder.Decode(bytes);
-        Assert.Empty(Detector.Detect([decoded.Bgr], null, fixture.Pipeline.ProminentFaceSide)[0]);
-        Assert.Single(Detector.Detect([decoded.Bgr], null, fixture.Pipeline.FullSide)[0]);
+        using var decoded = ImageDecoder.Decode(bytes, ImageLimits.Default);
+        Assert.Empty(Detector.Detect([decoded.Bgr], Detector.DefaultScoreThreshold, fixture.Pipeline.ProminentFaceSide)[0]);
+        Assert.Single(Detector.Detect([decoded.Bgr], Detector.DefaultScoreThreshold, fixture.Pipeline.FullSide)[0]);
 
-        var embedded = (await fixture.Pipeline.EmbedAsync([bytes], new FaceOptions(ProminentFaceFirst: true)))[0];
+        var embedded = (await fixture.Pipeline.EmbedAsync([bytes], fixture.Defaults, prominentFaceFirst: true))[0];
         Assert.Single(embedded);
-        var comparison = await fixture.Pipeline.CompareAsync(bytes, TestPaths.Photo("img12.jpg"));
+        var comparison = await fixture.Pipeline.CompareAsync(bytes, TestPaths.Photo("img12.jpg"), fixture.Defaults);
         Assert.Null(comparison.MissingFaceIn);
         Assert.Single(comparison.Faces1);
     }
@@ -153,14 +150,22 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
     private int CountAt(string photo, int side)
     {
         using var image = side < fixture.Pipeline.FullSide
-            ? ImageDecoder.Decode(TestPaths.Photo(photo))
+            ? ImageDecoder.Decode(TestPaths.Photo(photo), ImageLimits.Default)
             : ImageDecoder.Decode(TestPaths.Photo(photo), ImageLimits.Default.FullDetail);
-        return Detector.Detect([image.Bgr], null, side)[0].Count;
+        return Detector.Detect([image.Bgr], Detector.DefaultScoreThreshold, side)[0].Count;
+    }
+
+    /// <summary>The detector run the old way, letterboxed into its fixed 640x640 input, from this model file.</summary>
+    private RetinaFaceDetector LetterboxDetector(string path)
+    {
+        var model = fixture.Sessions.Catalog.Get(Detector.ModelName);
+        var spec = model with { Input = model.Input with { DynamicSize = false } };
+        return new RetinaFaceDetector(new ModelSession(spec, new InferenceSession(path), "CPU", new ConcurrencyGauge()), maxBatchSize: 8);
     }
 
     private static byte[] SmallFaceOnCanvas()
     {
-        using var portrait = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
+        using var portrait = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"), ImageLimits.Default);
         using var small = new Mat();
         Cv2.Resize(portrait.Bgr, small, new Size(0, 0), 0.30, 0.30, InterpolationFlags.Area);
         using var canvas = new Mat(1280, 1920, MatType.CV_8UC3, new Scalar(128, 128, 128));

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+
+namespace FaceOrleans.Vision;
+
+/// <summary>One model of the manifest: its file, checksum, role and how to feed it.</summary>
+public sealed record ModelSpec(
+    string Name,
+    string File,
+    string Sha256,
+    string Role,
+    ModelInputSpec Input,
+    IReadOnlyDictionary<string, string> Outputs,
+    DetectorSpec? Detector = null,
+    RecognizerSpec? Recognizer = null,
+    string? Description = null,
+    string? License = null)
+{
+    public const string DetectorRole = "detector";
+    public const string RecognizerRole = "recognizer";
+
+    public string Output(string key) =>
+        Outputs.TryGetValue(key, out var name)
+            ? name
+            : throw new ModelUnavailableException(Name, $"The manifest entry for '{Name}' names no '{key}' output.");
+
+    internal void Validate()
+    {
+        var problems = new List<string>();
+        if (Input.Mean.Count != 3 || Input.Std.Count != 3)
+        {
+            problems.Add("input.mean and input.std need one value per channel (3)");
+        }
+
+        if (Input.Std.Any(s => s == 0))
+        {
+            problems.Add("input.std must not contain 0");
+        }
+
+        if (Input.ChannelOrder is not ("RGB" or "BGR"))
+        {
+            problems.Add("input.channel_order must be RGB or BGR");
+        }
+
+        if (Role == DetectorRole && Detector is null)
+        {
+            problems.Add("a detector needs a 'detector' section");
+        }
+
+        if (Role == RecognizerRole && Recognizer is null)
+        {
+            problems.Add("a recognizer needs a 'recognizer' section");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ModelUnavailableException(Name, $"The manifest entry for '{Name}' is invalid: {string.Join("; ", problems)}.");
+        }
+    }
+}
+
+/// <param name="Width">Input width; for a <paramref name="DynamicSize"/> detector, the size it was exported and is run at by default.</param>
+/// <param name="DynamicSize">
+/// The model file's height and width are symbolic (a fully convolutional detector): it runs at any size that
+/// is a multiple of its largest stride, so images keep their aspect ratio instead of being letterboxed square.
+/// </param>
+public sealed record ModelInputSpec(
+    string Name,
+    int Width,
+    int Height,
+    [property: JsonPropertyName("channel_order")] string ChannelOrder,
+    float Scale,
+    IReadOnlyList<float> Mean,
+    IReadOnlyList<float> Std,
+    bool DynamicSize = false);
+
+/// <param name="ProminentFaceSide">
+/// Long side, in pixels, at which a request that needs only the most prominent face is detected first
+/// (compare, enroll, identify, verify); null means the full size. Only a dynamic-size detector uses it.
+/// </param>
+public sealed record DetectorSpec(
+    IReadOnlyList<IReadOnlyList<int>> MinSizes,
+    IReadOnlyList<int> Steps,
+    IReadOnlyList<float> Variances,
+    float NmsIou,
+    float ScoreThreshold,
+    int? ProminentFaceSide = null);
+
+public sealed record RecognizerSpec(int EmbeddingSize, float Threshold);
