@@ -68,8 +68,11 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         }
 
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        // Refusing a photo of several people counts every face, which is a question for the full detection size.
         var embedded = await TenantGrain.Embed(
-            new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
+            new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
+            new RequestOptions(DetectionThreshold: request.DetectionThreshold),
+            cancellationToken);
         var face = embedded.Faces.Count switch
         {
             0 => throw NoFace("No face found in the photo; nothing was enrolled."),
@@ -131,7 +134,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
 
     /// <summary>The photo's faces, embedded on the tenant's slice, with the similarity threshold the tenant resolved for this call.</summary>
     private Task<EmbedResult> Embed(IdentifyRequest request, CancellationToken cancellationToken) => TenantGrain.Embed(
-        new EmbedRequest(request.Image),
+        new EmbedRequest(request.Image, ProminentFaceFirst: true),
         new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold),
         cancellationToken);
 
