@@ -6,8 +6,4 @@ public interface ISliceCatalogGrain : IGrainWithIntegerKey
 {
     [Alias("GetSlices")]
     Task<IReadOnlyList<SliceInfo>> GetSlices();
-
-    /// <summary>Which silo serves each tenant now, by the same rules placement follows.</summary>
-    [Alias("GetTenantRoutes")]
-    Task<TenantRoutes> GetTenantRoutes();
 }

@@ -18,6 +18,4 @@ public sealed class SliceCatalogGrain(SliceDirectory directory) : Grain, ISliceC
                 s.Advert.StandbyFor.Order(StringComparer.Ordinal).ToArray()))
             .OrderBy(s => s.SliceId, StringComparer.Ordinal)
             .ToArray());
-
-    public Task<TenantRoutes> GetTenantRoutes() => Task.FromResult(directory.Routes());
 }

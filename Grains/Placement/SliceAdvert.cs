@@ -18,9 +18,6 @@ public sealed record SliceAdvert(string SliceId, string Device, IReadOnlySet<str
         [StandbyKey] = string.Join(',', slice.StandbyFor),
     };
 
-    /// <summary>Where a grain placed on <paramref name="silo"/>, which publishes this advert, runs.</summary>
-    public SliceLocation LocationOn(SiloAddress silo, bool isStandby) => new(SliceId, silo.ToParsableString(), Device, isStandby);
-
     /// <summary>The advert in a silo's metadata, or null when the silo has not (yet) published one.</summary>
     public static SliceAdvert? FromMetadata(IReadOnlyDictionary<string, string> metadata)
     {

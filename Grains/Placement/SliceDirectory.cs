@@ -60,27 +60,6 @@ public sealed class SliceDirectory(
         return Read(active).Adverts;
     }
 
-    /// <summary>Which silo serves each tenant now, by <see cref="ServingSilo"/>'s rules, over the live slices.</summary>
-    public TenantRoutes Routes()
-    {
-        var live = LiveSlices().ToList();
-        var byTenant = new Dictionary<string, SliceLocation>(StringComparer.Ordinal);
-        foreach (var tenant in _knownPins.Keys.Union(Options.Pins.Keys, StringComparer.Ordinal))
-        {
-            if (Serving(tenant, live, anyUnknown: false, out _) is var (silo, advert))
-            {
-                byTenant[tenant] = advert.LocationOn(silo, isStandby: advert.SliceId != PinnedSliceOf(tenant));
-            }
-        }
-
-        var (defaultSilo, defaultAdvert) = Options.RefuseUnknownTenants ? default : live.FirstOrDefault(a => a.Advert.SliceId == Options.DefaultSlice);
-        return new TenantRoutes(
-            byTenant,
-            defaultSilo is null ? null : defaultAdvert.LocationOn(defaultSilo, isStandby: false),
-            live.Select(a => a.Silo.ToParsableString()).ToArray(),
-            Options.RetryAfterSeconds);
-    }
-
     private (SiloAddress Silo, SliceAdvert Advert)? Serving(
         string tenantId, List<(SiloAddress Silo, SliceAdvert Advert)> adverts, bool anyUnknown, out Exception? refusal)
     {
