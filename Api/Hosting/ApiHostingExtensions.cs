@@ -35,7 +35,18 @@ internal static partial class ApiHostingExtensions
         // Binding failures (a JSON body that is not JSON, a form that is not multipart) become problems too.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier);
+        {
+            // A body over Kestrel's limit can be refused before an endpoint sees it (a client waiting for 100 Continue):
+            // it gets the same problem as an upload the endpoint refused, not the generic one.
+            if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge
+                && context.ProblemDetails.Type?.StartsWith(ApiProblems.TypeBase, StringComparison.Ordinal) != true)
+            {
+                var upload = ProblemExceptionHandler.Map(new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge));
+                (context.ProblemDetails.Type, context.ProblemDetails.Title, context.ProblemDetails.Detail) = (upload.Type, upload.Title, upload.Detail);
+            }
+
+            context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         services.AddSingleton(TimeProvider.System);

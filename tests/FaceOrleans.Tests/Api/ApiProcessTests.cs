@@ -39,4 +39,23 @@ public sealed class ApiProcessTests(ApiProcessFixture api)
         // appsettings.json names attendance and access; --FaceOrleans:Api:DemoTenants=attendance leaves one demo tenant.
         Assert.Equal(["ADMIN_KEY", "ATTENDANCE_KEY"], api.DemoKeys.Keys.Order(StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// Kestrel's body limit is two uploads of MaxUploadBytes plus the form's overhead, the largest request a route
+    /// takes. Within it, the form reader sees the whole upload and names the file that is too large. Above it, the
+    /// server refuses the body before reading it: a client that waits for <c>100 Continue</c> before sending a large
+    /// body, as curl does, gets the same problem; one that sends it regardless finds the connection closed under it.
+    /// </summary>
+    [Theory]
+    [InlineData(11 * 1024 * 1024)] // over MaxUploadBytes (10 MB), within the body limit
+    [InlineData(24 * 1024 * 1024)] // over Kestrel's body limit itself
+    public async Task On_the_real_server_an_oversized_upload_gets_the_413_problem_body(int bytes)
+    {
+        using var client = api.Client(api.AttendanceKey);
+        client.DefaultRequestHeaders.ExpectContinue = true;
+
+        var response = await client.PostAsync(new Uri("/v1/attendance/detect", UriKind.Relative), ApiFixture.Form("image", new byte[bytes]));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "upload-too-large");
+    }
 }
