@@ -16,8 +16,8 @@ namespace FaceOrleans.Api.Hosting;
 /// its answer, may be lost with that gateway and would otherwise wait out the response timeout. It is cancelled and
 /// sent again at once through a live gateway; if it did get through the first time, running it twice is harmless.</item>
 /// </list>
-/// Any other failure is the caller's. Resending stops after <see cref="Budget"/>, so a cluster with no live gateway
-/// still fails fast.
+/// Any other failure is the caller's. Resending stops <see cref="Budget"/> after the first failure, so a cluster with no
+/// live gateway still fails fast.
 /// </summary>
 internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, ILogger<ClientCallResender> logger) : IOutgoingGrainCallFilter
 {
@@ -29,7 +29,7 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        var started = Stopwatch.GetTimestamp();
+        long? firstFailure = null;
         var tokenIndex = TokenIndexOfMethod.GetOrAdd(context.InterfaceMethod, ResendableTokenIndex);
         var callerToken = context.Request.GetCancellationToken();
         while (true)
@@ -61,7 +61,8 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
             // Cancelled by us, or failed by Orleans as the connection went: either way the gateway took the call with it.
             var lostWithGateway = tokenIndex >= 0 && gatewayLost.IsCancellationRequested && !callerToken.IsCancellationRequested
                 && failure is OperationCanceledException or SiloUnavailableException or OrleansMessageRejectionException;
-            if (!(lostWithGateway || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(started) > Budget)
+            firstFailure ??= Stopwatch.GetTimestamp();
+            if (!(lostWithGateway || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(firstFailure.Value) > Budget)
             {
                 if (context.Response?.Exception is null)
                 {

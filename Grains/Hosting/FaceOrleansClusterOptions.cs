@@ -52,8 +52,12 @@ public sealed class FailureDetectionOptions
     /// <summary>How long a vote counts: votes older than this do not add up to a death.</summary>
     public TimeSpan DeathVoteExpiration { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long a call may wait for its answer before it fails with a timeout (silos and API clients).</summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a call may wait for its answer before it fails with a timeout (silos and API clients). Not how a dead
+    /// silo is noticed (probing does that); a backstop for a silo that is alive but stuck, sized above the slowest
+    /// normal call, the first one after a slice starts on a busy CPU.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often an API client re-reads the gateway list, to drop a dead gateway and take a restarted one.</summary>
     public TimeSpan GatewayListRefresh { get; set; } = TimeSpan.FromSeconds(2);
