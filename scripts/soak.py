@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Soak benchmark (not a test): N minutes at saturation, then a per-minute table.
+
+  python3 scripts/soak.py --minutes 10 --setup embedded   # the embedded default: API + one silo in one process
+  python3 scripts/soak.py --minutes 10 --setup cluster    # redis-server, three silo processes (one tenant each), API as client
+
+Run `dotnet build -c Release` first. Every tenant gets a closed loop of `--workers` clients alternating 1:1 compares
+and enrollments as fast as they are answered (a 429 counts as an answer, not an error: it is the API shedding load
+at saturation). Per minute: requests, errors (5xx or no answer), p50/p99 latency of answered requests and the RSS of
+every process started, then the RSS growth from the first to the last minute. Everything runs on free loopback ports
+with a temporary data folder; nothing touches ./data.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FACES = os.path.join(ROOT, "..", "shared", "testdata", "faces")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def assembly(project, dll):
+    found = glob.glob(os.path.join(ROOT, project, "bin", "Release", "net*", dll))
+    if not found:
+        sys.exit(f"{dll} is not built: run `dotnet build -c Release` first")
+    return found[0]
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return float("nan")
+
+
+class Setup:
+    """The processes under test, started on free ports in a temporary folder."""
+
+    def __init__(self, kind, tenants):
+        self.folder = tempfile.mkdtemp(prefix="faceorleans-soak-")
+        self.processes = {}
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.keys_file = os.path.join(self.folder, "demo-keys.env")
+        models = ["--FaceOrleans:Models:Directory=" + os.path.join(ROOT, "models")]
+        demo = ["--FaceOrleans:Api:DemoTenants=" + ",".join(tenants), "--FaceOrleans:Api:DemoKeysFile=" + self.keys_file]
+        if kind == "embedded":
+            self.start("api", assembly("Api", "FaceOrleans.Api.dll"), [
+                "--urls", self.url, *models, *demo,
+                "--FaceOrleans:Slice:Tenants=" + ",".join(tenants),
+                f"--FaceOrleans:Cluster:StoragePath={self.folder}/faceorleans.db",
+                f"--FaceOrleans:Cluster:SiloPort={free_port()}", f"--FaceOrleans:Cluster:GatewayPort={free_port()}"])
+            return
+        redis = shutil.which("redis-server") or sys.exit("redis-server is not installed: run ./scripts/setup.sh")
+        redis_port = free_port()
+        self.start("redis", redis, ["--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        cluster = ["--FaceOrleans:Cluster:Mode=Redis", f"--FaceOrleans:Cluster:Redis=127.0.0.1:{redis_port}",
+                   "--FaceOrleans:Cluster:ClusterId=soak-" + uuid.uuid4().hex[:8]]
+        pins = [f"--FaceOrleans:Placement:Pins:{t}=cpu-{i + 1}" for i, t in enumerate(tenants)]
+        for i, tenant in enumerate(tenants):
+            self.start(f"silo cpu-{i + 1}", assembly("Silo", "FaceOrleans.Silo.dll"), [
+                *cluster, *models, *pins, f"--FaceOrleans:Slice:Id=cpu-{i + 1}", "--FaceOrleans:Slice:Tenants=" + tenant,
+                "--FaceOrleans:Slice:IntraOpThreads=1", "--FaceOrleans:Placement:RefuseUnknownTenants=true",
+                f"--FaceOrleans:Cluster:SiloPort={free_port()}", f"--FaceOrleans:Cluster:GatewayPort={free_port()}"])
+        self.start("api", assembly("Api", "FaceOrleans.Api.dll"), ["--urls", self.url, *cluster, *demo, "--FaceOrleans:Api:HostSilo=false"])
+
+    def start(self, name, program, arguments):
+        command = ([program] if not program.endswith(".dll") else ["dotnet", program]) + arguments
+        log = open(os.path.join(self.folder, name.replace(" ", "-") + ".log"), "w")
+        self.processes[name] = subprocess.Popen(command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT)
+
+    def keys(self, tenants, timeout=300):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(self.keys_file):
+                pairs = dict(l.strip().split("=", 1) for l in open(self.keys_file) if "=" in l and not l.startswith("#"))
+                if all(t.upper() + "_KEY" in pairs for t in tenants):
+                    return {t: pairs[t.upper() + "_KEY"] for t in tenants}
+            time.sleep(1)
+        sys.exit(f"the API wrote no demo keys within {timeout} s; logs in {self.folder}")
+
+    def stop(self):
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def multipart(files):
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, data in files:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.jpg\"\r\n"
+                 "Content-Type: image/jpeg\r\n\r\n").encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def post(url, key, body, content_type, timeout=60):
+    request = urllib.request.Request(url, data=body, method="POST", headers={"X-Api-Key": key, "Content-Type": content_type})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        status = error.code
+    except (urllib.error.URLError, OSError):
+        status = 0
+    return status, time.monotonic() - started
+
+
+def ready(setup, keys, tenants, photo):
+    body, kind = multipart([("image1", photo), ("image2", photo)])
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if all(post(f"{setup.url}/v1/{t}/compare", keys[t], body, kind)[0] == 200 for t in tenants):
+            return
+        time.sleep(2)
+    sys.exit(f"the service never answered a compare for every tenant; logs in {setup.folder}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--setup", choices=["embedded", "cluster"], default="embedded")
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=4, help="closed-loop clients per tenant (default 4)")
+    options = parser.parse_args()
+    tenants = ["attendance", "access"] if options.setup == "embedded" else ["attendance", "access", "analytics"]
+    photo1 = open(os.path.join(FACES, "img1.jpg"), "rb").read()
+    photo2 = open(os.path.join(FACES, "img2.jpg"), "rb").read()
+
+    setup = Setup(options.setup, tenants)
+    try:
+        keys = setup.keys(tenants)
+        ready(setup, keys, tenants, photo2)
+        for tenant in tenants:
+            urllib.request.urlopen(urllib.request.Request(f"{setup.url}/v1/{tenant}/subjects", method="POST",
+                                   data=json.dumps({"id": "soak"}).encode(),
+                                   headers={"X-Api-Key": keys[tenant], "Content-Type": "application/json"})).read()
+        compare = multipart([("image1", photo1), ("image2", photo2)])
+        enroll = multipart([("image", photo2)])
+        samples, lock, stop = [], threading.Lock(), threading.Event()
+        start = time.monotonic()
+        end = start + options.minutes * 60
+
+        def loop(tenant, worker):
+            n = worker
+            while time.monotonic() < end:
+                route, (body, kind) = (("compare", compare) if n % 2 == 0 else (f"subjects/soak/faces", enroll))
+                status, seconds = post(f"{setup.url}/v1/{tenant}/{route}", keys[tenant], body, kind)
+                with lock:
+                    samples.append((time.monotonic() - start, status, seconds))
+                n += 1
+
+        threads = [threading.Thread(target=loop, args=(t, w), daemon=True) for t in tenants for w in range(options.workers)]
+        for thread in threads:
+            thread.start()
+        rss = []
+        minute = 1
+        while minute <= options.minutes:
+            time.sleep(max(0, start + minute * 60 - time.monotonic()))
+            rss.append({name: rss_mb(p.pid) for name, p in setup.processes.items() if name != "redis"})
+            minute += 1
+        for thread in threads:
+            thread.join()
+
+        names = list(rss[0])
+        print(f"soak: {options.setup}, {options.minutes:g} min, {options.workers} closed-loop clients per tenant "
+              f"({', '.join(tenants)}), compare and enroll alternating")
+        print("| minute | requests | errors | 429 | p50 ms | p99 ms | " + " | ".join(f"RSS {n} MB" for n in names) + " |")
+        print("|---" * (6 + len(names)) + "|")
+        for m, memory in enumerate(rss):
+            window = [s for s in samples if m * 60 <= s[0] < (m + 1) * 60]
+            answered = sorted(s[2] for s in window if 200 <= s[1] < 300)
+            errors = sum(1 for s in window if s[1] == 0 or s[1] >= 500)
+            shed = sum(1 for s in window if s[1] == 429)
+            pct = lambda q: answered[min(len(answered) - 1, int(q * len(answered)))] * 1000 if answered else float("nan")
+            print(f"| {m + 1} | {len(window)} | {errors} | {shed} | {pct(0.50):.0f} | {pct(0.99):.0f} | "
+                  + " | ".join(f"{memory[n]:.0f}" for n in names) + " |")
+        growth = {n: (rss[-1][n] / rss[0][n] - 1) * 100 for n in names}
+        print("RSS growth, first to last minute: " + ", ".join(f"{n} {g:+.1f} %" for n, g in growth.items()))
+        print(f"total: {len(samples)} requests, {sum(1 for s in samples if s[1] == 0 or s[1] >= 500)} errors")
+    finally:
+        setup.stop()
+
+
+if __name__ == "__main__":
+    main()
