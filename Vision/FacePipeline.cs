@@ -40,35 +40,31 @@ public sealed class FacePipeline
             runner ?? InlineModelRunner.Instance);
     }
 
-    /// <summary>Every face in every image, detected in one batched model call.</summary>
-    public Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
+    /// <summary>Every face in every image, detected in one batched model call; any image that cannot be decoded refuses the call.</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        WithDetectionsAsync(images, options, (decoded, detections) =>
-            Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
-                .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray())
-                .ToArray()), cancellationToken);
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, refuseAll: true, ScaleDetections, cancellationToken));
 
     /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
-    public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+    public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        WithDetectionsAsync(images, options, async (decoded, detections) =>
-        {
-            var targets = new List<(int Image, DetectedFace Face)>();
-            for (var i = 0; i < detections.Count; i++)
-            {
-                targets.AddRange(detections[i].Select(face => (i, face)));
-            }
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, refuseAll: true, EmbedDetectionsAsync, cancellationToken));
 
-            var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
-            var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
-            for (var k = 0; k < targets.Count; k++)
-            {
-                var (image, face) = targets[k];
-                results[image].Add(new EmbeddedFace(face.Scale(decoded[image].ScaleToOriginal), embeddings[k]));
-            }
+    /// <summary>
+    /// Every face in each image, each image on its own: one that cannot be decoded is refused alone (its rejection
+    /// names it by <paramref name="names"/>), and the others are detected together in one batched model call.
+    /// </summary>
+    public Task<IReadOnlyList<ImageResult<IReadOnlyList<DetectedFace>>>> DetectEachAsync(
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
+        ForEachImageAsync(images, names, options, refuseAll: false, ScaleDetections, cancellationToken);
 
-            return (IReadOnlyList<IReadOnlyList<EmbeddedFace>>)results;
-        }, cancellationToken);
+    /// <summary>
+    /// As <see cref="DetectEachAsync"/>, with every face's embedding: the images that decode are detected in one
+    /// model call and all their faces embedded in one more.
+    /// </summary>
+    public Task<IReadOnlyList<ImageResult<IReadOnlyList<EmbeddedFace>>>> EmbedEachAsync(
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
+        ForEachImageAsync(images, names, options, refuseAll: false, EmbedDetectionsAsync, cancellationToken);
 
     /// <summary>
     /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
@@ -157,22 +153,87 @@ public sealed class FacePipeline
         return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
     }
 
-    /// <summary>Decodes the images, detects in one batched call, hands both to <paramref name="then"/>, and frees the pixels.</summary>
-    private async Task<T> WithDetectionsAsync<T>(
-        IReadOnlyList<byte[]> images, FaceOptions options,
-        Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, Task<T>> then, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes each image, detects faces in all that decoded in one batched call, hands those to
+    /// <paramref name="then"/>, and frees the pixels. A rejected image refuses the whole call when
+    /// <paramref name="refuseAll"/> (before any model runs), else only itself.
+    /// </summary>
+    private async Task<IReadOnlyList<ImageResult<T>>> ForEachImageAsync<T>(
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, bool refuseAll,
+        Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, CancellationToken, Task<IReadOnlyList<T>>> then,
+        CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(names.Count, images.Count, nameof(names));
         cancellationToken.ThrowIfCancellationRequested();
-        var decoded = DecodeAll(images, options.Limits);
+        var decoded = new DecodedImage?[images.Count];
+        var results = new ImageResult<T>[images.Count];
         try
         {
-            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken));
+            for (var i = 0; i < images.Count; i++)
+            {
+                try
+                {
+                    decoded[i] = Decode(images[i], names[i], options.Limits);
+                }
+                catch (RequestRejectedException rejection) when (!refuseAll)
+                {
+                    results[i] = new ImageResult<T>(default, rejection);
+                }
+            }
+
+            var good = Enumerable.Range(0, images.Count).Where(i => decoded[i] is not null).ToArray();
+            if (good.Length > 0)
+            {
+                var goodImages = good.Select(i => decoded[i]!).ToArray();
+                var detections = await DetectDecodedAsync(goodImages, options.DetectionThreshold, cancellationToken);
+                var values = await then(goodImages, detections, cancellationToken);
+                for (var k = 0; k < good.Length; k++)
+                {
+                    results[good[k]] = new ImageResult<T>(values[k], null);
+                }
+            }
+
+            return results;
         }
         finally
         {
             DisposeAll(decoded);
         }
     }
+
+    /// <summary>Detections in each uploaded image's own pixels.</summary>
+    private static Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> ScaleDetections(
+        DecodedImage[] decoded, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
+            .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray())
+            .ToArray());
+
+    /// <summary>Embeds every detected face of every image in one batched recognizer call.</summary>
+    private async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedDetectionsAsync(
+        DecodedImage[] decoded, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken)
+    {
+        var targets = new List<(int Image, DetectedFace Face)>();
+        for (var i = 0; i < detections.Count; i++)
+        {
+            targets.AddRange(detections[i].Select(face => (i, face)));
+        }
+
+        var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
+        var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
+        for (var k = 0; k < targets.Count; k++)
+        {
+            var (image, face) = targets[k];
+            results[image].Add(new EmbeddedFace(face.Scale(decoded[image].ScaleToOriginal), embeddings[k]));
+        }
+
+        return results;
+    }
+
+    private static T[] ValuesOf<T>(IReadOnlyList<ImageResult<T>> results) => results.Select(r => r.ValueOrThrow()).ToArray();
+
+    /// <summary>How a call's images are named in rejections: "image" alone, "image 1", "image 2", … in a batch.</summary>
+    private static string[] DefaultNames(int count) =>
+        count == 1 ? ["image"] : Enumerable.Range(1, count).Select(i => $"image {i}").ToArray();
 
     /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
     private static DecodedImage Decode(byte[] data, string name, ImageLimits limits)
@@ -184,25 +245,6 @@ public sealed class FacePipeline
         catch (RequestRejectedException ex)
         {
             throw new RequestRejectedException(ex.Code, name, $"{name}: {ex.Message}");
-        }
-    }
-
-    private static DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits limits)
-    {
-        var decoded = new DecodedImage[images.Count];
-        try
-        {
-            for (var i = 0; i < images.Count; i++)
-            {
-                decoded[i] = Decode(images[i], images.Count == 1 ? "image" : $"image {i + 1}", limits);
-            }
-
-            return decoded;
-        }
-        catch
-        {
-            DisposeAll(decoded);
-            throw;
         }
     }
 
