@@ -16,6 +16,7 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public const string AdminKey = "fo_test-bootstrap-admin-key";
     public const long MaxUploadBytes = 2_000_000;
+    public const int MaxBatchImages = 6;
 
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("faceorleans-api-");
 
@@ -29,6 +30,7 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(AdminKey),
         ["FaceOrleans:Api:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FaceOrleans:Api:MaxBatchImages"] = MaxBatchImages.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FaceOrleans:Api:MaxConcurrentRequests:burst"] = "1",
         ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
         ["FaceOrleans:Api:TenantLogDirectory"] = Path.Combine(dataDirectory, "tenant-logs"),
