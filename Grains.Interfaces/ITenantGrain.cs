@@ -37,4 +37,12 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetSettings")]
     Task<TenantSettings> GetSettings();
+
+    /// <summary>The tenant's rate quota; null when it has none.</summary>
+    [Alias("GetRateQuota")]
+    Task<RateQuota?> GetRateQuota();
+
+    /// <summary>Replaces the tenant's rate quota (null removes it); stored durably before it returns.</summary>
+    [Alias("SetRateQuota")]
+    Task<RateQuota?> SetRateQuota(RateQuota? quota);
 }

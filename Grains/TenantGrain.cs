@@ -110,6 +110,16 @@ public sealed partial class TenantGrain(
 
     public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
 
+    public Task<RateQuota?> GetRateQuota() => Task.FromResult(state.State.RateQuota);
+
+    public async Task<RateQuota?> SetRateQuota(RateQuota? quota)
+    {
+        quota?.ThrowIfInvalid();
+        state.State.RateQuota = quota;
+        await WriteAsync(CancellationToken.None);
+        return quota;
+    }
+
     private SliceLocation Location() => localSlice.Location(TenantId);
 
     /// <summary>Counts the call, its faces and its latency; a failed call, or each image a batch refused, is an error.</summary>

@@ -26,6 +26,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public string TenantLogDirectory => Path.Combine(_data.FullName, "tenant-logs");
 
+    /// <summary>The settings the host started with: its cluster id and gateway port let a second API instance join as a client.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = new Dictionary<string, string?>();
+
     public static IReadOnlyDictionary<string, string?> Settings(string dataDirectory) => new Dictionary<string, string?>
     {
         ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(AdminKey),
@@ -45,9 +48,10 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        HostSettings = Settings(_data.FullName);
         Factory = new ApiFactory().WithWebHostBuilder(web =>
         {
-            foreach (var (key, value) in Settings(_data.FullName))
+            foreach (var (key, value) in HostSettings)
             {
                 web.UseSetting(key, value);
             }
