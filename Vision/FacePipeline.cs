@@ -13,11 +13,12 @@ public sealed class FacePipeline
 {
     private readonly IModelRunner _runner;
 
-    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner)
+    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner, DetectionSides? sides = null)
     {
         Detector = detector;
         Recognizer = recognizer;
         _runner = runner;
+        (FullSide, ProminentFaceSide) = (sides ?? new DetectionSides()).Resolve(detector);
     }
 
     public RetinaFaceDetector Detector { get; }
@@ -27,56 +28,123 @@ public sealed class FacePipeline
     /// <summary>The models' own thresholds and the service's image limits: what a request runs with when nothing overrides them.</summary>
     public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default);
 
+    /// <summary>Long side images are detected at by default.</summary>
+    public int FullSide { get; }
+
+    /// <summary>Long side tried first when only the most prominent face matters (equal to <see cref="FullSide"/>: no first try).</summary>
+    public int ProminentFaceSide { get; }
+
     /// <summary>
     /// A pipeline over the factory's networks (the manifest's defaults unless named). Without a runner, model calls
-    /// run on the caller's thread.
+    /// run on the caller's thread; without sides, the detector's manifest entry decides them.
     /// </summary>
-    public static FacePipeline Create(OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, IModelRunner? runner = null)
+    public static FacePipeline Create(
+        OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, IModelRunner? runner = null, DetectionSides? sides = null)
     {
         var defaults = sessions.Catalog.Manifest.Defaults;
         return new FacePipeline(
             sessions.Detector(string.IsNullOrEmpty(detector) ? defaults.Detector : detector),
             sessions.Recognizer(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer),
-            runner ?? InlineModelRunner.Instance);
+            runner ?? InlineModelRunner.Instance,
+            sides);
     }
 
-    /// <summary>Every face in every image, detected in one batched model call; any image that cannot be decoded refuses the call.</summary>
+    /// <summary>
+    /// Every face in every image, detected at full size and detail in one batched model call per input size; any image
+    /// that cannot be decoded refuses the call.
+    /// </summary>
     public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, refuseAll: true, ScaleDetections, cancellationToken));
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, prominentFaceFirst: false, refuseAll: true, ScaleDetections, cancellationToken));
 
     /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
-    public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+    public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, refuseAll: true, EmbedDetectionsAsync, cancellationToken));
+        EmbedAsync(images, options, prominentFaceFirst: false, cancellationToken);
+
+    /// <summary>
+    /// Every face in every image with its embedding. With <paramref name="prominentFaceFirst"/>, for callers that live
+    /// by the most prominent face (enroll, identify, verify), a large JPEG may be decoded reduced and detection runs at
+    /// <see cref="ProminentFaceSide"/> first and at full size only for an image where that finds no face, so faces far
+    /// smaller than the most prominent one may be missed. <see cref="CompareAsync"/> always works this way.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+        IReadOnlyList<byte[]> images, FaceOptions options, bool prominentFaceFirst, CancellationToken cancellationToken = default) =>
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, prominentFaceFirst, refuseAll: true, EmbedDetectedAsync, cancellationToken));
 
     /// <summary>
     /// Every face in each image, each image on its own: one that cannot be decoded is refused alone (its rejection
-    /// names it by <paramref name="names"/>), and the others are detected together in one batched model call.
+    /// names it by <paramref name="names"/>), and the others are detected together in batched model calls.
     /// </summary>
     public Task<IReadOnlyList<ImageResult<IReadOnlyList<DetectedFace>>>> DetectEachAsync(
         IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
-        ForEachImageAsync(images, names, options, refuseAll: false, ScaleDetections, cancellationToken);
+        ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, ScaleDetections, cancellationToken);
 
     /// <summary>
-    /// As <see cref="DetectEachAsync"/>, with every face's embedding: the images that decode are detected in one
-    /// model call and all their faces embedded in one more.
+    /// As <see cref="DetectEachAsync"/>, with every face's embedding: the images that decode are detected together
+    /// and all their faces embedded in one more batched call.
     /// </summary>
     public Task<IReadOnlyList<ImageResult<IReadOnlyList<EmbeddedFace>>>> EmbedEachAsync(
         IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
-        ForEachImageAsync(images, names, options, refuseAll: false, EmbedDetectionsAsync, cancellationToken);
+        ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, EmbedDetectedAsync, cancellationToken);
+
+    /// <summary>Detections in each uploaded image's own pixels.</summary>
+    private static Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> ScaleDetections(
+        Upload[] uploads, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
+            .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(uploads[i].Image.ScaleToOriginal)).ToArray())
+            .ToArray());
 
     /// <summary>
-    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
+    /// Embeds every detected face of every image in one batched recognizer call; a small face on a reduced decode is
+    /// aligned on a full-detail one.
+    /// </summary>
+    private async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedDetectedAsync(
+        Upload[] uploads, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken)
+    {
+        var detailed = new DecodedImage?[uploads.Length];
+        try
+        {
+            var targets = new List<(int Image, DetectedFace Face)>();
+            for (var i = 0; i < detections.Count; i++)
+            {
+                targets.AddRange(detections[i].Select(face => (i, face)));
+                if (detections[i].Any(face => NeedsDetail(uploads[i].Image, face)))
+                {
+                    detailed[i] = Decode(uploads[i].Data, uploads[i].Name, uploads[i].Limits.FullDetail);
+                }
+            }
+
+            var embeddings = await EmbedFacesAsync(
+                targets.Select(t => AlignmentSource(uploads[t.Image].Image, detailed[t.Image], t.Face)).ToArray(), cancellationToken);
+            var results = uploads.Select(_ => new List<EmbeddedFace>()).ToArray();
+            for (var k = 0; k < targets.Count; k++)
+            {
+                var (image, face) = targets[k];
+                results[image].Add(new EmbeddedFace(face.Scale(uploads[image].Image.ScaleToOriginal), embeddings[k]));
+            }
+
+            return results;
+        }
+        finally
+        {
+            DisposeAll(detailed);
+        }
+    }
+
+    /// <summary>
+    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>), detected at
+    /// <see cref="ProminentFaceSide"/> first (see <see cref="FaceOptions.ProminentFaceFirst"/>).
     /// A missing face is an answer, not an error: the result says which image had none.
     /// </summary>
     public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions options, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var threshold = options.SimilarityThreshold;
-        using var first = Decode(image1, "image1", options.Limits);
-        using var second = Decode(image2, "image2", options.Limits);
-        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, cancellationToken);
+        var limits = LimitsFor(options, prominentFaceFirst: true);
+        using var first = Decode(image1, "image1", limits);
+        using var second = Decode(image2, "image2", limits);
+        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, prominentFaceFirst: true, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -93,7 +161,10 @@ public sealed class FacePipeline
             return new FaceComparison(null, false, threshold, $"No face found in {missing}.", faces1, faces2, missing);
         }
 
-        var embeddings = await EmbedFacesAsync([(first.Bgr, chosen1), (second.Bgr, chosen2)], cancellationToken);
+        using var detailed1 = NeedsDetail(first, chosen1) ? Decode(image1, "image1", limits.FullDetail) : null;
+        using var detailed2 = NeedsDetail(second, chosen2) ? Decode(image2, "image2", limits.FullDetail) : null;
+        var embeddings = await EmbedFacesAsync(
+            [AlignmentSource(first, detailed1, chosen1), AlignmentSource(second, detailed2, chosen2)], cancellationToken);
         var similarity = FaceRecognizer.Similarity(embeddings[0], embeddings[1]);
         var same = similarity >= threshold;
         return new FaceComparison(similarity, same, threshold, DescribeComparison(similarity, threshold, faces1.Length, faces2.Length), faces1, faces2, null);
@@ -117,6 +188,17 @@ public sealed class FacePipeline
 
         return notes.Count == 0 ? verdict : $"{verdict} {string.Join(" and ", notes)}; the largest face was compared.";
     }
+
+    /// <summary>
+    /// A face smaller than the recognizer's input, found on an image that a reduced JPEG decode left short of detail,
+    /// is aligned on a full-detail decode of the same upload: most faces are large and never pay for a second decode.
+    /// </summary>
+    private bool NeedsDetail(DecodedImage image, DetectedFace face) =>
+        image.LostDetail && Math.Min(face.Box.Width, face.Box.Height) < Math.Max(Recognizer.InputWidth, Recognizer.InputHeight);
+
+    /// <summary>The image to align a face on, with the face in that image's coordinates.</summary>
+    private static (Mat Image, DetectedFace Face) AlignmentSource(DecodedImage image, DecodedImage? detailed, DetectedFace face) =>
+        detailed is null ? (image.Bgr, face) : (detailed.Bgr, face.Scale(image.ScaleToOriginal / detailed.ScaleToOriginal));
 
     /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
     public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default)
@@ -145,26 +227,54 @@ public sealed class FacePipeline
         }
     }
 
-    /// <summary>Detections in working-image coordinates, one model call for the whole batch.</summary>
-    private Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
-        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, CancellationToken cancellationToken)
+    /// <summary>
+    /// Detections in working-image coordinates, one model call per input size in the batch; with
+    /// <paramref name="prominentFaceFirst"/>, at the prominent-face side first and again at full size, in one more
+    /// call, for the images where that found nothing.
+    /// </summary>
+    private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
+        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, bool prominentFaceFirst, CancellationToken cancellationToken)
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
-        return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+        if (!prominentFaceFirst || ProminentFaceSide >= FullSide)
+        {
+            return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, FullSide), cancellationToken);
+        }
+
+        var detections = (await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, ProminentFaceSide), cancellationToken)).ToArray();
+        var missed = Enumerable.Range(0, mats.Length).Where(i => detections[i].Count == 0).ToArray();
+        if (missed.Length > 0)
+        {
+            var retried = await _runner.RunAsync(() => Detector.Detect(missed.Select(i => mats[i]).ToArray(), scoreThreshold, FullSide), cancellationToken);
+            for (var k = 0; k < missed.Length; k++)
+            {
+                detections[missed[k]] = retried[k];
+            }
+        }
+
+        return detections;
     }
 
     /// <summary>
-    /// Decodes each image, detects faces in all that decoded in one batched call, hands those to
-    /// <paramref name="then"/>, and frees the pixels. A rejected image refuses the whole call when
-    /// <paramref name="refuseAll"/> (before any model runs), else only itself.
+    /// Only requests that need the most prominent face let a large JPEG be decoded down to
+    /// <see cref="ImageLimits.MinWorkingSide"/>; the others keep the full working detail, as detection at full size does.
+    /// </summary>
+    private static ImageLimits LimitsFor(FaceOptions options, bool prominentFaceFirst) =>
+        prominentFaceFirst ? options.Limits : options.Limits.FullDetail;
+
+    /// <summary>
+    /// Decodes each image, detects faces in all that decoded in batched calls, hands those to <paramref name="then"/>,
+    /// and frees the pixels. A rejected image refuses the whole call when <paramref name="refuseAll"/> (before any
+    /// model runs), else only itself.
     /// </summary>
     private async Task<IReadOnlyList<ImageResult<T>>> ForEachImageAsync<T>(
-        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, bool refuseAll,
-        Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, CancellationToken, Task<IReadOnlyList<T>>> then,
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, bool prominentFaceFirst, bool refuseAll,
+        Func<Upload[], IReadOnlyList<IReadOnlyList<DetectedFace>>, CancellationToken, Task<IReadOnlyList<T>>> then,
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(names.Count, images.Count, nameof(names));
         cancellationToken.ThrowIfCancellationRequested();
+        var limits = LimitsFor(options, prominentFaceFirst);
         var decoded = new DecodedImage?[images.Count];
         var results = new ImageResult<T>[images.Count];
         try
@@ -173,7 +283,7 @@ public sealed class FacePipeline
             {
                 try
                 {
-                    decoded[i] = Decode(images[i], names[i], options.Limits);
+                    decoded[i] = Decode(images[i], names[i], limits);
                 }
                 catch (RequestRejectedException rejection) when (!refuseAll)
                 {
@@ -184,9 +294,10 @@ public sealed class FacePipeline
             var good = Enumerable.Range(0, images.Count).Where(i => decoded[i] is not null).ToArray();
             if (good.Length > 0)
             {
-                var goodImages = good.Select(i => decoded[i]!).ToArray();
-                var detections = await DetectDecodedAsync(goodImages, options.DetectionThreshold, cancellationToken);
-                var values = await then(goodImages, detections, cancellationToken);
+                var uploads = good.Select(i => new Upload(images[i], names[i], limits, decoded[i]!)).ToArray();
+                var detections = await DetectDecodedAsync(
+                    uploads.Select(u => u.Image).ToArray(), options.DetectionThreshold, prominentFaceFirst, cancellationToken);
+                var values = await then(uploads, detections, cancellationToken);
                 for (var k = 0; k < good.Length; k++)
                 {
                     results[good[k]] = new ImageResult<T>(values[k], null);
@@ -199,34 +310,6 @@ public sealed class FacePipeline
         {
             DisposeAll(decoded);
         }
-    }
-
-    /// <summary>Detections in each uploaded image's own pixels.</summary>
-    private static Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> ScaleDetections(
-        DecodedImage[] decoded, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
-            .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray())
-            .ToArray());
-
-    /// <summary>Embeds every detected face of every image in one batched recognizer call.</summary>
-    private async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedDetectionsAsync(
-        DecodedImage[] decoded, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken)
-    {
-        var targets = new List<(int Image, DetectedFace Face)>();
-        for (var i = 0; i < detections.Count; i++)
-        {
-            targets.AddRange(detections[i].Select(face => (i, face)));
-        }
-
-        var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
-        var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
-        for (var k = 0; k < targets.Count; k++)
-        {
-            var (image, face) = targets[k];
-            results[image].Add(new EmbeddedFace(face.Scale(decoded[image].ScaleToOriginal), embeddings[k]));
-        }
-
-        return results;
     }
 
     private static T[] ValuesOf<T>(IReadOnlyList<ImageResult<T>> results) => results.Select(r => r.ValueOrThrow()).ToArray();
@@ -255,4 +338,7 @@ public sealed class FacePipeline
             image?.Dispose();
         }
     }
+
+    /// <summary>One decoded upload with what it takes to decode it again at full detail.</summary>
+    private sealed record Upload(byte[] Data, string Name, ImageLimits Limits, DecodedImage Image);
 }
