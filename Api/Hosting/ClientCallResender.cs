@@ -21,7 +21,12 @@ namespace FaceOrleans.Api.Hosting;
 /// </summary>
 internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, ILogger<ClientCallResender> logger) : IOutgoingGrainCallFilter
 {
-    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(4);
+    /// <summary>
+    /// Longer than it takes the cluster to declare a silo dead (≈3 s, more on a starved CPU): until then a resent call
+    /// may need a directory entry or a gateway on the dead silo and be refused again. After that, calls for the dead
+    /// silo's own tenants fail with the typed slice-unavailable error, which is not resent.
+    /// </summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
 
@@ -42,6 +47,7 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
             }
 
             Exception failure;
+            var carriedInResponse = false;
             try
             {
                 await context.Invoke();
@@ -52,6 +58,7 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
                 }
 
                 failure = carried;
+                carriedInResponse = true;
             }
             catch (Exception thrown)
             {
@@ -64,7 +71,7 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
             firstFailure ??= Stopwatch.GetTimestamp();
             if (!(lostWithGateway || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(firstFailure.Value) > Budget)
             {
-                if (context.Response?.Exception is null)
+                if (!carriedInResponse)
                 {
                     ExceptionDispatchInfo.Throw(failure);
                 }
