@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace FaceOrleans.Grains;
 
 [GenerateSerializer, Immutable]
@@ -59,6 +61,17 @@ public sealed record VerifyResult(
     [property: Id(4)] string? BestFaceId,
     [property: Id(5)] FaceInfo Face);
 
+/// <summary>
+/// A gallery's shards and size. While a re-shard runs, <see cref="ReshardingTo"/> is its target count and
+/// <see cref="FacesToMove"/> counts the faces still in the old shards.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record GalleryStatus(
+    [property: Id(0)] int Shards,
+    [property: Id(1)] int? ReshardingTo,
+    [property: Id(2)] long Faces,
+    [property: Id(3)] long FacesToMove);
+
 /// <summary>A tenant's 1:N gallery (key = tenant id): subjects, their enrolled faces, identification and verification.</summary>
 public interface IGalleryGrain : IGrainWithStringKey
 {
@@ -79,21 +92,42 @@ public interface IGalleryGrain : IGrainWithStringKey
     Task<IdentifyResult> Identify(IdentifyRequest request);
 
     Task<VerifyResult> Verify(string subjectId, IdentifyRequest request);
+
+    Task<GalleryStatus> GetStatus();
+
+    /// <summary>
+    /// Starts moving the gallery's faces into <paramref name="shards"/> shards and returns at once; the move runs
+    /// in the background, survives interruption (it resumes when the gallery next activates) and may be
+    /// requested again with the same count. Searches and enrollments keep working throughout.
+    /// </summary>
+    Task<GalleryStatus> Reshard(int shards);
 }
 
-/// <summary>One shard of a tenant's gallery (key = "{tenant}/{shard}"): its faces in memory, stored one record per face.</summary>
+/// <summary>
+/// One shard of a tenant's gallery (key = "{tenant}/{shard}"): its faces in memory, stored one record per face.
+/// Searches are read-only and run side by side; changes wait until no search is scanning.
+/// </summary>
 public interface IGalleryShardGrain : IGrainWithStringKey
 {
-    /// <summary>Stores the face (and its photo, when the tenant keeps photos) and indexes it.</summary>
-    Task Add(string faceId, string subjectId, float[] embedding, byte[]? photo);
+    /// <summary>
+    /// Stores the face (and its photo, when the tenant keeps photos) and indexes it; false, storing nothing,
+    /// when a re-shard has begun emptying this shard (the caller enrolls into the new layout instead).
+    /// </summary>
+    Task<bool> Add(string faceId, string subjectId, float[] embedding, byte[]? photo);
 
-    Task<bool> Remove(string faceId);
+    /// <summary>Forgets a face the store no longer holds in this shard.</summary>
+    Task<int> Remove(IReadOnlyList<string> faceIds);
 
     Task<int> RemoveSubject(string subjectId);
 
+    /// <summary>Indexes those of the faces the store now holds in this shard (faces a re-shard moved here).</summary>
+    Task<int> Reload(IReadOnlyList<string> faceIds);
+
     /// <summary>For each query, the top-k subjects of this shard by their best face; only <paramref name="subjectId"/>'s faces when given.</summary>
+    [ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId);
 
+    [ReadOnly]
     Task<int> Count();
 }
 

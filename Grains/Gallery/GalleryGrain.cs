@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using FaceOrleans.Grains;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -8,19 +8,34 @@ namespace FaceOrleans.Grains.Gallery;
 
 /// <summary>
 /// A tenant's gallery. Faces are embedded by the tenant's own grain (on the tenant's slice), stored one record
-/// each by the shard that owns them, and searched across all shards in parallel. Reentrant on purpose: it keeps
-/// no state of its own, so a tenant's concurrent enrollments and searches need not wait for each other.
+/// each by the shard that owns them, and searched across all shards in parallel. Reentrant on purpose: its only
+/// state is the gallery's layout, so a tenant's concurrent enrollments and searches need not wait for each
+/// other, nor for a re-shard moving faces in the background (GalleryGrain.Reshard.cs).
 /// </summary>
 [Reentrant]
-public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
+public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryGrain> logger) : Grain, IGalleryGrain
 {
-    private string Tenant => this.GetPrimaryKeyString();
+    private GalleryLayout _layout = null!;
+    private bool _layoutRecorded;
+    private Task? _resharding;
 
-    private int Shards => Math.Max(1, options.Value.Shards);
+    private string Tenant => this.GetPrimaryKeyString();
 
     private ITenantGrain TenantGrain => GrainFactory.GetGrain<ITenantGrain>(Tenant);
 
     private IGalleryShardGrain Shard(int shard) => GrainFactory.GetGrain<IGalleryShardGrain>($"{Tenant}/{shard}");
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var recorded = await store.GetLayoutAsync(Tenant);
+        _layoutRecorded = recorded is not null;
+        _layout = recorded ?? new GalleryLayout(0, Math.Clamp(options.Value.Shards, 1, GalleryLayout.MaxShards));
+        if (_layout.IsResharding)
+        {
+            // Interrupted (a crash, a restart): pick the move up where the store says it stands.
+            StartMoving();
+        }
+    }
 
     public async Task<SubjectInfo> CreateSubject(string subjectId, string? displayName, IReadOnlyDictionary<string, string>? metadata)
     {
@@ -53,7 +68,7 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
             throw NotFound(subjectId);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Shards).Select(s => Shard(s).RemoveSubject(subjectId)));
+        await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).RemoveSubject(subjectId)));
     }
 
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request)
@@ -71,19 +86,26 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
 
         var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
-        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null);
+        await RecordLayoutAsync();
+
+        // A shard refuses the face only when a re-shard began after the layout was read: read it again.
+        while (!await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null))
+        {
+            _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
+        }
+
         return new EnrolledFace(faceId, subjectId, face.Face);
     }
 
     public async Task DeleteFace(string subjectId, string faceId)
     {
-        var shard = GalleryOptions.ShardOf(faceId, Shards);
-        if (!await store.DeleteFaceAsync(Tenant, shard, subjectId, faceId))
-        {
-            throw new SubjectNotFoundException($"Subject '{subjectId}' has no face '{faceId}'.");
-        }
+        var shard = await store.DeleteFaceAsync(Tenant, subjectId, faceId)
+            ?? throw new SubjectNotFoundException($"Subject '{subjectId}' has no face '{faceId}'.");
 
-        await Shard(shard).Remove(faceId);
+        // During a re-shard the face may still be indexed by the old shard it is being moved from.
+        var layout = _layout;
+        var shards = layout.IsResharding ? [shard, layout.FirstShard + GalleryOptions.ShardOf(faceId, layout.Shards)] : new[] { shard };
+        await Task.WhenAll(shards.Distinct().Select(s => Shard(s).Remove([faceId])));
     }
 
     public Task<byte[]?> GetFacePhoto(string subjectId, string faceId) => store.GetPhotoAsync(Tenant, subjectId, faceId);
@@ -120,28 +142,93 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
     }
 
+    public async Task<GalleryStatus> GetStatus()
+    {
+        var layout = _layout;
+        var counts = await Task.WhenAll(layout.AllShards.Select(async s => (Shard: s, Count: await Shard(s).Count())));
+        var toMove = counts.Where(c => layout.IsResharding && !layout.Accepts(c.Shard)).Sum(c => (long)c.Count);
+        return new GalleryStatus(layout.Shards, layout.TargetShards, counts.Sum(c => (long)c.Count), toMove);
+    }
+
+    public async Task<GalleryStatus> Reshard(int shards)
+    {
+        if (shards is < 1 or > GalleryLayout.MaxShards)
+        {
+            throw new InvalidRequestException($"shards must be between 1 and {GalleryLayout.MaxShards}");
+        }
+
+        await RecordLayoutAsync();
+        var layout = _layout;
+        if (layout.IsResharding && layout.TargetShards != shards)
+        {
+            throw new InvalidRequestException(
+                $"A re-shard from {layout.Shards} to {layout.TargetShards} shards is under way; wait for it, or ask for {layout.TargetShards} shards to resume it.");
+        }
+
+        if (!layout.IsResharding && layout.Shards != shards)
+        {
+            var target = layout.BeginReshard(shards);
+            if (!await store.ReplaceLayoutAsync(Tenant, layout, target))
+            {
+                throw new InvalidRequestException("The gallery's layout changed meanwhile; ask again.");
+            }
+
+            _layout = target;
+            LogReshardStarted(logger, Tenant, layout.Shards, shards);
+        }
+
+        if (_layout.IsResharding)
+        {
+            StartMoving();
+        }
+
+        return await GetStatus();
+    }
+
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
-    /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard.
+    /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard. During a
+    /// re-shard a face may briefly sit in an old and a new shard at once: the merge by subject absorbs that.
     /// </summary>
     private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(float[][] queries, int topK, string? subjectId)
     {
-        var shards = Enumerable.Range(0, Shards).Select(Shard).ToArray();
+        var shards = _layout.AllShards.Select(Shard).ToArray();
         var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId)));
         var counts = Task.WhenAll(shards.Select(s => s.Count()));
         var results = await searches;
-        var merged = queries.Select((_, q) => results
-            .SelectMany(r => r[q])
-            .GroupBy(c => c.SubjectId, StringComparer.Ordinal)
-            .Select(g => g.MaxBy(c => c.Similarity)!)
-            .OrderByDescending(c => c.Similarity)
-            .Take(topK)
-            .ToList()).ToArray();
+        var merged = queries.Select((_, q) => SubjectRanking.Merge(results.SelectMany(r => r[q]), topK)).ToArray();
         return (merged, (await counts).Sum(c => (long)c));
+    }
+
+    /// <summary>Records the layout before the gallery's first face, so a later change of the configured count cannot strand faces.</summary>
+    private async Task RecordLayoutAsync()
+    {
+        if (_layoutRecorded)
+        {
+            return;
+        }
+
+        if (!await store.ReplaceLayoutAsync(Tenant, null, _layout))
+        {
+            _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
+        }
+
+        _layoutRecorded = true;
+    }
+
+    private void StartMoving()
+    {
+        if (_resharding is null || _resharding.IsCompleted)
+        {
+            _resharding = MoveFacesAsync();
+        }
     }
 
     private static float? ValidThreshold(float? threshold) =>
         threshold is null or (> 0 and < 1) ? threshold : throw new InvalidRequestException("threshold must be between 0 and 1 (exclusive)");
 
     private static SubjectNotFoundException NotFound(string subjectId) => new($"Subject '{subjectId}' does not exist.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gallery {Tenant}: re-shard from {From} to {To} shards started")]
+    private static partial void LogReshardStarted(ILogger logger, string tenant, int from, int to);
 }

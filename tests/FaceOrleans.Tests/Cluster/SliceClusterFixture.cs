@@ -86,6 +86,7 @@ public sealed class SliceClusterFixture : IAsyncLifetime
             silo.AddFaceOrleansSlice(SiloConfiguration(Interlocked.Exchange(ref _nextSlice, null) ?? SliceOfSilo(options.SiloName)));
             silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = _database });
             silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(_database + "-gallery"));
+            silo.Services.Configure<GalleryOptions>(options => options.IndexDirectory = _database + "-gallery-index");
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -139,6 +140,11 @@ public sealed class SliceClusterFixture : IAsyncLifetime
         foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database)!, Path.GetFileName(_database) + "*"))
         {
             File.Delete(file);
+        }
+
+        if (Directory.Exists(_database + "-gallery-index"))
+        {
+            Directory.Delete(_database + "-gallery-index", recursive: true);
         }
     }
 }
