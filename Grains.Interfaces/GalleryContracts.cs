@@ -123,6 +123,9 @@ public interface IGalleryShardGrain : IGrainWithStringKey
     /// <summary>Indexes those of the faces the store now holds in this shard (faces a re-shard moved here).</summary>
     Task<int> Reload(IReadOnlyList<string> faceIds);
 
+    /// <summary>Makes the index hold exactly the faces the store holds in this shard (a re-shard's old shards, once emptied).</summary>
+    Task Reconcile();
+
     /// <summary>For each query, the top-k subjects of this shard by their best face; only <paramref name="subjectId"/>'s faces when given.</summary>
     [ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId);

@@ -19,6 +19,14 @@ public sealed record IdentifiedFaceJson(FaceJson Face, string Match, IReadOnlyLi
 
 public sealed record IdentifyResponse(IReadOnlyList<IdentifiedFaceJson> Faces, float Threshold, long GallerySize, double TimingMs);
 
+public sealed record ReshardRequest(int? Shards);
+
+/// <summary><see cref="ReshardingTo"/> is the target count while a re-shard runs, null otherwise.</summary>
+public sealed record GalleryStatusJson(int Shards, int? ReshardingTo, long Faces, long FacesToMove)
+{
+    public static GalleryStatusJson From(GalleryStatus status) => new(status.Shards, status.ReshardingTo, status.Faces, status.FacesToMove);
+}
+
 public sealed record VerifyResponse(string Subject, float Similarity, bool IsMatch, float Threshold, string? FaceId, FaceJson Face, double TimingMs);
 
 internal static class GalleryEndpoints
@@ -108,6 +116,35 @@ internal static class GalleryEndpoints
             })
             .WithName("VerifySubject").WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+
+        MapLayoutEndpoints(gallery);
+    }
+
+    private static void MapLayoutEndpoints(RouteGroupBuilder gallery)
+    {
+        gallery.MapGet("/gallery", async (string tenant, IClusterClient cluster) =>
+                TypedResults.Ok(GalleryStatusJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).GetStatus())))
+            .WithName("GetGallery").WithSummary("The gallery's shard count, size, and the progress of a running re-shard.").RequireTenantAccess();
+
+        gallery.MapPost("/gallery/reshard", async Task<IResult> (string tenant, ReshardRequest? request, IClusterClient cluster) =>
+            {
+                var shards = request?.Shards ?? throw FormFields.MissingField("shards", "Send {\"shards\": N} with the new shard count.");
+                var grain = cluster.GetGrain<IGalleryGrain>(tenant);
+                var current = await grain.GetStatus();
+                if (current.ReshardingTo is { } target && target != shards)
+                {
+                    return ApiProblems.Result(StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress",
+                        $"The gallery is being re-sharded from {current.Shards} to {target} shards; wait for it, or ask for {target} shards to resume it.",
+                        new Dictionary<string, object?> { ["resharding_to"] = target });
+                }
+
+                var status = GalleryStatusJson.From(await grain.Reshard(shards));
+                return TypedResults.Accepted($"/v1/{tenant}/gallery", status);
+            })
+            .WithName("ReshardGallery")
+            .WithSummary("Move the gallery's faces into a new number of shards without re-enrolling (tenant-admin or admin key). " +
+                "Runs in the background, safe to interrupt; GET /v1/{tenant}/gallery shows progress.")
+            .RequireTenantAccess(adminOnly: true);
     }
 
     private static string MediaTypeOf(byte[] photo) => Vision.ImageHeader.Read(photo).Format switch

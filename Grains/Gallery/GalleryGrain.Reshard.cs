@@ -9,9 +9,11 @@ namespace FaceOrleans.Grains.Gallery;
 /// nothing new can land behind the mover.</item>
 /// <item>Faces move in batches, each one store transaction: a crash leaves every face in exactly one shard.</item>
 /// <item>After a batch, the new shards index the moved faces by reading them from the store (so a face deleted
-/// meanwhile is not brought back), and only then does the old shard forget them: a search may see a face
-/// twice for a moment (merged by subject), never miss it.</item>
-/// <item>When the old shards are empty the layout is switched to the target.</item>
+/// meanwhile is not brought back). The old shards keep them until the end: searches fan out to old and new
+/// shards one message each, so a face dropped from an old shard mid-way could be missed by a search that
+/// reached its new shard a moment before it arrived there. A face found twice is merged by subject.</item>
+/// <item>When the old shards are empty in the store, the layout switches to the target, and the old shards
+/// then drop what they held. The moved faces are held twice in memory until then.</item>
 /// </list>
 /// An interrupted re-shard resumes when the gallery next activates, or when asked again for the same count.
 /// </summary>
@@ -35,7 +37,6 @@ public sealed partial class GalleryGrain
                     {
                         DelayDeactivation(TimeSpan.FromMinutes(10));
                         await Task.WhenAll(faces.GroupBy(f => f.Shard).Select(g => Shard(g.Key).Reload(g.Select(f => f.FaceId).ToArray())));
-                        await Shard(from).Remove(faces.Select(f => f.FaceId).ToArray());
                         moved += faces.Count;
                         if (options.Value.ReshardPause > TimeSpan.Zero)
                         {
@@ -46,6 +47,7 @@ public sealed partial class GalleryGrain
 
                 var done = layout.CompleteReshard();
                 _layout = await store.ReplaceLayoutAsync(Tenant, layout, done) ? done : await store.GetLayoutAsync(Tenant) ?? _layout;
+                await Task.WhenAll(layout.Retiring.Select(s => Shard(s).Reconcile()));
                 LogReshardCompleted(logger, Tenant, _layout.Shards, moved);
                 return;
             }

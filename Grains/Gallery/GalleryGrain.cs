@@ -144,10 +144,10 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     public async Task<GalleryStatus> GetStatus()
     {
+        // Counted in the store, where each face is in exactly one shard even while a re-shard moves it.
         var layout = _layout;
-        var counts = await Task.WhenAll(layout.AllShards.Select(async s => (Shard: s, Count: await Shard(s).Count())));
-        var toMove = counts.Where(c => layout.IsResharding && !layout.Accepts(c.Shard)).Sum(c => (long)c.Count);
-        return new GalleryStatus(layout.Shards, layout.TargetShards, counts.Sum(c => (long)c.Count), toMove);
+        var counts = await Task.WhenAll(layout.AllShards.Select(async s => (Shard: s, Count: await store.CountFacesAsync(Tenant, s))));
+        return new GalleryStatus(layout.Shards, layout.TargetShards, counts.Sum(c => c.Count), counts.Where(c => !layout.Accepts(c.Shard)).Sum(c => c.Count));
     }
 
     public async Task<GalleryStatus> Reshard(int shards)
@@ -188,16 +188,20 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
     /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard. During a
-    /// re-shard a face may briefly sit in an old and a new shard at once: the merge by subject absorbs that.
+    /// re-shard a moved face sits in an old and a new shard at once: the merge by subject absorbs that.
     /// </summary>
     private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(float[][] queries, int topK, string? subjectId)
     {
-        var shards = _layout.AllShards.Select(Shard).ToArray();
+        var layout = _layout;
+        var shards = layout.AllShards.Select(Shard).ToArray();
         var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId)));
-        var counts = Task.WhenAll(shards.Select(s => s.Count()));
+
+        // While a re-shard runs, old shards still hold the faces already moved: count the new ones only.
+        var counts = Task.WhenAll(layout.AllShards.Where(layout.Accepts).Select(s => Shard(s).Count()));
+        var retiring = Task.WhenAll(layout.Retiring.Select(s => store.CountFacesAsync(Tenant, s)));
         var results = await searches;
         var merged = queries.Select((_, q) => SubjectRanking.Merge(results.SelectMany(r => r[q]), topK)).ToArray();
-        return (merged, (await counts).Sum(c => (long)c));
+        return (merged, (await counts).Sum(c => (long)c) + (await retiring).Sum());
     }
 
     /// <summary>Records the layout before the gallery's first face, so a later change of the configured count cannot strand faces.</summary>

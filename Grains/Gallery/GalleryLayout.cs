@@ -45,13 +45,16 @@ public sealed record GalleryLayout(int FirstShard, int Shards, int? TargetFirstS
     public GalleryLayout CompleteReshard() =>
         IsResharding ? new GalleryLayout(TargetFirstShard!.Value, TargetShards!.Value) : this;
 
-    /// <summary>"first,count" or "first,count,targetFirst,targetCount" (the Redis form).</summary>
-    public override string ToString() => string.Join(',', new[] { FirstShard, Shards, TargetFirstShard, TargetShards }
+    /// <summary>
+    /// "first;count" or "first;count;targetFirst;targetCount" (the Redis form). Not commas: StackExchange.Redis
+    /// compares "1,5" as a number in a transaction condition, and the condition then never holds.
+    /// </summary>
+    public override string ToString() => string.Join(';', new[] { FirstShard, Shards, TargetFirstShard, TargetShards }
         .Where(n => n is not null).Select(n => n!.Value.ToString(CultureInfo.InvariantCulture)));
 
     public static GalleryLayout Parse(string text)
     {
-        var n = text.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        var n = text.Split(';').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         return n.Length == 4 ? new GalleryLayout(n[0], n[1], n[2], n[3]) : new GalleryLayout(n[0], n[1]);
     }
 }

@@ -102,6 +102,13 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
         return added;
     }
 
+    public async Task Reconcile()
+    {
+        var index = Index;
+        var (added, dropped) = await Task.Run(() => GalleryShardLoader.ReconcileAsync(index, store, _tenant, _shard, CancellationToken.None));
+        _changed |= added + dropped > 0;
+    }
+
     public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
         await Index.SearchAsync(queries, topK, subjectId);
 

@@ -88,7 +88,8 @@ public static class GalleryShardLoader
         }
     }
 
-    private static async Task<(int Added, int Dropped)> ReconcileAsync(GalleryIndex index, IGalleryStore store, string tenant, int shard, CancellationToken cancellationToken)
+    /// <summary>Drops the faces the store no longer holds in the shard and fetches by key those the index lacks.</summary>
+    public static async Task<(int Added, int Dropped)> ReconcileAsync(GalleryIndex index, IGalleryStore store, string tenant, int shard, CancellationToken cancellationToken)
     {
         var stored = new HashSet<string>(await store.ListFaceIdsAsync(tenant, shard, cancellationToken), StringComparer.Ordinal);
         var stale = index.FaceIds.Where(id => !stored.Contains(id)).ToList();

@@ -34,6 +34,9 @@ public interface IGalleryStore
     /// <summary>Every face of a shard, embeddings included (a shard's first load).</summary>
     IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, CancellationToken cancellationToken = default);
 
+    /// <summary>How many faces a shard holds.</summary>
+    Task<long> CountFacesAsync(string tenant, int shard);
+
     /// <summary>The ids of a shard's faces, without reading embeddings (to reconcile a snapshot).</summary>
     Task<IReadOnlyList<string>> ListFaceIdsAsync(string tenant, int shard, CancellationToken cancellationToken = default);
 

@@ -164,6 +164,8 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         }
     }
 
+    public Task<long> CountFacesAsync(string tenant, int shard) => Db.HashLengthAsync(Shard(tenant, shard));
+
     public async Task<IReadOnlyList<string>> ListFaceIdsAsync(string tenant, int shard, CancellationToken cancellationToken = default) =>
         (await Db.HashKeysAsync(Shard(tenant, shard))).Select(k => (string)k!).ToArray();
 

@@ -202,6 +202,13 @@ public sealed class SqliteGalleryStore : IGalleryStore
         }
     }
 
+    public Task<long> CountFacesAsync(string tenant, int shard) => Run(connection =>
+    {
+        using var count = Command(connection, "SELECT COUNT(*) FROM gallery_faces INDEXED BY gallery_face_ids_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
+        count.Parameters.AddWithValue("$shard", shard);
+        return (long)count.ExecuteScalar()!;
+    });
+
     public Task<IReadOnlyList<string>> ListFaceIdsAsync(string tenant, int shard, CancellationToken cancellationToken = default) => Run(connection =>
     {
         using var select = Command(connection,

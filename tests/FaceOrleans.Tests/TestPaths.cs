@@ -38,6 +38,17 @@ public static class TestPaths
         }
     }
 
+    /// <summary>The API executable (which hosts a silo in the embedded default) in its own build output.</summary>
+    public static string ApiAssembly
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            var path = Path.Combine(RepoRoot, "Api", "bin", configuration, "net10.0", "FaceOrleans.Api.dll");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the API first: {path} does not exist.");
+        }
+    }
+
     public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(FacesDirectory, name));
 
     private static string FindRepoRoot()
