@@ -31,7 +31,9 @@ Console.WriteLine($"{photos.Count} real faces embedded from the shared photos; {
 var results = new List<GalleryResult>();
 foreach (var size in sizes)
 {
+    Console.WriteLine($"{size:N0}: start, load average {LoadAverage()}");
     results.Add(await new GalleryRun(size, settings, photos).RunAsync());
+    Console.WriteLine($"{size:N0}: done, load average {LoadAverage()}");
     GC.Collect();
 }
 
@@ -56,6 +58,9 @@ foreach (var r in results)
 }
 
 return 0;
+
+// The machine's load while measuring (Linux): figures from a busy machine are not comparable with a quiet one's.
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 int Option(string name, int fallback) => Text(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
