@@ -126,6 +126,10 @@ public interface IGalleryShardGrain : IGrainWithStringKey
     /// <summary>Makes the index hold exactly the faces the store holds in this shard (a re-shard's old shards, once emptied).</summary>
     Task Reconcile();
 
+    /// <summary>Writes the shard's local snapshot now if its faces changed since the last one. Read-only: searches go on meanwhile.</summary>
+    [ReadOnly]
+    Task Snapshot();
+
     /// <summary>For each query, the top-k subjects of this shard by their best face; only <paramref name="subjectId"/>'s faces when given.</summary>
     [ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId);

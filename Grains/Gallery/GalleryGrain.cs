@@ -89,12 +89,17 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         await RecordLayoutAsync();
 
         // A shard refuses the face only when a re-shard began after the layout was read: read it again.
-        while (!await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null))
+        for (var attempt = 0; attempt < 3; attempt++)
         {
+            if (await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null))
+            {
+                return new EnrolledFace(faceId, subjectId, face.Face);
+            }
+
             _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
         }
 
-        return new EnrolledFace(faceId, subjectId, face.Face);
+        throw new GalleryStoreUnavailableException("The gallery's layout kept changing while the face was stored; nothing was enrolled, retry.");
     }
 
     public async Task DeleteFace(string subjectId, string faceId)

@@ -10,7 +10,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// it is indexed, so a face the API confirmed is never lost. Searches are read-only requests: Orleans runs
 /// them side by side and never alongside an add or remove, which is exactly the index's rule, and each scan
 /// runs on the thread pool across the machine's cores, so no grain turn blocks on it. A changed index is
-/// snapshotted now and then and when the shard deactivates.
+/// snapshotted every <see cref="GalleryOptions.SnapshotInterval"/> (beside searches) and when the shard deactivates.
 /// </summary>
 public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryShardGrain> logger)
     : Grain, IGalleryShardGrain
@@ -40,8 +40,18 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             report.Elapsed.TotalMilliseconds);
         if (_directory is not null)
         {
+            // The timer only asks: a timer turn would hold searches back while the snapshot is written, the
+            // read-only request it sends runs beside them (and still never beside an add or remove).
             var interval = options.Value.SnapshotInterval;
-            this.RegisterGrainTimer(SnapshotIfChangedAsync, new GrainTimerCreationOptions(interval, interval) { Interleave = false });
+            this.RegisterGrainTimer(() =>
+            {
+                if (_changed)
+                {
+                    this.AsReference<IGalleryShardGrain>().Snapshot().Ignore();
+                }
+
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(interval, interval) { Interleave = false });
         }
     }
 
@@ -108,6 +118,8 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
         var (added, dropped) = await Task.Run(() => GalleryShardLoader.ReconcileAsync(index, store, _tenant, _shard, CancellationToken.None));
         _changed |= added + dropped > 0;
     }
+
+    public Task Snapshot() => SnapshotIfChangedAsync(CancellationToken.None);
 
     public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
         await Index.SearchAsync(queries, topK, subjectId);
