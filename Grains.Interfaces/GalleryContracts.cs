@@ -105,7 +105,7 @@ public interface IGalleryGrain : IGrainWithStringKey
 
 /// <summary>
 /// One shard of a tenant's gallery (key = "{tenant}/{shard}"): its faces in memory, stored one record per face.
-/// Searches are read-only and run side by side; changes wait until no search is scanning.
+/// Searches and changes are taken one at a time, in arrival order; each search scans on all cores.
 /// </summary>
 public interface IGalleryShardGrain : IGrainWithStringKey
 {
@@ -126,15 +126,14 @@ public interface IGalleryShardGrain : IGrainWithStringKey
     /// <summary>Makes the index hold exactly the faces the store holds in this shard (a re-shard's old shards, once emptied).</summary>
     Task Reconcile();
 
-    /// <summary>Writes the shard's local snapshot now if its faces changed since the last one. Read-only: searches go on meanwhile.</summary>
-    [ReadOnly]
+    /// <summary>Writes the shard's local snapshot now if its faces changed since the last one; searches go on meanwhile.</summary>
+    [AlwaysInterleave]
     Task Snapshot();
 
     /// <summary>For each query, the top-k subjects of this shard by their best face; only <paramref name="subjectId"/>'s faces when given.</summary>
-    [ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId);
 
-    [ReadOnly]
+    [AlwaysInterleave]
     Task<int> Count();
 }
 

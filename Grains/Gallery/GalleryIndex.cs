@@ -11,8 +11,8 @@ namespace FaceOrleans.Grains.Gallery;
 /// </summary>
 /// <remarks>
 /// Many searches may run at once; an add or remove must not overlap a search. The shard grain guarantees
-/// that (searches are read-only requests, which Orleans interleaves only with each other), and the index
-/// throws rather than corrupt a running scan if someone breaks the rule.
+/// that (it takes searches and changes one at a time), and the index throws rather than corrupt a running
+/// scan if someone breaks the rule.
 /// </remarks>
 public sealed partial class GalleryIndex : IDisposable
 {

@@ -7,11 +7,16 @@ namespace FaceOrleans.Grains.Gallery;
 /// <summary>
 /// One shard of one tenant's gallery. On activation it loads its <see cref="GalleryIndex"/> (from its local
 /// snapshot reconciled with the store, or from the store), off the scheduler; an added face is stored before
-/// it is indexed, so a face the API confirmed is never lost. Searches are read-only requests: Orleans runs
-/// them side by side and never alongside an add or remove, which is exactly the index's rule, and each scan
-/// runs on the thread pool across the machine's cores, so no grain turn blocks on it. A changed index is
-/// snapshotted every <see cref="GalleryOptions.SnapshotInterval"/> (beside searches) and when the shard deactivates.
+/// it is indexed, so a face the API confirmed is never lost.
 /// </summary>
+/// <remarks>
+/// Not reentrant: searches and changes are taken one at a time in arrival order, so no add or remove can
+/// overlap a scan (the index's rule) and none waits behind an endless stream of searches (read-only requests
+/// would let later searches overtake a waiting add). A search loses nothing by it: each scan already runs on the
+/// thread pool across all the machine's cores, so no grain turn blocks on it. The snapshot, written every
+/// <see cref="GalleryOptions.SnapshotInterval"/> when something changed and when the shard deactivates, only
+/// reads the index: it interleaves with searches, while changes wait for it and it never starts during one.
+/// </remarks>
 public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryShardGrain> logger)
     : Grain, IGalleryShardGrain
 {
@@ -20,6 +25,8 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     private int _shard;
     private string? _directory;
     private bool _changed;
+    private bool _changing;
+    private Task _snapshotWrite = Task.CompletedTask;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -40,8 +47,8 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             report.Elapsed.TotalMilliseconds);
         if (_directory is not null)
         {
-            // The timer only asks: a timer turn would hold searches back while the snapshot is written, the
-            // read-only request it sends runs beside them (and still never beside an add or remove).
+            // The timer only asks: a timer turn would hold searches back while the snapshot is written; the
+            // interleaving request it sends does not.
             var interval = options.Value.SnapshotInterval;
             this.RegisterGrainTimer(() =>
             {
@@ -59,6 +66,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     {
         try
         {
+            await _snapshotWrite;
             await SnapshotIfChangedAsync(cancellationToken);
         }
         finally
@@ -69,7 +77,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
 
     private GalleryIndex Index => _loaded ?? throw new InvalidOperationException("The shard has not loaded.");
 
-    public async Task<bool> Add(string faceId, string subjectId, float[] embedding, byte[]? photo)
+    public Task<bool> Add(string faceId, string subjectId, float[] embedding, byte[]? photo) => ChangeAsync(async index =>
     {
         try
         {
@@ -84,47 +92,68 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             throw new GalleryStoreUnavailableException($"The gallery store refused face '{faceId}': {ex.Message}");
         }
 
-        _changed |= Index.Add(faceId, subjectId, embedding);
+        _changed |= index.Add(faceId, subjectId, embedding);
         return true;
-    }
+    });
 
-    public Task<int> Remove(IReadOnlyList<string> faceIds)
-    {
-        var removed = faceIds.Count(Index.Remove);
-        _changed |= removed > 0;
-        return Task.FromResult(removed);
-    }
+    public Task<int> Remove(IReadOnlyList<string> faceIds) => ChangeAsync(index => Task.FromResult(Changed(faceIds.Count(index.Remove))));
 
-    public Task<int> RemoveSubject(string subjectId)
-    {
-        var removed = Index.RemoveSubject(subjectId);
-        _changed |= removed > 0;
-        return Task.FromResult(removed);
-    }
+    public Task<int> RemoveSubject(string subjectId) => ChangeAsync(index => Task.FromResult(Changed(index.RemoveSubject(subjectId))));
 
-    public async Task<int> Reload(IReadOnlyList<string> faceIds)
+    public Task<int> Reload(IReadOnlyList<string> faceIds) => ChangeAsync(async index =>
     {
         // Read inside this turn: a delete the store saw first is then missing here, and a delete it sees
         // later reaches this grain as a Remove after this turn, so no deleted face is ever resurrected.
-        var faces = await store.GetFacesAsync(_tenant, _shard, faceIds.Where(id => !Index.Contains(id)).ToArray());
-        var added = await Task.Run(() => faces.Count(f => Index.Add(f.FaceId, f.SubjectId, f.Embedding)));
-        _changed |= added > 0;
-        return added;
-    }
+        var faces = await store.GetFacesAsync(_tenant, _shard, faceIds.Where(id => !index.Contains(id)).ToArray());
+        return Changed(await Task.Run(() => faces.Count(f => index.Add(f.FaceId, f.SubjectId, f.Embedding))));
+    });
 
-    public async Task Reconcile()
+    public Task Reconcile() => ChangeAsync(async index =>
     {
-        var index = Index;
         var (added, dropped) = await Task.Run(() => GalleryShardLoader.ReconcileAsync(index, store, _tenant, _shard, CancellationToken.None));
-        _changed |= added + dropped > 0;
-    }
+        return Changed(added + dropped);
+    });
 
-    public Task Snapshot() => SnapshotIfChangedAsync(CancellationToken.None);
+    public Task Snapshot()
+    {
+        if (!_changing && _snapshotWrite.IsCompleted)
+        {
+            _snapshotWrite = SnapshotIfChangedAsync(CancellationToken.None);
+        }
+
+        return _snapshotWrite;
+    }
 
     public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
         await Index.SearchAsync(queries, topK, subjectId);
 
     public Task<int> Count() => Task.FromResult(Index.Count);
+
+    /// <summary>Runs a change of the index once no snapshot is being written, and keeps snapshots from starting meanwhile.</summary>
+    private async Task<T> ChangeAsync<T>(Func<GalleryIndex, Task<T>> change)
+    {
+        // Again after each wait: a snapshot request may have started a new write before this turn resumed.
+        while (!_snapshotWrite.IsCompleted)
+        {
+            await _snapshotWrite;
+        }
+
+        _changing = true;
+        try
+        {
+            return await change(Index);
+        }
+        finally
+        {
+            _changing = false;
+        }
+    }
+
+    private int Changed(int count)
+    {
+        _changed |= count > 0;
+        return count;
+    }
 
     private async Task SnapshotIfChangedAsync(CancellationToken cancellationToken)
     {

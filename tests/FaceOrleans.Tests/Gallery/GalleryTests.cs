@@ -272,4 +272,28 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
             Assert.Equal(exact.Search(queries[q], 5), Grains.Gallery.SubjectRanking.Merge(perShard.SelectMany(r => r[q]), 5));
         }
     }
+
+    [Fact]
+    public async Task Searches_and_changes_sent_to_one_shard_at_once_all_complete_and_leave_it_exact()
+    {
+        var tenant = "shard-" + Guid.NewGuid().ToString("N")[..8];
+        var store = (Grains.Gallery.SqliteGalleryStore)fixture.GalleryStore;
+        var random = new Random(31);
+        await store.CreateSubjectAsync(tenant, new SubjectInfo("p", null, null, DateTimeOffset.UtcNow, 0));
+        await store.ImportFacesAsync(tenant, 0, Enumerable.Range(0, 3000).Select(i => new Grains.Gallery.StoredFace($"f{i}", "p", GalleryIndexTests.UnitVector(random, 512))).ToArray());
+        var shard = fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/0");
+        var query = GalleryIndexTests.UnitVector(random, 512);
+
+        // Interleaved: a change arriving behind searches must neither corrupt a scan nor wait for all of them.
+        var calls = Enumerable.Range(0, 60).Select(i => i % 3 == 0
+            ? (Task)shard.Add($"new{i}", "p", GalleryIndexTests.UnitVector(random, 512), null)
+            : shard.Search([query], 5, null)).ToArray();
+        await Task.WhenAll(calls);
+
+        Assert.All(calls.OfType<Task<bool>>(), added => Assert.True(added.Result));
+        Assert.Equal(3020, await shard.Count());
+        var exact = new Grains.Gallery.ExactGalleryIndex(512);
+        await AddStoredFacesAsync(exact, store, tenant, [0]);
+        Assert.Equal(exact.Search(query, 1), (await shard.Search([query], 1, null))[0]);
+    }
 }
