@@ -1,13 +1,26 @@
 using FaceOrleans.Api.Hosting;
+using FaceOrleans.Grains.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the app's own folder, so its appsettings.json and wwwroot are found whatever folder it starts from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.UseWholeLists([.. ConfigurationLists.SliceLists, ApiOptions.DemoTenantsKey]);
 builder.AddFaceOrleansBackend();
 builder.AddFaceOrleansApi();
 
 var app = builder.Build();
 app.UseFaceOrleansApi();
 app.MapFaceOrleansApi();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
+{
+    // The embedded silo cannot serve its slice (a missing model, a GPU it must have): say why in one line.
+    await Console.Error.WriteLineAsync($"error: the API cannot start: {problem.Message}");
+    return 1;
+}
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -1,10 +1,10 @@
 namespace FaceOrleans.Grains;
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("faceorleans.Point2")]
 public sealed record Point2([property: Id(0)] float X, [property: Id(1)] float Y);
 
 /// <summary>A face's bounding box in the uploaded image's pixels.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("faceorleans.FaceBounds")]
 public sealed record FaceBounds(
     [property: Id(0)] float Left,
     [property: Id(1)] float Top,
@@ -15,41 +15,36 @@ public sealed record FaceBounds(
 /// A detected face: box, detector score and five landmarks (left eye, right eye, nose tip,
 /// left mouth corner, right mouth corner, as seen in the image).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("faceorleans.FaceInfo")]
 public sealed record FaceInfo(
     [property: Id(0)] FaceBounds Box,
     [property: Id(1)] float Score,
     [property: Id(2)] IReadOnlyList<Point2> Landmarks);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("faceorleans.FaceEmbedding")]
 public sealed record FaceEmbedding([property: Id(0)] FaceInfo Face, [property: Id(1)] float[] Vector);
 
 /// <summary>
-/// Two encoded images (JPEG, PNG, BMP or WebP) to compare. Thresholds left null take the tenant's
-/// configuration, then the model's default. Marked immutable so the bytes are not copied between grains.
+/// Two encoded images (JPEG, PNG, BMP or WebP) to compare; thresholds and limits travel beside the request, as the
+/// caller's <see cref="RequestOptions"/> or the slice's resolved options. Marked immutable so the bytes are not
+/// copied between grains.
 /// </summary>
-[GenerateSerializer, Immutable]
-public sealed record CompareRequest(
-    [property: Id(0)] byte[] Image1,
-    [property: Id(1)] byte[] Image2,
-    [property: Id(2)] float? SimilarityThreshold = null,
-    [property: Id(3)] float? DetectionThreshold = null,
-    [property: Id(4)] long? MaxImagePixels = null);
+[GenerateSerializer, Immutable, Alias("faceorleans.CompareRequest")]
+public sealed record CompareRequest([property: Id(0)] byte[] Image1, [property: Id(1)] byte[] Image2);
 
-[GenerateSerializer, Immutable]
-public sealed record DetectRequest(
-    [property: Id(0)] byte[] Image,
-    [property: Id(1)] float? DetectionThreshold = null,
-    [property: Id(2)] long? MaxImagePixels = null);
+/// <summary>One encoded image whose faces to find.</summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.DetectRequest")]
+public sealed record DetectRequest([property: Id(0)] byte[] Image);
 
-[GenerateSerializer, Immutable]
-public sealed record EmbedRequest(
-    [property: Id(0)] byte[] Image,
-    [property: Id(1)] float? DetectionThreshold = null,
-    [property: Id(2)] long? MaxImagePixels = null);
+/// <summary>One encoded image whose faces to find and embed.</summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.EmbedRequest")]
+public sealed record EmbedRequest([property: Id(0)] byte[] Image);
 
-/// <summary>Result of a 1:1 comparison. <see cref="Similarity"/> is null when <see cref="MissingFaceIn"/> names an image without a face.</summary>
-[GenerateSerializer, Immutable]
+/// <summary>
+/// Result of a 1:1 comparison on a slice. <see cref="Similarity"/> is null when <see cref="MissingFaceIn"/> names an
+/// image without a face; the tenant grain turns that into a <see cref="Vision.RejectionCode.NoFace"/> rejection.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.CompareResult")]
 public sealed record CompareResult(
     [property: Id(0)] float? Similarity,
     [property: Id(1)] bool IsSamePerson,
@@ -61,13 +56,13 @@ public sealed record CompareResult(
     [property: Id(7)] string SliceId,
     [property: Id(8)] double ElapsedMilliseconds);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("faceorleans.DetectResult")]
 public sealed record DetectResult(
     [property: Id(0)] IReadOnlyList<FaceInfo> Faces,
     [property: Id(1)] string SliceId,
     [property: Id(2)] double ElapsedMilliseconds);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("faceorleans.EmbedResult")]
 public sealed record EmbedResult(
     [property: Id(0)] IReadOnlyList<FaceEmbedding> Faces,
     [property: Id(1)] string Model,

@@ -3,21 +3,30 @@ namespace FaceOrleans.Grains;
 /// <summary>
 /// One tenant (key = tenant id). It lives only on the silo whose slice the tenant is pinned to and sends
 /// its work to that slice's <see cref="IInferenceGrain"/>, so a tenant's load never reaches another slice.
+/// Face calls resolve the call's <see cref="RequestOptions"/> against the tenant's settings and the models'
+/// defaults, once, and refuse bad values and images with a <see cref="Vision.RequestRejectedException"/>;
+/// a comparison where an image has no face is refused with <see cref="Vision.RejectionCode.NoFace"/>.
 /// </summary>
+[Alias("faceorleans.ITenantGrain")]
 public interface ITenantGrain : IGrainWithStringKey
 {
-    Task<CompareResult> Compare(CompareRequest request);
+    [Alias("Compare")]
+    Task<CompareResult> Compare(CompareRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
-    Task<DetectResult> Detect(DetectRequest request);
+    [Alias("Detect")]
+    Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
-    Task<EmbedResult> Embed(EmbedRequest request);
+    /// <summary>Every face with its embedding, and the similarity threshold this call resolved to, so 1:N matching decides as 1:1 does.</summary>
+    [Alias("Embed")]
+    Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
+    [Alias("GetState")]
     Task<TenantState> GetState();
 
     /// <summary>Replaces the tenant's settings; stored durably before it returns.</summary>
+    [Alias("Configure")]
     Task<TenantState> Configure(TenantSettings settings);
 
-    Task<SliceLocation> Locate();
-
+    [Alias("GetSettings")]
     Task<TenantSettings> GetSettings();
 }

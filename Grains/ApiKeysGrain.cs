@@ -1,22 +1,13 @@
 using System.Security.Cryptography;
-using System.Text;
+using FaceOrleans.Vision;
 
 namespace FaceOrleans.Grains;
-
-[GenerateSerializer]
-public sealed class ApiKeysRecord
-{
-    [Id(0)]
-    public List<ApiKeyEntry> Keys { get; set; } = [];
-
-    [Id(1)]
-    public long Version { get; set; }
-}
 
 /// <summary>
 /// The API keys of the whole cluster. Not reentrant: issue and revoke change one list and must not
 /// interleave. API front ends cache the snapshot, so this grain sees a call every few seconds, not per request.
 /// </summary>
+[GrainType("apikeys")]
 public sealed class ApiKeysGrain([PersistentState("api-keys", FaceOrleansStorage.Name)] IPersistentState<ApiKeysRecord> state)
     : Grain, IApiKeysGrain
 {
@@ -24,18 +15,18 @@ public sealed class ApiKeysGrain([PersistentState("api-keys", FaceOrleansStorage
     {
         if (role != ApiKeyRole.Admin && string.IsNullOrWhiteSpace(tenant))
         {
-            throw new InvalidRequestException("a tenant key needs a tenant");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "tenant", "a tenant key needs a tenant");
         }
 
         if (role == ApiKeyRole.Admin && tenant is not null)
         {
-            throw new InvalidRequestException("an admin key belongs to no tenant");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "tenant", "an admin key belongs to no tenant");
         }
 
         // 256 random bits: a plain SHA-256 of the key is then as safe to store as a slow password hash.
         var key = "fo_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var id = Base64Url(RandomNumberGenerator.GetBytes(6));
-        state.State.Keys.Add(new ApiKeyEntry(id, HashOf(key), tenant, role, DateTimeOffset.UtcNow, description));
+        state.State.Keys.Add(new ApiKeyEntry(id, ApiKeyHash.Of(key), tenant, role, DateTimeOffset.UtcNow, description));
         state.State.Version++;
         await state.WriteStateAsync();
         return new IssuedApiKey(id, key, tenant, role);
@@ -54,8 +45,6 @@ public sealed class ApiKeysGrain([PersistentState("api-keys", FaceOrleansStorage
     }
 
     public Task<ApiKeySnapshot> Snapshot() => Task.FromResult(new ApiKeySnapshot(state.State.Version, state.State.Keys.ToArray()));
-
-    public static string HashOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,9 +1,9 @@
-using Orleans.Concurrency;
 using System.Diagnostics;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace FaceOrleans.Grains;
 
@@ -11,10 +11,12 @@ namespace FaceOrleans.Grains;
 /// The door to this silo's slice. Reentrant on purpose: concurrent requests wait in the slice's
 /// <see cref="SerialModelRunner"/>, which runs one model call at a time on its own thread, rather than in this
 /// grain's mailbox, so decoding and alignment of the next request overlap the current model call and the
-/// queue depth is visible. The grain keeps no state between awaits.
+/// queue depth is visible. The grain keeps no state between awaits. Options arrive resolved by the tenant;
+/// rejections (<see cref="RequestRejectedException"/>) travel back to the caller as they are.
 /// </summary>
 [Reentrant]
 [SliceOwnerPlacement]
+[GrainType("inference")]
 public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlacementOptions> placement) : Grain, IInferenceGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -25,40 +27,36 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
             : throw new SliceUnavailableException(null, key, placement.CurrentValue.RetryAfterSeconds);
     }
 
-    public Task<CompareResult> Compare(CompareRequest request) =>
-        RunOffScheduler(async pipeline =>
+    public Task<CompareResult> Compare(CompareRequest request, FaceOptions options, CancellationToken cancellationToken = default) =>
+        RunOffScheduler(async (pipeline, started) =>
         {
-            var started = Stopwatch.GetTimestamp();
-            var result = await pipeline.CompareAsync(request.Image1, request.Image2,
-                FaceContractMapping.ToFaceOptions(request.SimilarityThreshold, request.DetectionThreshold, request.MaxImagePixels));
+            var result = await pipeline.CompareAsync(request.Image1, request.Image2, options, cancellationToken);
             return new CompareResult(result.Similarity, result.IsSamePerson, result.Threshold, result.Message,
-                result.Faces1.ToContract(), result.Faces2.ToContract(), result.MissingFaceIn, slice.Id,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        });
+                result.Faces1.ToContract(), result.Faces2.ToContract(), result.MissingFaceIn, slice.Id, Elapsed(started));
+        }, cancellationToken);
 
-    public Task<DetectResult> Detect(DetectRequest request) =>
-        RunOffScheduler(async pipeline =>
+    public Task<DetectResult> Detect(DetectRequest request, FaceOptions options, CancellationToken cancellationToken = default) =>
+        RunOffScheduler(async (pipeline, started) =>
         {
-            var started = Stopwatch.GetTimestamp();
-            var faces = await pipeline.DetectAsync([request.Image],
-                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
-            return new DetectResult(faces[0].ToContract(), slice.Id, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        });
+            var faces = await pipeline.DetectAsync([request.Image], options, cancellationToken);
+            return new DetectResult(faces[0].ToContract(), slice.Id, Elapsed(started));
+        }, cancellationToken);
 
-    public Task<EmbedResult> Embed(EmbedRequest request) =>
-        RunOffScheduler(async pipeline =>
+    public Task<EmbedResult> Embed(EmbedRequest request, FaceOptions options, CancellationToken cancellationToken = default) =>
+        RunOffScheduler(async (pipeline, started) =>
         {
-            var started = Stopwatch.GetTimestamp();
-            var faces = await pipeline.EmbedAsync([request.Image],
-                FaceContractMapping.ToFaceOptions(null, request.DetectionThreshold, request.MaxImagePixels));
+            var faces = await pipeline.EmbedAsync([request.Image], options, cancellationToken);
             return new EmbedResult(
                 faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray(),
                 pipeline.Recognizer.ModelName,
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                pipeline.Recognizer.DefaultThreshold);
-        });
+                Elapsed(started),
+                options.SimilarityThreshold);
+        }, cancellationToken);
+
+    public Task<DetectResult> Probe(CancellationToken cancellationToken = default) =>
+        Detect(new DetectRequest(ProbeImage.Png), slice.Pipeline.ModelDefaults, cancellationToken);
 
     public Task<InferenceStats> GetStats()
     {
@@ -73,23 +71,16 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
             stats.Failed,
             slice.ModelCalls.Max,
             runs == 0 ? 0 : stats.TotalRunMilliseconds / runs,
-            slice.ModelCalls.Entered == 0 ? 0 : (double)slice.ModelCalls.Items / slice.ModelCalls.Entered));
+            slice.ModelCalls.Entered == 0 ? 0 : (double)slice.ModelCalls.Items / slice.ModelCalls.Entered,
+            stats.Cancelled));
     }
+
+    private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
     /// <summary>
     /// Decoding, alignment and the wait for the model slot all happen on the thread pool and the slice's
     /// inference thread, never on the Orleans scheduler; only the result comes back to the grain.
     /// </summary>
-    private Task<T> RunOffScheduler<T>(Func<FacePipeline, Task<T>> work) =>
-        Task.Run(async () =>
-        {
-            try
-            {
-                return await work(slice.Pipeline);
-            }
-            catch (FaceInputException ex)
-            {
-                throw ex.ToContract();
-            }
-        });
+    private Task<T> RunOffScheduler<T>(Func<FacePipeline, long, Task<T>> work, CancellationToken cancellationToken) =>
+        Task.Run(() => work(slice.Pipeline, Stopwatch.GetTimestamp()), cancellationToken);
 }

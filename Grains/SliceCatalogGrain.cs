@@ -5,6 +5,7 @@ namespace FaceOrleans.Grains;
 
 /// <summary>Stateless: every silo already holds the cluster's slice adverts, so the nearest activation answers.</summary>
 [StatelessWorker]
+[GrainType("slicecatalog")]
 public sealed class SliceCatalogGrain(SliceDirectory directory) : Grain, ISliceCatalogGrain
 {
     public Task<IReadOnlyList<SliceInfo>> GetSlices() =>

@@ -1,23 +1,26 @@
-using Orleans.Concurrency;
 using System.Diagnostics;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;
+using FaceOrleans.Vision;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace FaceOrleans.Grains;
 
 /// <summary>
 /// One tenant, placed on the silo that owns its slice (or its standby slice while that is down). It resolves
-/// the tenant's settings into each request, sends the work to its own slice's InferenceGrain and keeps the
-/// tenant's counters. Reentrant on purpose: a tenant's concurrent requests should queue at the slice, not
-/// behind each other here; state is only touched between awaits, on the grain's single thread.
+/// each call's options against the tenant's settings and the slice's model defaults, sends the work to its own
+/// slice's InferenceGrain and keeps the tenant's counters. Reentrant on purpose: a tenant's concurrent requests
+/// should queue at the slice, not behind each other here; state is only touched between awaits, on the grain's
+/// single thread.
 /// </summary>
 [Reentrant]
 [TenantSlicePlacement]
+[GrainType("tenant")]
 public sealed partial class TenantGrain(
     [PersistentState("tenant", FaceOrleansStorage.Name)] IPersistentState<TenantRecord> state,
-    LocalSlice slice,
+    LocalSlice localSlice,
     SliceDirectory directory,
     IOptions<TenantGrainOptions> options,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, IDisposable
@@ -29,13 +32,14 @@ public sealed partial class TenantGrain(
 
     private string TenantId => this.GetPrimaryKeyString();
 
-    private IInferenceGrain Slice => GrainFactory.GetGrain<IInferenceGrain>(slice.Id);
+    /// <summary>The door to this silo's slice: the tenant's own, or its standby.</summary>
+    private IInferenceGrain Inference => GrainFactory.GetGrain<IInferenceGrain>(localSlice.Id);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var period = options.Value.CounterFlushInterval;
         _flushTimer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(period, period) { Interleave = true });
-        LogActivated(logger, TenantId, slice.Id, RuntimeIdentity);
+        LogActivated(logger, TenantId, localSlice.Id, RuntimeIdentity);
         return Task.CompletedTask;
     }
 
@@ -45,37 +49,27 @@ public sealed partial class TenantGrain(
         await FlushCountersAsync(cancellationToken);
     }
 
-    public Task<CompareResult> Compare(CompareRequest request)
+    public async Task<CompareResult> Compare(CompareRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ValidateThresholds(request.SimilarityThreshold, null);
-        var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
-        var resolved = request with
-        {
-            SimilarityThreshold = request.SimilarityThreshold ?? state.State.Settings.SimilarityThreshold,
-            DetectionThreshold = detection,
-            MaxImagePixels = maxPixels,
-        };
-        return Track("compare", () => Slice.Compare(resolved), r => r.Faces1.Count + r.Faces2.Count);
+        var resolved = Resolve(options);
+        var result = await Track("compare", () => Inference.Compare(request, resolved, cancellationToken), r => r.Faces1.Count + r.Faces2.Count);
+
+        // Counted as served, since the slice did its work; refused as enrollment refuses a photo without a face.
+        return result.MissingFaceIn is { } missing
+            ? throw new RequestRejectedException(RejectionCode.NoFace, missing, result.Message) { Slice = result.SliceId }
+            : result;
     }
 
-    public Task<DetectResult> Detect(DetectRequest request)
+    public Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
-        var resolved = request with { DetectionThreshold = detection, MaxImagePixels = maxPixels };
-        return Track("detect", () => Slice.Detect(resolved), r => r.Faces.Count);
+        var resolved = Resolve(options);
+        return Track("detect", () => Inference.Detect(request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
-    public Task<EmbedResult> Embed(EmbedRequest request)
+    public Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var (detection, maxPixels) = ResolveImageSettings(request.DetectionThreshold, request.MaxImagePixels);
-        var resolved = request with { DetectionThreshold = detection, MaxImagePixels = maxPixels };
-        var threshold = state.State.Settings.SimilarityThreshold;
-        // The threshold the tenant compares with goes back too, so 1:N matching decides as 1:1 does.
-        return Track("embed", async () =>
-        {
-            var result = await Slice.Embed(resolved);
-            return threshold is { } own ? result with { SimilarityThreshold = own } : result;
-        }, r => r.Faces.Count);
+        var resolved = Resolve(options);
+        return Track("embed", () => Inference.Embed(request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
     public Task<TenantState> GetState()
@@ -94,22 +88,15 @@ public sealed partial class TenantGrain(
 
     public async Task<TenantState> Configure(TenantSettings settings)
     {
-        var problems = settings.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidRequestException(string.Join("; ", problems));
-        }
-
+        settings.ThrowIfInvalid();
         state.State.Settings = settings;
         await WriteAsync(CancellationToken.None);
         return await GetState();
     }
 
-    public Task<SliceLocation> Locate() => Task.FromResult(Location());
-
     public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
 
-    private SliceLocation Location() => slice.Location(TenantId);
+    private SliceLocation Location() => localSlice.Location(TenantId);
 
     private async Task<T> Track<T>(string operation, Func<Task<T>> call, Func<T, int> facesIn)
     {
@@ -141,7 +128,7 @@ public sealed partial class TenantGrain(
         if (Location().IsStandby && directory.PinnedSliceOf(TenantId) is { } home && directory.IsSliceLive(home))
         {
             // The tenant's own slice is back: leave the standby slice so the next call is placed at home.
-            LogReturningHome(logger, TenantId, slice.Id, home);
+            LogReturningHome(logger, TenantId, localSlice.Id, home);
             this.DeactivateOnIdle();
         }
     }
@@ -180,26 +167,11 @@ public sealed partial class TenantGrain(
         }
     }
 
-    /// <summary>The call's detection threshold (checked) or the tenant's, and the smaller of the two pixel limits.</summary>
-    private (float? Detection, long? MaxPixels) ResolveImageSettings(float? detection, long? maxPixels)
-    {
-        ValidateThresholds(null, detection);
-        var settings = state.State.Settings;
-        return (detection ?? settings.DetectionThreshold, Smaller(maxPixels, settings.MaxImagePixels));
-    }
-
-    private static void ValidateThresholds(float? similarity, float? detection)
-    {
-        var problems = new TenantSettings(SimilarityThreshold: similarity, DetectionThreshold: detection).Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidRequestException(string.Join("; ", problems));
-        }
-    }
+    /// <summary>The options the slice runs this call with; refuses the call's own values when out of range.</summary>
+    private FaceOptions Resolve(RequestOptions? call) =>
+        FaceOptionsResolver.Resolve(call ?? RequestOptions.None, state.State.Settings, localSlice.Pipeline.ModelDefaults);
 
     public void Dispose() => _writeLock.Dispose();
-
-    private static long? Smaller(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {Tenant} activated on slice {Slice} (silo {Silo})")]
     private static partial void LogActivated(ILogger logger, string tenant, string slice, string silo);

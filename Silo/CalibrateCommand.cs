@@ -1,19 +1,19 @@
 using System.CommandLine;
-using System.Text.Json;
 using FaceOrleans.Vision;
 
 namespace FaceOrleans.Silo;
 
 /// <summary>
 /// <c>calibrate --pairs FILE.csv --images DIR [--recognizer NAME] [--json]</c>: runs the real pipeline over
-/// labelled pairs so a user can pick the similarity threshold for their own cameras.
+/// labelled pairs so a user can pick the similarity threshold for their own cameras. With
+/// <c>--conditions LIST</c> it forms every pair of the photos instead (people from the same-person pairs) and
+/// scores a clean gallery photo against degraded probes in each capture condition.
 /// </summary>
 internal static class CalibrateCommand
 {
-    private static readonly JsonSerializerOptions JsonOutput = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create()
     {
+        var shared = new PipelineCommandOptions();
         var pairs = new Option<FileInfo>("--pairs")
         {
             Description = "CSV with the header image_a,image_b,same_person (1 or 0)",
@@ -24,28 +24,26 @@ internal static class CalibrateCommand
             Description = "Folder holding the images the CSV names",
             Required = true,
         };
-        var recognizer = new Option<string?>("--recognizer") { Description = "Recognizer from models/manifest.json (default: the manifest's default)" };
-        var detector = new Option<string?>("--detector") { Description = "Detector from models/manifest.json (default: the manifest's default)" };
         var threshold = new Option<float?>("--threshold") { Description = "Similarity threshold to report accuracy at (default: the recognizer's)" };
-        var modelsDir = new Option<string?>("--models") { Description = "Folder with manifest.json and the model files (default: the repository's models/)" };
-        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var conditions = new Option<string?>("--conditions")
+        {
+            Description = "Score every pair of photos in these capture conditions (comma-separated, or 'all': " +
+                string.Join(", ", CaptureCondition.Standard.Select(c => c.Name)) + ") and choose the threshold whose worst accuracy is highest within the --far bound",
+        };
+        var far = new Option<double>("--far") { Description = "With --conditions: the false accept rate the chosen threshold must hold in every condition", DefaultValueFactory = _ => 0.01 };
 
         var command = new Command("calibrate", "Measure accuracy, the best threshold, ROC AUC and TAR@FAR=1e-3 on labelled pairs")
         {
-            pairs, images, recognizer, detector, threshold, modelsDir, json,
+            pairs, images, threshold, conditions, far,
         };
+        shared.AddTo(command);
         command.SetAction(parse => RunAsync(
-            parse.GetRequiredValue(pairs),
-            parse.GetRequiredValue(images),
-            parse.GetValue(recognizer),
-            parse.GetValue(detector),
-            parse.GetValue(threshold),
-            parse.GetValue(modelsDir),
-            parse.GetValue(json)));
+            shared, parse, parse.GetRequiredValue(pairs), parse.GetRequiredValue(images), parse.GetValue(threshold), parse.GetValue(conditions), parse.GetValue(far)));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo pairsFile, DirectoryInfo imagesDir, string? recognizer, string? detector, float? threshold, string? modelsDir, bool json)
+    private static async Task<int> RunAsync(
+        PipelineCommandOptions shared, ParseResult parse, FileInfo pairsFile, DirectoryInfo imagesDir, float? threshold, string? conditions, double far)
     {
         if (!pairsFile.Exists || !imagesDir.Exists)
         {
@@ -53,22 +51,24 @@ internal static class CalibrateCommand
             return 2;
         }
 
-        try
+        return await PipelineCommandOptions.ReportingErrorsAsync(async () =>
         {
-            using var sessions = new OnnxSessionFactory(ModelCatalog.Locate(modelsDir), new InferenceOptions());
-            var pipeline = FacePipeline.Create(sessions, detector, recognizer);
+            using var sessions = shared.Sessions(parse, "cpu");
+            var pipeline = shared.Pipeline(parse, sessions);
             var pairs = LabelledPair.ReadCsv(pairsFile.FullName);
+            if (conditions is not null)
+            {
+                var identities = PhotoIdentities.FromPairs(pairs);
+                var scores = await ConditionEvaluator.ScoreAsync(pipeline, identities, imagesDir.FullName, CaptureCondition.Parse(conditions));
+                var conditionReport = ConditionCalibration.Evaluate(pipeline.Recognizer.ModelName, identities, scores, threshold ?? pipeline.Recognizer.DefaultThreshold, far);
+                shared.Print(parse, conditionReport, r => r.ToTable());
+                return 0;
+            }
+
             var (scored, noFace) = await PairScorer.ScoreAsync(pipeline, pairs, imagesDir.FullName);
             var report = Calibration.Evaluate(pipeline.Recognizer.ModelName, scored, threshold ?? pipeline.Recognizer.DefaultThreshold, noFace);
-            Console.WriteLine(json
-                ? JsonSerializer.Serialize(report, JsonOutput)
-                : report.ToTable());
+            shared.Print(parse, report, r => r.ToTable());
             return 0;
-        }
-        catch (Exception ex) when (ex is ModelUnavailableException or FormatException or FaceInputException or FileNotFoundException)
-        {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
+        });
     }
 }

@@ -5,6 +5,8 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
     "Configuration comes from appsettings.json, FaceOrleans__* environment variables and --FaceOrleans:Key=value arguments.")
 {
     CalibrateCommand.Create(),
+    ProviderCheckCommand.Create(),
+    ModelLatencyCommand.Create(),
 };
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));

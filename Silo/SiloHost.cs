@@ -1,7 +1,5 @@
 using FaceOrleans.Grains.Hosting;
-using FaceOrleans.Vision;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Silo;
 
@@ -9,7 +7,9 @@ internal static class SiloHost
 {
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // The content root is the silo's own folder, so its appsettings.json is read whatever folder it starts from.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.UseWholeLists(ConfigurationLists.SliceLists);
         builder.UseOrleans(silo => silo
             .UseFaceOrleansCluster(builder.Configuration)
             .AddFaceOrleansSlice(builder.Configuration));
@@ -20,24 +20,11 @@ internal static class SiloHost
             await host.RunAsync(cancellationToken);
             return 0;
         }
-        catch (Exception ex) when (FindStartupProblem(ex) is { } problem)
+        catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
         {
             // A silo that cannot serve its slice must not join the cluster; say why in one line.
             await Console.Error.WriteLineAsync($"error: the silo cannot start: {problem.Message}");
             return 1;
         }
-    }
-
-    private static Exception? FindStartupProblem(Exception ex)
-    {
-        for (Exception? current = ex; current is not null; current = current.InnerException)
-        {
-            if (current is ModelUnavailableException or OptionsValidationException)
-            {
-                return current;
-            }
-        }
-
-        return ex is AggregateException aggregate ? aggregate.InnerExceptions.Select(FindStartupProblem).FirstOrDefault(e => e is not null) : null;
     }
 }

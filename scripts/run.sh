@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs FaceOrleans on its embedded default: the API and one silo in one process,
 # one CPU slice (or GPU: add --FaceOrleans:Slice:Device=cuda:0), tenants attendance and access with demo keys.
-# Listens on http://127.0.0.1:8080; state and demo keys live in ./data. Extra arguments go to the API.
+# Listens on http://127.0.0.1:8080; state and demo keys live in ./data, or in $FACEORLEANS_DATA when set.
+# Extra arguments go to the API (--urls http://127.0.0.1:9090 for another port).
 set -euo pipefail
+data="$(realpath -m "${FACEORLEANS_DATA:-$(dirname "$0")/../data}")"
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-mkdir -p data
+mkdir -p "$data"
 exec dotnet run -c Release --project Api -- \
-  --FaceOrleans:Cluster:StoragePath="$PWD/data/faceorleans.db" \
-  --FaceOrleans:Api:DemoKeysFile="$PWD/data/demo-keys.env" \
+  --FaceOrleans:Cluster:StoragePath="$data/faceorleans.db" \
+  --FaceOrleans:Api:DemoKeysFile="$data/demo-keys.env" \
   "$@"

@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 
 # libgtk-3-0: OpenCvSharp's official Linux runtime links against it.
 # redis-server: the cluster-mode tests start a real one on a free loopback port.
-packages=(libgtk-3-0 redis-server)
+# chromium, chromium-driver: the console's tests drive a real headless browser.
+packages=(libgtk-3-0 redis-server chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

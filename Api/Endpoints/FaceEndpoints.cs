@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Observability;
-using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
 using Microsoft.AspNetCore.Mvc;
@@ -56,18 +55,12 @@ internal static class FaceEndpoints
         var limit = options.Value.MaxUploadBytes;
         var request = new CompareRequest(
             await FormFields.ReadImageAsync(image1, "image1", limit, cancellationToken),
-            await FormFields.ReadImageAsync(image2, "image2", limit, cancellationToken),
-            FormFields.ParseThreshold(threshold, "threshold"),
-            FormFields.ParseThreshold(detThreshold, "det_threshold"));
+            await FormFields.ReadImageAsync(image2, "image2", limit, cancellationToken));
+        var requested = new RequestOptions(FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold"));
 
-        var result = await cluster.GetGrain<ITenantGrain>(tenant).Compare(request);
+        // An image without a face comes back as a NoFace rejection, mapped like every other (RejectionProblems).
+        var result = await cluster.GetGrain<ITenantGrain>(tenant).Compare(request, requested, cancellationToken);
         metrics.FacesDetected(tenant, result.Faces1.Count + result.Faces2.Count);
-        if (result.MissingFaceIn is { } missing)
-        {
-            throw new ApiProblemException(StatusCodes.Status422UnprocessableEntity, "no-face", "No face found", result.Message,
-                new Dictionary<string, object?> { ["image"] = missing, ["slice"] = result.SliceId });
-        }
-
         return TypedResults.Ok(new CompareResponse(result.Similarity, result.IsSamePerson, result.Threshold, result.Message,
             new ComparedFaces(FaceJson.From(result.Faces1), FaceJson.From(result.Faces2)), ElapsedMs(started), result.SliceId));
     }
@@ -78,7 +71,8 @@ internal static class FaceEndpoints
     {
         var started = Stopwatch.GetTimestamp();
         var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
-        var result = await cluster.GetGrain<ITenantGrain>(tenant).Detect(new DetectRequest(bytes, FormFields.ParseThreshold(detThreshold, "det_threshold")));
+        var result = await cluster.GetGrain<ITenantGrain>(tenant).Detect(
+            new DetectRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
         return TypedResults.Ok(new DetectResponse(result.Faces.Count, FaceJson.From(result.Faces), ElapsedMs(started), result.SliceId));
     }
@@ -95,7 +89,8 @@ internal static class FaceEndpoints
             _ => throw FormFields.InvalidParameter("encoding", $"'encoding' must be json or base64; got '{encoding}'."),
         };
         var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
-        var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(new EmbedRequest(bytes, FormFields.ParseThreshold(detThreshold, "det_threshold")));
+        var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(
+            new EmbedRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
         var faces = result.Faces.Select(f => new EmbeddedFaceJson(
             FaceJson.From(f.Face),

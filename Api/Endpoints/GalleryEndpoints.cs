@@ -3,31 +3,11 @@ using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Endpoints;
-
-public sealed record CreateSubjectRequest(string? Id, string? DisplayName, Dictionary<string, string>? Metadata);
-
-public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face);
-
-public sealed record CandidateJson(string Subject, string FaceId, float Similarity);
-
-/// <summary><see cref="Match"/> is the best candidate's subject when it reaches the threshold, else "unknown".</summary>
-public sealed record IdentifiedFaceJson(FaceJson Face, string Match, IReadOnlyList<CandidateJson> Candidates);
-
-public sealed record IdentifyResponse(IReadOnlyList<IdentifiedFaceJson> Faces, float Threshold, long GallerySize, double TimingMs);
-
-public sealed record ReshardRequest(int? Shards);
-
-/// <summary><see cref="ReshardingTo"/> is the target count while a re-shard runs, null otherwise.</summary>
-public sealed record GalleryStatusJson(int Shards, int? ReshardingTo, long Faces, long FacesToMove)
-{
-    public static GalleryStatusJson From(GalleryStatus status) => new(status.Shards, status.ReshardingTo, status.Faces, status.FacesToMove);
-}
-
-public sealed record VerifyResponse(string Subject, float Similarity, bool IsMatch, float Threshold, string? FaceId, FaceJson Face, double TimingMs);
 
 internal static class GalleryEndpoints
 {
@@ -62,7 +42,7 @@ internal static class GalleryEndpoints
             {
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
-                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                    new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(id)}/faces/{enrolled.FaceId}",
                     new EnrolledFaceJson(enrolled.FaceId, enrolled.SubjectId, FaceJson.From(enrolled.Face)));
             })
@@ -95,7 +75,8 @@ internal static class GalleryEndpoints
                 var started = Stopwatch.GetTimestamp();
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var result = await cluster.GetGrain<IGalleryGrain>(tenant).Identify(new IdentifyRequest(
-                    bytes, FormFields.ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")));
+                    bytes, FormFields.ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")),
+                    cancellationToken);
                 return TypedResults.Ok(new IdentifyResponse(
                     result.Faces.Select(f => new IdentifiedFaceJson(FaceJson.From(f.Face), f.Match ?? Unknown,
                         f.Candidates.Select(c => new CandidateJson(c.SubjectId, c.FaceId, c.Similarity)).ToArray())).ToArray(),
@@ -110,7 +91,8 @@ internal static class GalleryEndpoints
             {
                 var started = Stopwatch.GetTimestamp();
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
-                var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")));
+                var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(
+                    id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")), cancellationToken);
                 return TypedResults.Ok(new VerifyResponse(result.SubjectId, result.Similarity, result.IsMatch, result.Threshold, result.BestFaceId,
                     FaceJson.From(result.Face), Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
             })
@@ -126,19 +108,10 @@ internal static class GalleryEndpoints
                 TypedResults.Ok(GalleryStatusJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).GetStatus())))
             .WithName("GetGallery").WithSummary("The gallery's shard count, size, and the progress of a running re-shard.").RequireTenantAccess();
 
-        gallery.MapPost("/gallery/reshard", async Task<IResult> (string tenant, ReshardRequest? request, IClusterClient cluster) =>
+        gallery.MapPost("/gallery/reshard", async (string tenant, ReshardRequest? request, IClusterClient cluster) =>
             {
                 var shards = request?.Shards ?? throw FormFields.MissingField("shards", "Send {\"shards\": N} with the new shard count.");
-                var grain = cluster.GetGrain<IGalleryGrain>(tenant);
-                var current = await grain.GetStatus();
-                if (current.ReshardingTo is { } target && target != shards)
-                {
-                    return ApiProblems.Result(StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress",
-                        $"The gallery is being re-sharded from {current.Shards} to {target} shards; wait for it, or ask for {target} shards to resume it.",
-                        new Dictionary<string, object?> { ["resharding_to"] = target });
-                }
-
-                var status = GalleryStatusJson.From(await grain.Reshard(shards));
+                var status = GalleryStatusJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).Reshard(shards));
                 return TypedResults.Accepted($"/v1/{tenant}/gallery", status);
             })
             .WithName("ReshardGallery")
@@ -147,11 +120,11 @@ internal static class GalleryEndpoints
             .RequireTenantAccess(adminOnly: true);
     }
 
-    private static string MediaTypeOf(byte[] photo) => Vision.ImageHeader.Read(photo).Format switch
+    private static string MediaTypeOf(byte[] photo) => ImageHeader.Read(photo).Format switch
     {
-        Vision.ImageFormat.Png => "image/png",
-        Vision.ImageFormat.Bmp => "image/bmp",
-        Vision.ImageFormat.WebP => "image/webp",
+        ImageFormat.Png => "image/png",
+        ImageFormat.Bmp => "image/bmp",
+        ImageFormat.WebP => "image/webp",
         _ => "image/jpeg",
     };
 }

@@ -88,6 +88,9 @@ internal static partial class ApiHostingExtensions
         app.Use((context, next) => ApiMetrics.RecordAsync(context, () => next(context)));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The console (/console/): plain files from wwwroot, no authentication; the page sends the key it is given.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

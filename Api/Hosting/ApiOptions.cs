@@ -26,7 +26,10 @@ public sealed class ApiOptions
     /// <summary>Tenants given demo keys at start-up (the embedded default); the keys are written to <see cref="DemoKeysFile"/>.</summary>
     public List<string> DemoTenants { get; set; } = [];
 
-    /// <summary>The demo tenants actually named: configuration can only blank out list entries, not remove them.</summary>
+    /// <summary>A list an operator may give whole, comma-separated (see <c>ConfigurationLists</c>).</summary>
+    public const string DemoTenantsKey = Section + ":" + nameof(DemoTenants);
+
+    /// <summary>The demo tenants actually named, each once.</summary>
     public IReadOnlyList<string> NamedDemoTenants => DemoTenants.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToArray();
 
     public string DemoKeysFile { get; set; } = "data/demo-keys.env";

@@ -43,7 +43,7 @@ internal sealed partial class DemoKeys(
         var lines = new StringBuilder("# FaceOrleans demo keys: source this file, then run the README's curl examples.\n");
         foreach (var (name, tenant, role) in wanted)
         {
-            if (!saved.TryGetValue(name, out var key) || !live.Contains(ApiKeysGrain.HashOf(key)))
+            if (!saved.TryGetValue(name, out var key) || !live.Contains(ApiKeyHash.Of(key)))
             {
                 key = (await keys.Issue(tenant, role, "demo key")).Key;
             }

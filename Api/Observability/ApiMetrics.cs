@@ -24,6 +24,7 @@ public sealed class ApiMetrics
     private static readonly Gauge Running = Metrics.CreateGauge("faceorleans_slice_running", "Model calls running on the slice (0 or 1).", "slice");
     private static readonly Gauge ModelCalls = Metrics.CreateGauge("faceorleans_slice_model_calls", "Model calls the slice has completed.", "slice");
     private static readonly Gauge InferenceMs = Metrics.CreateGauge("faceorleans_slice_inference_mean_milliseconds", "Mean duration of one model call on the slice.", "slice");
+    private static readonly Gauge Cancelled = Metrics.CreateGauge("faceorleans_slice_cancelled_calls", "Model calls dropped before running because their caller had gone.", "slice");
     private static readonly Gauge BatchSize = Metrics.CreateGauge("faceorleans_slice_mean_batch_size", "Mean images or faces per model call on the slice.", "slice");
 
     public void FacesDetected(string tenant, int count) => Faces.WithLabels(tenant).Inc(count);
@@ -48,6 +49,7 @@ public sealed class ApiMetrics
                     ModelCalls.WithLabels(slice.SliceId).Set(stats.Completed);
                     InferenceMs.WithLabels(slice.SliceId).Set(stats.MeanRunMilliseconds);
                     BatchSize.WithLabels(slice.SliceId).Set(stats.MeanBatchSize);
+                    Cancelled.WithLabels(slice.SliceId).Set(stats.Cancelled);
                 }
             }
             catch (Exception ex) when (ex is TimeoutException or SliceUnavailableException or OrleansException)

@@ -28,29 +28,3 @@ public static class ApiProblems
             .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 }
-
-/// <summary>A client mistake found by the API itself; the exception handler turns it into its problem.</summary>
-public sealed class ApiProblemException : Exception
-{
-    public ApiProblemException()
-    {
-    }
-
-    public ApiProblemException(string message)
-        : base(message)
-    {
-    }
-
-    public ApiProblemException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public ApiProblemException(int status, string slug, string title, string detail, IDictionary<string, object?>? extensions = null)
-        : base(detail)
-    {
-        Problem = ApiProblems.Create(status, slug, title, detail, extensions);
-    }
-
-    public ProblemDetails Problem { get; } = ApiProblems.Create(StatusCodes.Status400BadRequest, "bad-request", "Bad request", "The request is invalid.");
-}

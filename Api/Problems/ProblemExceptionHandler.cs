@@ -1,12 +1,14 @@
 using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FaceOrleans.Api.Problems;
 
 /// <summary>
-/// Turns every exception into its RFC 7807 problem: the grains' typed errors and the API's own become
-/// 4xx or 503 with a stable type; only a genuine fault is a 500.
+/// Turns every exception into its RFC 7807 problem: a rejection becomes its code's problem
+/// (<see cref="RejectionProblems"/>), the cluster's typed failures and the API's own become 4xx or 503 with a
+/// stable type; only a genuine fault is a 500.
 /// </summary>
 public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -34,30 +36,11 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
     public static ProblemDetails Map(Exception exception) => exception switch
     {
         ApiProblemException api => api.Problem,
-        ImageRejectedException image => image.Reason switch
-        {
-            "not_an_image" => ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "not-an-image", "Not an image", image.Message),
-            "corrupt" => ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "corrupt-image", "Image cannot be decoded", image.Message),
-            "too_large" => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "image-too-large", "Image too large", image.Message),
-            "too_small" => ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, "image-too-small", "Image too small", image.Message),
-            "empty" => ApiProblems.Create(StatusCodes.Status400BadRequest, "empty-file", "Empty file", image.Message),
-            _ => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-image", "Invalid image", image.Message),
-        },
-        InvalidRequestException invalid => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter", invalid.Message),
+        RequestRejectedException rejected => RejectionProblems.Create(rejected),
         SliceUnavailableException slice => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-unavailable", "Slice unavailable", slice.Message,
             new Dictionary<string, object?> { ["slice"] = slice.SliceId, ["retry_after_seconds"] = slice.RetryAfterSeconds }),
         GalleryStoreUnavailableException store => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "gallery-unavailable",
             "Gallery store unavailable", store.Message),
-        SubjectNotFoundException subject => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", subject.Message),
-        SubjectExistsException subject => ApiProblems.Create(StatusCodes.Status409Conflict, "subject-exists", "Subject exists", subject.Message),
-        EnrollmentRejectedException rejected => ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, rejected.Reason.Replace('_', '-'),
-            rejected.Reason switch
-            {
-                "no_face" => "No face found",
-                "several_faces" => "Several faces",
-                _ => "Nothing to compare with",
-            },
-            rejected.Message),
         TenantNotServedException tenant => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-tenant", "Unknown tenant", tenant.Message),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge,
             "upload-too-large", "Upload too large", "The request body is larger than this API accepts."),

@@ -4,9 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Security;
 
-/// <summary>Who a key belongs to.</summary>
-public sealed record ApiKeyIdentity(string KeyId, string? Tenant, ApiKeyRole Role);
-
 /// <summary>
 /// This instance's copy of the cluster's key hashes. Refreshed from the keys grain at most every
 /// <see cref="ApiOptions.KeyCacheDuration"/>, so a revocation reaches every API instance within that time
@@ -22,7 +19,7 @@ public sealed class ApiKeyCache(IClusterClient cluster, IOptionsMonitor<ApiOptio
 
     public async Task<ApiKeyIdentity?> FindAsync(string key, CancellationToken cancellationToken)
     {
-        var hash = ApiKeysGrain.HashOf(key);
+        var hash = ApiKeyHash.Of(key);
         if (options.CurrentValue.AdminKeySha256 is { Length: > 0 } bootstrap && string.Equals(hash, bootstrap, StringComparison.OrdinalIgnoreCase))
         {
             return new ApiKeyIdentity("bootstrap", null, ApiKeyRole.Admin);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using FaceOrleans.Vision;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -13,6 +14,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// other, nor for a re-shard moving faces in the background (GalleryGrain.Reshard.cs).
 /// </summary>
 [Reentrant]
+[GrainType("gallery")]
 public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryGrain> logger) : Grain, IGalleryGrain
 {
     private GalleryLayout _layout = null!;
@@ -41,20 +43,20 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     {
         if (string.IsNullOrWhiteSpace(subjectId) || subjectId.Length > 128 || subjectId.Contains('/', StringComparison.Ordinal))
         {
-            throw new InvalidRequestException("id must be 1-128 characters without '/'");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "id", "id must be 1-128 characters without '/'");
         }
 
         var subject = new SubjectInfo(subjectId, displayName, metadata, DateTimeOffset.UtcNow, 0);
         return await store.CreateSubjectAsync(Tenant, subject)
             ? subject
-            : throw new SubjectExistsException($"Subject '{subjectId}' already exists.");
+            : throw new RequestRejectedException(RejectionCode.SubjectExists, "id", $"Subject '{subjectId}' already exists.");
     }
 
     public async Task<SubjectPage> ListSubjects(int page, int size)
     {
         if (page < 1 || size is < 1 or > 1000)
         {
-            throw new InvalidRequestException("page must be at least 1 and size between 1 and 1000");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, page < 1 ? "page" : "size", "page must be at least 1 and size between 1 and 1000");
         }
 
         var (items, total) = await store.ListSubjectsAsync(Tenant, (page - 1) * size, size);
@@ -71,16 +73,17 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).RemoveSubject(subjectId)));
     }
 
-    public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request)
+    public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
+        var embedded = await TenantGrain.Embed(
+            new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
         var face = embedded.Faces.Count switch
         {
-            0 => throw new EnrollmentRejectedException("no_face", "No face found in the photo; nothing was enrolled."),
+            0 => throw NoFace("No face found in the photo; nothing was enrolled."),
             1 => embedded.Faces[0],
             _ when request.UseLargestFace => embedded.Faces.MostProminent()!,
-            var n => throw new EnrollmentRejectedException("several_faces",
+            var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, "image",
                 $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
         };
 
@@ -105,7 +108,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     public async Task DeleteFace(string subjectId, string faceId)
     {
         var shard = await store.DeleteFaceAsync(Tenant, subjectId, faceId)
-            ?? throw new SubjectNotFoundException($"Subject '{subjectId}' has no face '{faceId}'.");
+            ?? throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
 
         // During a re-shard the face may still be indexed by the old shard it is being moved from.
         var layout = _layout;
@@ -115,15 +118,15 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     public Task<byte[]?> GetFacePhoto(string subjectId, string faceId) => store.GetPhotoAsync(Tenant, subjectId, faceId);
 
-    public async Task<IdentifyResult> Identify(IdentifyRequest request)
+    public async Task<IdentifyResult> Identify(IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         var topK = request.TopK is >= 1 ? Math.Min(request.TopK, options.Value.MaxTopK)
-            : throw new InvalidRequestException($"top_k must be between 1 and {options.Value.MaxTopK}");
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
-        var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
+            : throw new RequestRejectedException(RejectionCode.InvalidParameter, "top_k", $"top_k must be between 1 and {options.Value.MaxTopK}");
+        var embedded = await Embed(request, cancellationToken);
+        var threshold = embedded.SimilarityThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
-        var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null);
+        var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null, cancellationToken);
 
         var faces = embedded.Faces.Select((f, i) =>
         {
@@ -134,16 +137,15 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         return new IdentifyResult(faces, threshold, gallerySize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request)
+    public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await TenantGrain.Embed(new EmbedRequest(request.Image, request.DetectionThreshold));
-        var face = embedded.Faces.MostProminent()
-            ?? throw new EnrollmentRejectedException("no_face", "No face found in the photo.");
-        var threshold = ValidThreshold(request.Threshold) ?? embedded.SimilarityThreshold;
-        var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
+        var embedded = await Embed(request, cancellationToken);
+        var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
+        var threshold = embedded.SimilarityThreshold;
+        var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId, cancellationToken);
         var best = perQuery[0].FirstOrDefault()
-            ?? throw new EnrollmentRejectedException("no_enrolled_face", $"Subject '{subjectId}' has no enrolled face to verify against.");
+            ?? throw new RequestRejectedException(RejectionCode.NoEnrolledFace, null, $"Subject '{subjectId}' has no enrolled face to verify against.");
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
     }
 
@@ -159,14 +161,14 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     {
         if (shards is < 1 or > GalleryLayout.MaxShards)
         {
-            throw new InvalidRequestException($"shards must be between 1 and {GalleryLayout.MaxShards}");
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "shards", $"shards must be between 1 and {GalleryLayout.MaxShards}");
         }
 
         await RecordLayoutAsync();
         var layout = _layout;
         if (layout.IsResharding && layout.TargetShards != shards)
         {
-            throw new InvalidRequestException(
+            throw new RequestRejectedException(RejectionCode.ReshardInProgress, "shards",
                 $"A re-shard from {layout.Shards} to {layout.TargetShards} shards is under way; wait for it, or ask for {layout.TargetShards} shards to resume it.");
         }
 
@@ -175,7 +177,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             var target = layout.BeginReshard(shards);
             if (!await store.ReplaceLayoutAsync(Tenant, layout, target))
             {
-                throw new InvalidRequestException("The gallery's layout changed meanwhile; ask again.");
+                throw new RequestRejectedException(RejectionCode.ReshardInProgress, "shards", "The gallery's layout changed meanwhile; ask again.");
             }
 
             _layout = target;
@@ -190,16 +192,23 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         return await GetStatus();
     }
 
+    /// <summary>The photo's faces, embedded on the tenant's slice, with the similarity threshold the tenant resolved for this call.</summary>
+    private Task<EmbedResult> Embed(IdentifyRequest request, CancellationToken cancellationToken) => TenantGrain.Embed(
+        new EmbedRequest(request.Image),
+        new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold),
+        cancellationToken);
+
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
     /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard. During a
     /// re-shard a moved face sits in an old and a new shard at once: the merge by subject absorbs that.
     /// </summary>
-    private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(float[][] queries, int topK, string? subjectId)
+    private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(
+        float[][] queries, int topK, string? subjectId, CancellationToken cancellationToken)
     {
         var layout = _layout;
         var shards = layout.AllShards.Select(Shard).ToArray();
-        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId)));
+        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId, cancellationToken)));
 
         // While a re-shard runs, old shards still hold the faces already moved: count the new ones only.
         var counts = Task.WhenAll(layout.AllShards.Where(layout.Accepts).Select(s => Shard(s).Count()));
@@ -233,10 +242,10 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         }
     }
 
-    private static float? ValidThreshold(float? threshold) =>
-        threshold is null or (> 0 and < 1) ? threshold : throw new InvalidRequestException("threshold must be between 0 and 1 (exclusive)");
+    private static RequestRejectedException NotFound(string subjectId) =>
+        new(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' does not exist.");
 
-    private static SubjectNotFoundException NotFound(string subjectId) => new($"Subject '{subjectId}' does not exist.");
+    private static RequestRejectedException NoFace(string message) => new(RejectionCode.NoFace, "image", message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gallery {Tenant}: re-shard from {From} to {To} shards started")]
     private static partial void LogReshardStarted(ILogger logger, string tenant, int from, int to);

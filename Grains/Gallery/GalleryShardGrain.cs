@@ -17,6 +17,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// <see cref="GalleryOptions.SnapshotInterval"/> when something changed and when the shard deactivates, only
 /// reads the index: it interleaves with searches, while changes wait for it and it never starts during one.
 /// </remarks>
+[GrainType("galleryshard")]
 public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryShardGrain> logger)
     : Grain, IGalleryShardGrain
 {
@@ -124,8 +125,9 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
         return _snapshotWrite;
     }
 
-    public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
-        await Index.SearchAsync(queries, topK, subjectId);
+    public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(
+        IReadOnlyList<float[]> queries, int topK, string? subjectId, CancellationToken cancellationToken = default) =>
+        await Index.SearchAsync(queries, topK, subjectId, cancellationToken);
 
     public Task<int> Count() => Task.FromResult(Index.Count);
 

@@ -4,13 +4,6 @@ using System.Text;
 
 namespace FaceOrleans.Grains.Gallery;
 
-/// <summary>How a shard's index came back: from its snapshot (reconciled with the store) or from the store alone.</summary>
-public sealed record ShardLoadReport(bool FromSnapshot, int Faces, int AddedFromStore, int DroppedAsStale, TimeSpan Elapsed)
-{
-    /// <summary>Whether the index differs from what its snapshot on disk holds (so a new snapshot is due).</summary>
-    public bool Changed => !FromSnapshot || AddedFromStore > 0 || DroppedAsStale > 0;
-}
-
 /// <summary>
 /// Loads a shard's index. With a snapshot on disk it reads that in bulk and then makes it agree with the store:
 /// it lists the shard's face ids (a covering index in SQLite, HKEYS in Redis; no embeddings read), drops faces

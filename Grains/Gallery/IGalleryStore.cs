@@ -2,9 +2,6 @@ using FaceOrleans.Grains;
 
 namespace FaceOrleans.Grains.Gallery;
 
-/// <summary>An enrolled face as stored: one record each, so enrolling or deleting a face writes one record.</summary>
-public sealed record StoredFace(string FaceId, string SubjectId, float[] Embedding);
-
 /// <summary>Durable gallery records: SQLite on one machine, Redis in a cluster.</summary>
 public interface IGalleryStore
 {
@@ -20,8 +17,8 @@ public interface IGalleryStore
 
     /// <summary>
     /// Stores one face, with the photo it came from when given, in one write; throws
-    /// <see cref="SubjectNotFoundException"/> when its subject does not exist (any more). False, storing nothing,
-    /// when the gallery's layout no longer accepts faces in <paramref name="shard"/> (a re-shard began).
+    /// a <see cref="Vision.RejectionCode.UnknownSubject"/> rejection when its subject does not exist (any more). False,
+    /// storing nothing, when the gallery's layout no longer accepts faces in <paramref name="shard"/> (a re-shard began).
     /// </summary>
     Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null);
 
@@ -55,11 +52,4 @@ public interface IGalleryStore
     /// Returns the faces moved, with their new shard; none once the shard is empty.
     /// </summary>
     Task<IReadOnlyList<(string FaceId, int Shard)>> MoveFacesAsync(string tenant, int fromShard, int maxFaces, Func<string, int> shardOf);
-}
-
-internal static class EmbeddingBytes
-{
-    public static byte[] ToBytes(float[] embedding) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray();
-
-    public static float[] FromBytes(ReadOnlySpan<byte> bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
 }

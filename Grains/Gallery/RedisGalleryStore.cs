@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using StackExchange.Redis;
 
 namespace FaceOrleans.Grains.Gallery;
@@ -114,7 +114,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
 
             if (!await Db.HashExistsAsync(Subjects(tenant), face.SubjectId))
             {
-                throw new SubjectNotFoundException($"Subject '{face.SubjectId}' does not exist.");
+                throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{face.SubjectId}' does not exist.");
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 using FaceOrleans.Grains.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -103,7 +103,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 787)
         {
             // SQLITE_CONSTRAINT_FOREIGNKEY: the subject was deleted while its face was being embedded.
-            throw new SubjectNotFoundException($"Subject '{face.SubjectId}' does not exist.");
+            throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{face.SubjectId}' does not exist.");
         }
 
         if (photo is not null)

@@ -1,14 +1,5 @@
 namespace FaceOrleans.Grains.Hosting;
 
-public enum ClusterMode
-{
-    /// <summary>One machine: localhost clustering and a SQLite file for grain state.</summary>
-    Embedded,
-
-    /// <summary>Many machines: Redis for membership and grain state.</summary>
-    Redis,
-}
-
 /// <summary>How silos find each other and where grain state lives (section <c>FaceOrleans:Cluster</c>).</summary>
 public sealed class FaceOrleansClusterOptions
 {

@@ -39,7 +39,7 @@ public sealed class LocalSlice : IDisposable
             throw;
         }
 
-        ExecutionProvider = _sessions.Get(Pipeline.Detector.ModelName).ExecutionProvider;
+        ExecutionProvider = Pipeline.Detector.ExecutionProvider;
     }
 
     public SliceOptions Options { get; }
@@ -70,13 +70,4 @@ public sealed class LocalSlice : IDisposable
         Runner.Dispose();
         _sessions.Dispose();
     }
-}
-
-/// <summary>Where the model files are (section <c>FaceOrleans:Models</c>).</summary>
-public sealed class ModelOptions
-{
-    public const string Section = "FaceOrleans:Models";
-
-    /// <summary>Folder holding manifest.json and the .onnx files; null searches upward for models/.</summary>
-    public string? Directory { get; set; }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FaceOrleans.Vision;
 
 namespace FaceOrleans.Grains.Slices;
@@ -16,6 +15,12 @@ public sealed class SliceOptions
     /// CUDA_VISIBLE_DEVICES so the slice is device 0 inside this process and nothing else is visible.
     /// </summary>
     public string Device { get; set; } = "cpu";
+
+    /// <summary>
+    /// Stop the silo at start-up when a model cannot load on the CUDA provider, instead of serving from the CPU
+    /// with a warning; for a slice that exists for its GPU (and for measuring one).
+    /// </summary>
+    public bool RequireGpu { get; set; }
 
     /// <summary>Cap on ONNX Runtime's CUDA arena in MiB (0 = none); keep it under the MIG slice's memory.</summary>
     public long GpuMemoryLimitMb { get; set; }
@@ -49,6 +54,11 @@ public sealed class SliceOptions
         if (!(IsNvidiaUuid || Device is "cpu" or "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out _))))
         {
             problems.Add($"FaceOrleans:Slice:Device '{Device}' must be cpu, cuda, cuda:N, or a MIG-/GPU- UUID");
+        }
+
+        if (RequireGpu && Device == "cpu")
+        {
+            problems.Add("FaceOrleans:Slice:RequireGpu is true but FaceOrleans:Slice:Device is 'cpu'; name a GPU (cuda, cuda:N or a UUID)");
         }
 
         var both = Tenants.Intersect(StandbyFor, StringComparer.Ordinal).ToArray();
@@ -86,43 +96,9 @@ public sealed class SliceOptions
         {
             Device = device,
             GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
+            RequireGpu = RequireGpu,
             IntraOpThreads = IntraOpThreads,
             MaxBatchSize = MaxBatchSize,
         };
     }
-}
-
-/// <summary>Where unpinned tenants go and how long callers should wait for a missing slice (section <c>FaceOrleans:Placement</c>).</summary>
-public sealed class TenantPlacementOptions
-{
-    public const string Section = "FaceOrleans:Placement";
-
-    /// <summary>Slice for tenants pinned nowhere; null (with <see cref="RefuseUnknownTenants"/> false) also refuses them.</summary>
-    public string? DefaultSlice { get; set; }
-
-    public bool RefuseUnknownTenants { get; set; }
-
-    /// <summary>The retry hint given when a tenant's slice has no live silo.</summary>
-    public int RetryAfterSeconds { get; set; } = 10;
-
-    /// <summary>
-    /// Tenant to slice, given to every silo: these pins hold even when the slice's silo has never been seen by
-    /// this one (for example after a full restart with that slice still down), so such a tenant is refused with
-    /// "slice unavailable" and never placed on the default slice. Slices' own tenant lists add to these.
-    /// </summary>
-    public Dictionary<string, string> Pins { get; set; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>How often a tenant's counters are written (section <c>FaceOrleans:Tenants</c>); settings are written at once.</summary>
-public sealed class TenantGrainOptions
-{
-    public const string Section = "FaceOrleans:Tenants";
-
-    public TimeSpan CounterFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
-}
-
-internal static partial class NativeEnvironment
-{
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int SetEnv(string name, string value, int overwrite);
 }

@@ -7,12 +7,6 @@ using Orleans.Storage;
 
 namespace FaceOrleans.Grains.Storage;
 
-public sealed class SqliteGrainStorageOptions
-{
-    /// <summary>The database file; created with its folder when missing.</summary>
-    public string DatabasePath { get; set; } = "data/faceorleans.db";
-}
-
 /// <summary>
 /// Durable grain storage in one SQLite file, for the single-machine default: tenant settings survive a
 /// restart with no server to run. Optimistic concurrency through a version per record, as Orleans expects.
@@ -117,14 +111,4 @@ public sealed class SqliteGrainStorage : IGrainStorage
         command.Parameters.AddWithValue("$grain", grainId.ToString());
         return command;
     }
-}
-
-public static class SqliteGrainStorageExtensions
-{
-    public static IServiceCollection AddSqliteGrainStorage(this IServiceCollection services, string name, SqliteGrainStorageOptions options) =>
-        services.AddGrainStorage(name, (provider, providerName) => new SqliteGrainStorage(
-            providerName,
-            options,
-            FaceOrleansStorage.Serializer(provider),
-            provider.GetRequiredService<IOptions<ClusterOptions>>()));
 }

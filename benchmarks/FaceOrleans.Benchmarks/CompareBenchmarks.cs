@@ -27,7 +27,7 @@ public class CompareBenchmarks
         _image1 = BenchmarkPaths.ReadPhoto("img1.jpg");
         _image2 = BenchmarkPaths.ReadPhoto("img2.jpg");
 
-        var result = _pipeline.CompareAsync(_image1, _image2).GetAwaiter().GetResult();
+        var result = _pipeline.CompareAsync(_image1, _image2, _pipeline.ModelDefaults).GetAwaiter().GetResult();
         if (result.Similarity is null)
         {
             throw new InvalidOperationException($"Compare found no face: {result.Message}");
@@ -35,7 +35,7 @@ public class CompareBenchmarks
     }
 
     [Benchmark]
-    public Task<FaceComparison> Compare() => _pipeline.CompareAsync(_image1, _image2);
+    public Task<FaceComparison> Compare() => _pipeline.CompareAsync(_image1, _image2, _pipeline.ModelDefaults);
 
     [GlobalCleanup]
     public void Cleanup() => _sessions.Dispose();

@@ -33,11 +33,11 @@ public class EmbeddingBenchmarks
     public void Setup()
     {
         _sessions = new OnnxSessionFactory(ModelCatalog.Open(BenchmarkPaths.ModelsDirectory), new InferenceOptions { Device = "cpu" });
-        _recognizer = new FaceRecognizer(_sessions.Get(Recognizer), maxBatchSize: BatchSize);
-        var detector = new RetinaFaceDetector(_sessions.Get(_sessions.Catalog.Manifest.Defaults.Detector));
+        _recognizer = new FaceRecognizer(_sessions.CreateSession(Recognizer), maxBatchSize: BatchSize);
+        var detector = _sessions.Detector(_sessions.Catalog.Manifest.Defaults.Detector);
 
-        using var decoded = ImageDecoder.Decode(BenchmarkPaths.ReadPhoto(Photo));
-        var face = DetectedFace.MostProminent(detector.Detect(decoded.Bgr))
+        using var decoded = ImageDecoder.Decode(BenchmarkPaths.ReadPhoto(Photo), ImageLimits.Default);
+        var face = DetectedFace.MostProminent(detector.Detect([decoded.Bgr], detector.DefaultScoreThreshold)[0])
             ?? throw new InvalidOperationException($"No face detected in {Photo}.");
         _crop = FaceAligner.Align(decoded.Bgr, face.Landmarks, _recognizer.InputWidth, _recognizer.InputHeight);
         _batch = Enumerable.Repeat(_crop, BatchSize).ToArray();
@@ -58,6 +58,7 @@ public class EmbeddingBenchmarks
     {
         _batch = [];
         _crop.Dispose();
+        _recognizer.Dispose();
         _sessions.Dispose();
     }
 }

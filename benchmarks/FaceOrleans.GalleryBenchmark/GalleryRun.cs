@@ -4,15 +4,6 @@ using FaceOrleans.Grains.Gallery;
 
 namespace FaceOrleans.GalleryBenchmark;
 
-internal sealed record BenchmarkSettings(int Shards, int SyntheticQueries, string Folder);
-
-internal sealed record Latency(double P50, double P99);
-
-internal sealed record GalleryResult(
-    int Faces, Latency Exact, Latency Compact, (int Synthetic, int Real) Queries, (int Synthetic, int Real) Top1Mismatches,
-    (int Synthetic, int Real) TopKMismatches, double ExactBytesPerFace, double CompactHeapBytesPerFace, double CompactRssBytesPerFace,
-    TimeSpan ExactLoad, TimeSpan SnapshotLoad, TimeSpan ColdLoad, double EnrollRate, (double Sqlite, double Vectors, double Snapshot) DiskPerFace);
-
 /// <summary>
 /// One gallery size, through the pieces a tenant's shard grains run: <see cref="SqliteGalleryStore"/> (one
 /// record per face), <see cref="GalleryShardLoader"/> and <see cref="GalleryIndex"/> per shard, the shards

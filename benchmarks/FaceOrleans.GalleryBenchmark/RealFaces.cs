@@ -21,7 +21,7 @@ internal static class RealFaces
         var embedded = new List<(string, float[])>();
         foreach (var photo in Directory.EnumerateFiles(facesDirectory, "*.jpg").Order(StringComparer.Ordinal))
         {
-            var faces = (await pipeline.EmbedAsync([await File.ReadAllBytesAsync(photo)]))[0];
+            var faces = (await pipeline.EmbedAsync([await File.ReadAllBytesAsync(photo)], pipeline.ModelDefaults))[0];
             var prominent = DetectedFace.MostProminent(faces.Select(f => f.Face).ToArray());
             if (prominent is not null)
             {
@@ -40,32 +40,4 @@ internal static class RealFaces
     /// <summary>Probes: each photo's own embedding and a noisy version of it.</summary>
     public static IEnumerable<float[]> Probes(IReadOnlyList<(string Photo, float[] Embedding)> photos, Random random) =>
         photos.SelectMany(p => new[] { p.Embedding, Synthetic.NearDuplicate(random, p.Embedding, 0.1) });
-}
-
-/// <summary>Synthetic L2-normalised embeddings: Gaussian components, so directions are uniform on the sphere.</summary>
-internal static class Synthetic
-{
-    public static float[] UnitVector(Random random, int dimension)
-    {
-        var vector = new float[dimension];
-        for (var i = 0; i < vector.Length; i++)
-        {
-            vector[i] = (float)Gaussian(random);
-        }
-
-        FaceRecognizer.Normalize(vector);
-        return vector;
-    }
-
-    /// <summary><paramref name="vector"/> plus Gaussian noise of about the given norm, normalised again.</summary>
-    public static float[] NearDuplicate(Random random, float[] vector, double noise)
-    {
-        var scale = noise / Math.Sqrt(vector.Length);
-        var copy = vector.Select(v => (float)(v + (scale * Gaussian(random)))).ToArray();
-        FaceRecognizer.Normalize(copy);
-        return copy;
-    }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

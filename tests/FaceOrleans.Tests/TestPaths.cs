@@ -28,28 +28,22 @@ public static class TestPaths
     /// The silo executable in its own build output (same configuration as the tests), run as a user runs it;
     /// the test folder's copy resolves ASP.NET assemblies through the web project's framework instead.
     /// </summary>
-    public static string SiloAssembly
-    {
-        get
-        {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            var path = Path.Combine(RepoRoot, "Silo", "bin", configuration, "net10.0", "FaceOrleans.Silo.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the silo first: {path} does not exist.");
-        }
-    }
+    public static string SiloAssembly => BuildOutput("Silo", "FaceOrleans.Silo.dll");
 
-    /// <summary>The API executable (which hosts a silo in the embedded default) in its own build output.</summary>
-    public static string ApiAssembly
-    {
-        get
-        {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            var path = Path.Combine(RepoRoot, "Api", "bin", configuration, "net10.0", "FaceOrleans.Api.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the API first: {path} does not exist.");
-        }
-    }
+    /// <summary>The API executable in its own build output, with its appsettings.json and wwwroot beside it.</summary>
+    public static string ApiAssembly => BuildOutput("Api", "FaceOrleans.Api.dll");
+
+    /// <summary>Where tests leave files for people to look at (screenshots): TestResults/ at the repository root, git-ignored.</summary>
+    public static string ArtefactsDirectory => Directory.CreateDirectory(Path.Combine(RepoRoot, "TestResults")).FullName;
 
     public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(FacesDirectory, name));
+
+    private static string BuildOutput(string project, string assembly)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var path = Path.Combine(RepoRoot, project, "bin", configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"Build {project} first: {path} does not exist.");
+    }
 
     private static string FindRepoRoot()
     {

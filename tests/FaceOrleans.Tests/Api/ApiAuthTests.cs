@@ -75,7 +75,7 @@ public sealed class ApiAuthTests(ApiFixture fixture)
         Assert.Contains(issued.Id, listing, StringComparison.Ordinal);
         Assert.DoesNotContain(issued.Key, listing, StringComparison.Ordinal);
         var stored = await fixture.Factory.Services.GetRequiredService<IClusterClient>().GetGrain<IApiKeysGrain>("default").Snapshot();
-        Assert.Contains(stored.Keys, k => k.Id == issued.Id && k.Sha256 == ApiKeysGrain.HashOf(issued.Key));
+        Assert.Contains(stored.Keys, k => k.Id == issued.Id && k.Sha256 == ApiKeyHash.Of(issued.Key));
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/keys/{issued.Id}")).StatusCode);
         await ProblemAssert.IsProblemAsync(await client.GetAsync("/v1/attendance"), HttpStatusCode.Unauthorized, "invalid-api-key");

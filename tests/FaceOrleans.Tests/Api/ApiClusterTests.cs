@@ -26,10 +26,10 @@ public sealed class ApiClusterTests
 
         var doors = await RealHosts.StartSiloAsync(Silo("mig-1", "access"));
         var clock = await RealHosts.StartSiloAsync(Silo("mig-2", "attendance"));
-        await using var api = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        await using var api = new ApiFactory().WithWebHostBuilder(web =>
         {
             web.UseSetting("FaceOrleans:Api:HostSilo", "false");
-            web.UseSetting("FaceOrleans:Api:AdminKeySha256", ApiKeysGrain.HashOf(ApiFixture.AdminKey));
+            web.UseSetting("FaceOrleans:Api:AdminKeySha256", ApiKeyHash.Of(ApiFixture.AdminKey));
             web.UseSetting("FaceOrleans:Api:DemoTenants:0", string.Empty);
             web.UseSetting("FaceOrleans:Api:DemoTenants:1", string.Empty);
             web.UseSetting("FaceOrleans:Cluster:Mode", "Redis");

@@ -27,7 +27,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public static IReadOnlyDictionary<string, string?> Settings(string dataDirectory) => new Dictionary<string, string?>
     {
-        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeysGrain.HashOf(AdminKey),
+        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(AdminKey),
         ["FaceOrleans:Api:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FaceOrleans:Api:MaxConcurrentRequests:burst"] = "1",
         ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
@@ -43,7 +43,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        Factory = new ApiFactory().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in Settings(_data.FullName))
             {
@@ -105,22 +105,30 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         for (var attempt = 0; attempt < 300; attempt++)
         {
-            if (File.Exists(file))
+            if (await ReadDemoKeysAsync(file, 3) is { } keys)
             {
-                var keys = (await File.ReadAllLinesAsync(file))
-                    .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
-                    .Select(l => l.Split('=', 2))
-                    .ToDictionary(p => p[0], p => p[1]);
-                if (keys.Count == 3)
-                {
-                    return keys;
-                }
+                return keys;
             }
 
             await Task.Delay(100);
         }
 
         throw new TimeoutException("the API never wrote its demo keys");
+    }
+
+    /// <summary>The keys in a demo keys file once it holds <paramref name="count"/> of them; null before.</summary>
+    internal static async Task<IReadOnlyDictionary<string, string>?> ReadDemoKeysAsync(string file, int count)
+    {
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        var keys = (await File.ReadAllLinesAsync(file))
+            .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p[1]);
+        return keys.Count == count ? keys : null;
     }
 
     public async Task DisposeAsync()

@@ -45,24 +45,9 @@ public sealed class SliceDownTests(SliceClusterFixture fixture)
         Assert.Single((await access.Detect(new DetectRequest(TestPaths.Photo("img12.jpg")))).Faces);
 
         // kiosk leaves its standby slice by itself once its own slice is live again.
-        var kioskHome = await EventuallyAsync(() => fixture.Client.GetGrain<ITenantGrain>("kiosk").Locate(), l => l.SliceId == "slice-b");
+        var kioskHome = await Polling.UntilAsync(
+            () => fixture.Client.GetGrain<ITenantGrain>("kiosk").Locate(), l => l.SliceId == "slice-b", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         Assert.False(kioskHome.IsStandby);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> call, Func<T, bool> done)
-    {
-        for (var attempt = 0; attempt < 60; attempt++)
-        {
-            var value = await call();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new Xunit.Sdk.XunitException("the condition never held within 30 s");
     }
 
     /// <summary>Membership takes a moment to tell every silo that one has gone; retry until the typed error appears.</summary>

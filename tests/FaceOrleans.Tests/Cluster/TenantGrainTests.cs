@@ -1,4 +1,7 @@
 using FaceOrleans.Grains;
+using FaceOrleans.Grains.Slices;
+using FaceOrleans.Vision;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceOrleans.Tests.Cluster;
 
@@ -51,7 +54,7 @@ public sealed class TenantGrainTests(SliceClusterFixture fixture)
 
         var compare = await tenant.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg")));
         var detect = await tenant.Detect(new DetectRequest(TestPaths.Photo("img54.jpg")));
-        var perCall = await tenant.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), SimilarityThreshold: 0.3f));
+        var perCall = await tenant.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg")), new RequestOptions(SimilarityThreshold: 0.3f));
 
         Assert.Equal(0.99f, compare.Threshold);
         Assert.False(compare.IsSamePerson);
@@ -68,21 +71,107 @@ public sealed class TenantGrainTests(SliceClusterFixture fixture)
         await tenant.Configure(new TenantSettings("Payroll", SimilarityThreshold: 0.42f));
         var before = await tenant.GetState();
 
-        var notImage = await Assert.ThrowsAsync<ImageRejectedException>(() => tenant.Detect(new DetectRequest([1, 2, 3, 4, 5])));
-        var tooLarge = await Assert.ThrowsAsync<ImageRejectedException>(
+        // The pipeline's rejection reaches the client through two grain calls as itself, code and field intact.
+        var notImage = await Assert.ThrowsAsync<RequestRejectedException>(() => tenant.Detect(new DetectRequest([1, 2, 3, 4, 5])));
+        var tooLarge = await Assert.ThrowsAsync<RequestRejectedException>(
             () => tenant.Detect(new DetectRequest(Vision.ImageInputTests.PngHeader(100_000, 100_000))));
-        var secondBad = await Assert.ThrowsAsync<ImageRejectedException>(
+        var secondBad = await Assert.ThrowsAsync<RequestRejectedException>(
             () => tenant.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), [])));
-        var badSettings = await Assert.ThrowsAsync<InvalidRequestException>(() => tenant.Configure(new TenantSettings(SimilarityThreshold: 1.5f)));
+        var badSettings = await Assert.ThrowsAsync<RequestRejectedException>(() => tenant.Configure(new TenantSettings(SimilarityThreshold: 1.5f)));
 
-        Assert.Equal("not_an_image", notImage.Reason);
-        Assert.Equal("too_large", tooLarge.Reason);
-        Assert.Equal("empty", secondBad.Reason);
+        Assert.Equal(RejectionCode.NotAnImage, notImage.Code);
+        Assert.Equal("image", notImage.Field);
+        Assert.Equal(RejectionCode.ImageTooLarge, tooLarge.Code);
+        Assert.Equal(RejectionCode.EmptyImage, secondBad.Code);
+        Assert.Equal("image2", secondBad.Field);
         Assert.StartsWith("image2:", secondBad.Message, StringComparison.Ordinal);
+        Assert.Equal(RejectionCode.InvalidParameter, badSettings.Code);
+        Assert.Equal("similarity_threshold", badSettings.Field);
         Assert.Contains("similarity_threshold", badSettings.Message, StringComparison.Ordinal);
 
         var after = await tenant.GetState();
         Assert.Equal(before.Settings, after.Settings);
         Assert.Equal(before.Errors + 3, after.Errors);
+    }
+
+    [Fact]
+    public async Task A_comparison_with_no_face_is_refused_as_no_face_naming_the_image_and_the_slice()
+    {
+        var tenant = fixture.Client.GetGrain<ITenantGrain>("attendance");
+        using var wall = new OpenCvSharp.Mat(300, 300, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(90));
+        var before = await tenant.GetState();
+
+        var rejection = await Rejections.ThrowsAsync(RejectionCode.NoFace,
+            () => tenant.Compare(new CompareRequest(TestPaths.Photo("img10.jpg"), wall.ImEncode(".png"))));
+
+        Assert.Equal("image2", rejection.Field);
+        Assert.Equal("slice-a", rejection.Slice);
+        Assert.Equal("No face found in image2.", rejection.Message);
+        // The slice did its work: the request counts as served, with the face it found, not as an error.
+        var after = await tenant.GetState();
+        Assert.Equal(before.RequestsByOperation.GetValueOrDefault("compare") + 1, after.RequestsByOperation["compare"]);
+        Assert.Equal(before.FacesDetected + 1, after.FacesDetected);
+        Assert.Equal(before.Errors, after.Errors);
+    }
+
+    [Fact]
+    public async Task Per_call_values_out_of_range_are_refused_before_any_model_runs_naming_the_field()
+    {
+        var tenant = fixture.Client.GetGrain<ITenantGrain>("payroll");
+        var stats = fixture.Client.GetGrain<IInferenceGrain>("slice-a");
+        var before = await stats.GetStats();
+
+        var threshold = await Rejections.ThrowsAsync(RejectionCode.InvalidParameter,
+            () => tenant.Compare(new CompareRequest(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg")), new RequestOptions(SimilarityThreshold: 1.5f)));
+        var detection = await Rejections.ThrowsAsync(RejectionCode.InvalidParameter,
+            () => tenant.Detect(new DetectRequest(TestPaths.Photo("img1.jpg")), new RequestOptions(DetectionThreshold: 0f)));
+
+        Assert.Equal("threshold", threshold.Field);
+        Assert.Equal("det_threshold", detection.Field);
+        Assert.Equal(before.Completed, (await stats.GetStats()).Completed);
+    }
+
+    [Fact]
+    public async Task A_call_cancelled_while_queued_on_its_slice_never_reaches_the_models_and_is_counted()
+    {
+        var localSlice = fixture.SiloOf("slice-c").ServiceProvider.GetRequiredService<LocalSlice>();
+        var inference = fixture.Client.GetGrain<IInferenceGrain>("slice-c");
+        var analytics = fixture.Client.GetGrain<ITenantGrain>("analytics");
+        var before = await inference.GetStats();
+        using var release = new ManualResetEventSlim();
+
+        // A slow call holds the slice's only slot (it is not a model call, so it leaves the ONNX Runtime count alone) ...
+        var slow = localSlice.Runner.RunAsync(() => release.Wait(TimeSpan.FromMinutes(2)));
+        try
+        {
+            await Polling.UntilAsync(inference.GetStats, s => s.Running == 1, TimeSpan.FromSeconds(20));
+            var modelRunsBefore = localSlice.ModelCalls.Entered;
+
+            // ... a tenant's detection queues behind it, and its caller gives up.
+            using var cancel = new CancellationTokenSource();
+            var detect = analytics.Detect(new DetectRequest(TestPaths.Photo("img2.jpg")), cancellationToken: cancel.Token);
+            await Polling.UntilAsync(inference.GetStats, s => s.Queued == 1, TimeSpan.FromSeconds(20));
+            await cancel.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => detect);
+            var dropped = await Polling.UntilAsync(inference.GetStats, s => s.Cancelled == before.Cancelled + 1, TimeSpan.FromSeconds(20));
+            release.Set();
+            Assert.True(await slow);
+            var after = await Polling.UntilAsync(inference.GetStats, s => s.Running == 0, TimeSpan.FromSeconds(20));
+
+            Assert.Equal(0, dropped.Queued);
+            Assert.Equal(modelRunsBefore, localSlice.ModelCalls.Entered); // no ONNX Runtime run for the cancelled request
+            Assert.Equal(before.Cancelled + 1, after.Cancelled);
+            Assert.Equal(before.Completed + 1, after.Completed); // only the slow call ran
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        // The slice goes on serving, and its runs are counted where the cancelled request's would have been.
+        var runsBeforeServing = localSlice.ModelCalls.Entered;
+        Assert.Single((await analytics.Detect(new DetectRequest(TestPaths.Photo("img2.jpg")))).Faces);
+        Assert.Equal(runsBeforeServing + 1, localSlice.ModelCalls.Entered);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using FaceOrleans.Grains;
 using FaceOrleans.Tests.Api;
@@ -12,11 +11,11 @@ namespace FaceOrleans.Tests.Gallery;
 /// </summary>
 internal sealed class ApiProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ServerProcess _server;
 
-    private ApiProcess(Process process, Uri address)
+    private ApiProcess(ServerProcess server, Uri address)
     {
-        _process = process;
+        _server = server;
         Address = address;
     }
 
@@ -26,57 +25,29 @@ internal sealed class ApiProcess : IAsyncDisposable
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
         var address = new Uri($"http://127.0.0.1:{RealHosts.FreePort()}");
-        var start = new ProcessStartInfo("dotnet")
+
+        // The content root is the API's own folder, for appsettings.json; every data path in the settings is absolute.
+        var server = ServerProcess.Start(TestPaths.ApiAssembly,
+            [$"--Urls={address}", .. settings.Select(s => $"--{s.Key}={s.Value}")],
+            Path.GetDirectoryName(TestPaths.ApiAssembly)!);
+        var api = new ApiProcess(server, address);
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            // The content root, for appsettings.json; every data path in the settings is absolute.
-            WorkingDirectory = Path.GetDirectoryName(TestPaths.ApiAssembly)!,
-        };
-        start.ArgumentList.Add(TestPaths.ApiAssembly);
-        start.ArgumentList.Add($"--Urls={address}");
-        foreach (var (key, value) in settings)
-        {
-            start.ArgumentList.Add($"--{key}={value}");
+            using var client = api.Client();
+            await server.WaitForAsync(async () => await IsLiveAsync(client) ? api : null, TimeSpan.FromMinutes(2), $"the API at {address} never answered");
+            return api;
         }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var api = new ApiProcess(process, address);
-        using var client = api.Client();
-        for (var attempt = 0; attempt < 240; attempt++)
+        catch
         {
-            try
-            {
-                if ((await client.GetAsync("/health/live")).IsSuccessStatusCode)
-                {
-                    return api;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (process.HasExited)
-            {
-                break;
-            }
-
-            await Task.Delay(250);
+            await server.DisposeAsync();
+            throw;
         }
-
-        await api.DisposeAsync();
-        throw new InvalidOperationException($"The API at {address} did not start.");
     }
 
     /// <summary>Settings for one embedded silo with its data under <paramref name="dataDirectory"/>.</summary>
     public static Dictionary<string, string> Settings(string dataDirectory) => new()
     {
-        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeysGrain.HashOf(ApiFixture.AdminKey),
+        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(ApiFixture.AdminKey),
         ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
         ["FaceOrleans:Cluster:ClusterId"] = "process-" + Guid.NewGuid().ToString("N")[..8],
         ["FaceOrleans:Cluster:SiloPort"] = RealHosts.FreePort().ToString(CultureInfo.InvariantCulture),
@@ -99,19 +70,19 @@ internal sealed class ApiProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: the process gets no chance to finish, flush or deactivate anything.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _server.KillAsync();
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private static async Task<bool> IsLiveAsync(HttpClient client)
     {
-        if (!_process.HasExited)
+        try
         {
-            await KillAsync();
+            return (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).IsSuccessStatusCode;
         }
-
-        _process.Dispose();
+        catch (HttpRequestException)
+        {
+            return false; // Not listening yet.
+        }
     }
 }

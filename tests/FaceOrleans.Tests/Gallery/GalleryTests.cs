@@ -89,7 +89,7 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         Assert.Empty(after.Faces[0].Candidates);
         Assert.Equal(0, after.GallerySize);
         Assert.Equal(0, (await gallery.ListSubjects(1, 10)).Total);
-        await Assert.ThrowsAsync<SubjectNotFoundException>(() => gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg"))));
+        await Rejections.ThrowsAsync(RejectionCode.UnknownSubject, () => gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg"))));
     }
 
     [Fact]
@@ -112,8 +112,8 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         Assert.Equal("B2", first.Items[2].Metadata!["badge"]);
         Assert.Equal(["s6"], third.Items.Select(s => s.Id));
         Assert.Empty(beyond.Items);
-        await Assert.ThrowsAsync<SubjectExistsException>(() => gallery.CreateSubject("s1", null, null));
-        await Assert.ThrowsAsync<InvalidRequestException>(() => gallery.ListSubjects(0, 3));
+        await Rejections.ThrowsAsync(RejectionCode.SubjectExists, () => gallery.CreateSubject("s1", null, null));
+        await Rejections.ThrowsAsync(RejectionCode.InvalidParameter, () => gallery.ListSubjects(0, 3));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         Assert.Empty(fromB.Faces[0].Candidates);
         Assert.Null(fromB.Faces[0].Match);
         Assert.Equal(0, (await galleryB.ListSubjects(1, 10)).Total);
-        await Assert.ThrowsAsync<SubjectNotFoundException>(() => galleryB.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
+        await Rejections.ThrowsAsync(RejectionCode.UnknownSubject, () => galleryB.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
         Assert.Equal("ann", (await galleryA.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")))).Faces[0].Match);
     }
 
@@ -156,13 +156,13 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         var gallery = NewGallery(out _);
         await gallery.CreateSubject("pair", null, null);
 
-        var several = await Assert.ThrowsAsync<EnrollmentRejectedException>(() => gallery.Enroll("pair", new EnrollRequest(TestPaths.Photo("couple.jpg"))));
+        var several = await Assert.ThrowsAsync<RequestRejectedException>(() => gallery.Enroll("pair", new EnrollRequest(TestPaths.Photo("couple.jpg"))));
         using var wall = new OpenCvSharp.Mat(200, 200, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(60));
-        var none = await Assert.ThrowsAsync<EnrollmentRejectedException>(() => gallery.Enroll("pair", new EnrollRequest(wall.ImEncode(".png"))));
+        var none = await Assert.ThrowsAsync<RequestRejectedException>(() => gallery.Enroll("pair", new EnrollRequest(wall.ImEncode(".png"))));
         var largest = await gallery.Enroll("pair", new EnrollRequest(TestPaths.Photo("couple.jpg"), UseLargestFace: true));
 
-        Assert.Equal("several_faces", several.Reason);
-        Assert.Equal("no_face", none.Reason);
+        Assert.Equal(RejectionCode.SeveralFaces, several.Code);
+        Assert.Equal(RejectionCode.NoFace, none.Code);
         Assert.Equal(1, (await gallery.ListSubjects(1, 1)).Items[0].FaceCount);
         Assert.NotEmpty(largest.FaceId);
     }
@@ -199,8 +199,8 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         Assert.True(same.IsMatch);
         Assert.Equal(face.FaceId, same.BestFaceId);
         Assert.False(other.IsMatch);
-        await Assert.ThrowsAsync<EnrollmentRejectedException>(() => gallery.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
-        await Assert.ThrowsAsync<SubjectNotFoundException>(() => gallery.DeleteFace("ann", face.FaceId));
+        await Rejections.ThrowsAsync(RejectionCode.NoEnrolledFace, () => gallery.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
+        await Rejections.ThrowsAsync(RejectionCode.UnknownSubject, () => gallery.DeleteFace("ann", face.FaceId));
     }
 
     [Fact]
@@ -225,7 +225,7 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
 
         var started = await gallery.Reshard(3);
         Assert.Equal((8, 3), (started.Shards, started.ReshardingTo));
-        await Assert.ThrowsAsync<InvalidRequestException>(() => gallery.Reshard(5));
+        await Rejections.ThrowsAsync(RejectionCode.ReshardInProgress, () => gallery.Reshard(5));
         var checks = 0;
         GalleryStatus status;
         do
@@ -246,7 +246,7 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         Assert.Equal((3, 2002L, 0L), (status.Shards, status.Faces, status.FacesToMove));
         await AssertShardsAnswerExactlyAsync(exact, tenant, Enumerable.Range(8, 3), queries);
         Assert.Equal("ann", (await gallery.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")))).Faces[0].Match);
-        await Assert.ThrowsAsync<InvalidRequestException>(() => gallery.Reshard(0));
+        await Rejections.ThrowsAsync(RejectionCode.InvalidParameter, () => gallery.Reshard(0));
         Assert.Equal(3, (await gallery.Reshard(3)).Shards);
     }
 

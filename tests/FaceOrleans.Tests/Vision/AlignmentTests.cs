@@ -59,15 +59,15 @@ public sealed class AlignmentTests(VisionFixture fixture)
         // landmark noise between two views of one face is about 2 px at this scale (measured 1.3-3.2 px on
         // these photos), so this catches a flipped, swapped or mis-rotated warp; the exact 2 px property is
         // checked on synthetic landmarks above.
-        using var decoded = ImageDecoder.Decode(TestPaths.Photo(photo));
-        var face = DetectedFace.MostProminent(fixture.Pipeline.Detector.Detect(decoded.Bgr))!;
+        using var decoded = ImageDecoder.Decode(TestPaths.Photo(photo), ImageLimits.Default);
+        var face = DetectedFace.MostProminent(fixture.Faces(decoded.Bgr))!;
         var transform = FaceAligner.TransformFor(face.Landmarks);
         using var aligned = FaceAligner.Align(decoded.Bgr, face.Landmarks);
         using var enlarged = aligned.Resize(new Size(448, 448), 0, 0, InterpolationFlags.Cubic);
         using var canvas = new Mat(640, 640, MatType.CV_8UC3, Scalar.All(0));
         enlarged.CopyTo(canvas[new Rect(96, 96, 448, 448)]);
 
-        var redetected = Assert.Single(fixture.Pipeline.Detector.Detect(canvas));
+        var redetected = Assert.Single(fixture.Faces(canvas));
 
         var distances = new double[DetectedFace.LandmarkCount];
         for (var i = 0; i < distances.Length; i++)

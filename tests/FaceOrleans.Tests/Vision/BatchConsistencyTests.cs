@@ -13,11 +13,11 @@ public sealed class BatchConsistencyTests(VisionFixture fixture)
     {
         var images = Photos.Select(TestPaths.Photo).ToArray();
 
-        var batched = await fixture.Pipeline.EmbedAsync(images);
+        var batched = await fixture.Pipeline.EmbedAsync(images, fixture.Defaults);
         var singles = new List<IReadOnlyList<EmbeddedFace>>();
         foreach (var image in images)
         {
-            singles.Add((await fixture.Pipeline.EmbedAsync([image]))[0]);
+            singles.Add((await fixture.Pipeline.EmbedAsync([image], fixture.Defaults))[0]);
         }
 
         Assert.Equal(Photos.Length, batched.Count);
@@ -52,12 +52,12 @@ public sealed class BatchConsistencyTests(VisionFixture fixture)
     {
         // Crops from every face of several photos, embedded in one call and then one at a time.
         var faces = new List<(OpenCvSharp.Mat Image, DetectedFace Face)>();
-        var decoded = Photos.Select(p => ImageDecoder.Decode(TestPaths.Photo(p))).ToArray();
+        var decoded = Photos.Select(p => ImageDecoder.Decode(TestPaths.Photo(p), ImageLimits.Default)).ToArray();
         try
         {
             foreach (var image in decoded)
             {
-                faces.AddRange(fixture.Pipeline.Detector.Detect(image.Bgr).Select(f => (image.Bgr, f)));
+                faces.AddRange(fixture.Faces(image.Bgr).Select(f => (image.Bgr, f)));
             }
 
             while (faces.Count < 32)

@@ -9,7 +9,7 @@ public sealed class CompareTests(VisionFixture fixture)
     [Fact]
     public async Task Two_photos_of_the_same_person_match()
     {
-        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), fixture.Defaults);
 
         Assert.True(result.IsSamePerson, result.Message);
         Assert.True(result.Similarity >= result.Threshold);
@@ -22,7 +22,7 @@ public sealed class CompareTests(VisionFixture fixture)
     [Fact]
     public async Task Photos_of_different_people_do_not_match()
     {
-        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img12.jpg"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img12.jpg"), fixture.Defaults);
 
         Assert.False(result.IsSamePerson, result.Message);
         Assert.True(result.Similarity < result.Threshold);
@@ -32,7 +32,7 @@ public sealed class CompareTests(VisionFixture fixture)
     [Fact]
     public async Task A_caller_threshold_overrides_the_default()
     {
-        var strict = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), new FaceOptions(SimilarityThreshold: 0.999f));
+        var strict = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), TestPaths.Photo("img10.jpg"), fixture.Defaults with { SimilarityThreshold = 0.999f });
         Assert.Equal(0.999f, strict.Threshold);
         Assert.False(strict.IsSamePerson);
     }
@@ -41,7 +41,7 @@ public sealed class CompareTests(VisionFixture fixture)
     public async Task Missing_face_is_reported_with_the_image_that_lacks_it()
     {
         using var blank = new Mat(400, 400, MatType.CV_8UC3, Scalar.All(128));
-        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), blank.ImEncode(".png"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), blank.ImEncode(".png"), fixture.Defaults);
 
         Assert.Null(result.Similarity);
         Assert.False(result.IsSamePerson);
@@ -52,7 +52,7 @@ public sealed class CompareTests(VisionFixture fixture)
     [Fact]
     public async Task Multi_face_photo_is_compared_by_its_largest_face_and_says_so()
     {
-        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img54.jpg"), TestPaths.Photo("img54.jpg"));
+        var result = await fixture.Pipeline.CompareAsync(TestPaths.Photo("img54.jpg"), TestPaths.Photo("img54.jpg"), fixture.Defaults);
 
         Assert.True(result.IsSamePerson);
         Assert.Equal(1.0f, result.Similarity!.Value, 3);
@@ -63,8 +63,9 @@ public sealed class CompareTests(VisionFixture fixture)
     [Fact]
     public async Task A_bad_second_upload_is_named_in_the_error()
     {
-        var ex = await Assert.ThrowsAsync<FaceInputException>(() => fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4]));
-        Assert.Equal(FaceInputError.NotAnImage, ex.Error);
+        var ex = await Assert.ThrowsAsync<RequestRejectedException>(() => fixture.Pipeline.CompareAsync(TestPaths.Photo("img1.jpg"), [1, 2, 3, 4], fixture.Defaults));
+        Assert.Equal(RejectionCode.NotAnImage, ex.Code);
+        Assert.Equal("image2", ex.Field);
         Assert.StartsWith("image2:", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -28,7 +28,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     public async Task Single_portrait_has_exactly_one_face_with_five_landmarks_inside_its_box(string photo)
     {
         var bytes = TestPaths.Photo(photo);
-        var faces = (await fixture.Pipeline.DetectAsync([bytes]))[0];
+        var faces = (await fixture.Pipeline.DetectAsync([bytes], fixture.Defaults))[0];
 
         var face = Assert.Single(faces);
         Assert.InRange(face.Score, 0.7f, 1f);
@@ -51,7 +51,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     [Fact]
     public async Task Couple_has_two_faces()
     {
-        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo("couple.jpg")]))[0];
+        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo("couple.jpg")], fixture.Defaults))[0];
         Assert.Equal(2, faces.Count);
         Assert.Equal(0, faces[0].Box.IntersectionOverUnion(faces[1].Box));
     }
@@ -61,7 +61,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     {
         // Six faces are fully in frame; a seventh, cut in half by the left edge at the bottom, is not
         // found at the default 0.7 threshold (nor at 0.5), which is the detector's known limit.
-        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo("selfie-many-people.jpg")]))[0];
+        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo("selfie-many-people.jpg")], fixture.Defaults))[0];
         Assert.Equal(6, faces.Count);
         for (var i = 0; i < faces.Count; i++)
         {
@@ -78,7 +78,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     [InlineData("img62.jpg", 3)]
     public async Task PhotosWithBystanders_choose_the_subject_as_most_prominent(string photo, int faceCount)
     {
-        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo(photo)]))[0];
+        var faces = (await fixture.Pipeline.DetectAsync([TestPaths.Photo(photo)], fixture.Defaults))[0];
         Assert.Equal(faceCount, faces.Count);
         var chosen = DetectedFace.MostProminent(faces)!;
         Assert.All(faces, f => Assert.True(f.Box.Area <= chosen.Box.Area));
@@ -88,8 +88,8 @@ public sealed class DetectionTests(VisionFixture fixture)
     public async Task A_higher_score_threshold_per_call_drops_the_weaker_faces()
     {
         var photo = TestPaths.Photo("img54.jpg");
-        var lenient = (await fixture.Pipeline.DetectAsync([photo], new FaceOptions(DetectionThreshold: 0.7f)))[0];
-        var strict = (await fixture.Pipeline.DetectAsync([photo], new FaceOptions(DetectionThreshold: 0.9f)))[0];
+        var lenient = (await fixture.Pipeline.DetectAsync([photo], fixture.Defaults with { DetectionThreshold = 0.7f }))[0];
+        var strict = (await fixture.Pipeline.DetectAsync([photo], fixture.Defaults with { DetectionThreshold = 0.9f }))[0];
         Assert.True(strict.Count < lenient.Count);
         Assert.All(strict, f => Assert.True(f.Score > 0.9f));
     }
@@ -106,7 +106,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     {
         using var noise = new OpenCvSharp.Mat(480, 640, OpenCvSharp.MatType.CV_8UC3);
         OpenCvSharp.Cv2.Randu(noise, OpenCvSharp.Scalar.All(0), OpenCvSharp.Scalar.All(255));
-        var faces = (await fixture.Pipeline.DetectAsync([noise.ImEncode(".png")]))[0];
+        var faces = (await fixture.Pipeline.DetectAsync([noise.ImEncode(".png")], fixture.Defaults))[0];
         Assert.Empty(faces);
     }
 }

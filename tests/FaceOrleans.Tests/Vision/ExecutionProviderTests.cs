@@ -12,8 +12,8 @@ public sealed class ExecutionProviderTests
         var options = new InferenceOptions { Device = "cuda:0", GpuMemoryLimitBytes = 512L << 20 };
         using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options, logger);
 
-        var detector = sessions.Get("retinaface_mnet025");
-        var again = sessions.Get("retinaface_mnet025");
+        var detector = sessions.Detector("retinaface_mnet025");
+        var again = sessions.Detector("retinaface_mnet025");
 
         Assert.Same(detector, again); // one session per model per process
         if (File.Exists("/dev/nvidiactl"))
@@ -27,8 +27,43 @@ public sealed class ExecutionProviderTests
         }
 
         // Whatever the provider, the slice still detects faces.
-        using var decoded = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"));
-        Assert.Equal(2, new RetinaFaceDetector(detector).Detect(decoded.Bgr).Count);
+        using var decoded = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"), ImageLimits.Default);
+        Assert.Equal(2, detector.Detect([decoded.Bgr], detector.DefaultScoreThreshold)[0].Count);
+    }
+
+    [Fact]
+    public void A_cuda_slice_that_requires_the_gpu_fails_to_load_without_one_and_says_what_cuda_needs()
+    {
+        var logger = new RecordingLogger<OnnxSessionFactory>();
+        var options = new InferenceOptions { Device = "cuda:0", RequireGpu = true };
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options, logger);
+
+        if (File.Exists("/dev/nvidiactl"))
+        {
+            Assert.Equal("CUDA:0", sessions.Detector("retinaface_mnet025").ExecutionProvider);
+            return;
+        }
+
+        var error = Assert.Throws<ModelUnavailableException>(() => sessions.Detector("retinaface_mnet025"));
+        Assert.Equal("retinaface_mnet025", error.ModelName);
+        Assert.Contains("RequireGpu=true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("libcudart.so.13", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("falling back", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_loaded_model_logs_the_provider_it_got_and_the_device_asked_for()
+    {
+        var logger = new RecordingLogger<OnnxSessionFactory>();
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), new InferenceOptions(), logger);
+
+        sessions.Detector("retinaface_mnet025");
+        sessions.Recognizer("face_embed_512d");
+
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("retinaface_mnet025", StringComparison.Ordinal)
+            && e.Message.Contains("on execution provider CPU (device asked for: cpu)", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Message.Contains("face_embed_512d", StringComparison.Ordinal)
+            && e.Message.Contains("on execution provider CPU", StringComparison.Ordinal));
     }
 
     private sealed class RecordingLogger<T> : ILogger<T>

@@ -10,8 +10,8 @@ public sealed class ImageInputTests(VisionFixture fixture)
     [Fact]
     public void Empty_upload_is_refused()
     {
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode([]));
-        Assert.Equal(FaceInputError.Empty, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode([], ImageLimits.Default));
+        Assert.Equal(RejectionCode.EmptyImage, ex.Code);
     }
 
     [Fact]
@@ -19,16 +19,16 @@ public sealed class ImageInputTests(VisionFixture fixture)
     {
         var bytes = new byte[4096];
         new Random(7).NextBytes(bytes);
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bytes));
-        Assert.Equal(FaceInputError.NotAnImage, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(bytes, ImageLimits.Default));
+        Assert.Equal(RejectionCode.NotAnImage, ex.Code);
     }
 
     [Fact]
     public void Truncated_jpeg_is_refused_as_corrupt()
     {
         var photo = TestPaths.Photo("img1.jpg");
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(photo[..(photo.Length / 2)]));
-        Assert.Equal(FaceInputError.Corrupt, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(photo[..(photo.Length / 2)], ImageLimits.Default));
+        Assert.Equal(RejectionCode.CorruptImage, ex.Code);
         Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
     }
 
@@ -36,16 +36,16 @@ public sealed class ImageInputTests(VisionFixture fixture)
     public void Png_with_garbage_pixel_data_is_refused_as_corrupt()
     {
         var bytes = PngHeader(64, 64).Concat(new byte[200]).ToArray();
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bytes));
-        Assert.Equal(FaceInputError.Corrupt, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(bytes, ImageLimits.Default));
+        Assert.Equal(RejectionCode.CorruptImage, ex.Code);
     }
 
     [Fact]
     public void One_pixel_image_is_too_small()
     {
         using var pixel = new Mat(1, 1, MatType.CV_8UC3, Scalar.All(200));
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(pixel.ImEncode(".png")));
-        Assert.Equal(FaceInputError.TooSmall, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(pixel.ImEncode(".png"), ImageLimits.Default));
+        Assert.Equal(RejectionCode.ImageTooSmall, ex.Code);
     }
 
     [Fact]
@@ -54,9 +54,9 @@ public sealed class ImageInputTests(VisionFixture fixture)
         var bomb = PngHeader(100_000, 100_000);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(bomb));
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(bomb, ImageLimits.Default));
 
-        Assert.Equal(FaceInputError.TooLarge, ex.Error);
+        Assert.Equal(RejectionCode.ImageTooLarge, ex.Code);
         Assert.Contains("100000x100000", ex.Message, StringComparison.Ordinal);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
     }
@@ -65,8 +65,8 @@ public sealed class ImageInputTests(VisionFixture fixture)
     public void Pixel_limit_is_configurable()
     {
         var photo = TestPaths.Photo("img1.jpg"); // 1382x1868, 2.6 megapixels
-        var ex = Assert.Throws<FaceInputException>(() => ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 2_000_000 }));
-        Assert.Equal(FaceInputError.TooLarge, ex.Error);
+        var ex = Assert.Throws<RequestRejectedException>(() => ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 2_000_000 }));
+        Assert.Equal(RejectionCode.ImageTooLarge, ex.Code);
         using var decoded = ImageDecoder.Decode(photo, new ImageLimits { MaxPixels = 3_000_000 });
         Assert.False(decoded.Bgr.Empty());
     }
@@ -78,23 +78,23 @@ public sealed class ImageInputTests(VisionFixture fixture)
     [InlineData(".jpg")]
     public async Task Every_supported_format_decodes_and_shows_the_face(string extension)
     {
-        using var decoded = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
+        using var decoded = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"), ImageLimits.Default);
         var encoded = decoded.Bgr.ImEncode(extension);
 
         var header = ImageHeader.Read(encoded);
         Assert.Equal((decoded.Bgr.Width, decoded.Bgr.Height), (header.Width, header.Height));
-        Assert.Single((await fixture.Pipeline.DetectAsync([encoded]))[0]);
+        Assert.Single((await fixture.Pipeline.DetectAsync([encoded], fixture.Defaults))[0]);
     }
 
     [Fact]
     public async Task Large_photo_is_downscaled_for_work_but_reported_in_original_pixels()
     {
         var photo = TestPaths.Photo("img40.jpg"); // 3061x4600
-        using var decoded = ImageDecoder.Decode(photo);
+        using var decoded = ImageDecoder.Decode(photo, ImageLimits.Default);
         Assert.True(Math.Max(decoded.Bgr.Width, decoded.Bgr.Height) <= ImageLimits.Default.MaxWorkingSide);
 
-        var small = Assert.Single((await fixture.Pipeline.DetectAsync([photo]))[0]);
-        var full = Assert.Single((await fixture.Pipeline.DetectAsync([photo], new FaceOptions(Limits: new ImageLimits { MaxWorkingSide = 5000 })))[0]);
+        var small = Assert.Single((await fixture.Pipeline.DetectAsync([photo], fixture.Defaults))[0]);
+        var full = Assert.Single((await fixture.Pipeline.DetectAsync([photo], fixture.Defaults with { Limits = new ImageLimits { MaxWorkingSide = 5000 } }))[0]);
         for (var k = 0; k < DetectedFace.LandmarkCount; k++)
         {
             Assert.Equal(full.Landmarks[k].X, small.Landmarks[k].X, 4600 * 0.01);
@@ -106,16 +106,16 @@ public sealed class ImageInputTests(VisionFixture fixture)
     public async Task Exif_orientation_is_honoured()
     {
         // Store the portrait lying on its side and tag it "rotate 90° clockwise to display", as phones do.
-        using var upright = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"));
+        using var upright = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"), ImageLimits.Default);
         using var sideways = new Mat();
         Cv2.Rotate(upright.Bgr, sideways, RotateFlags.Rotate90Counterclockwise);
         var tagged = WithExifOrientation(sideways.ImEncode(".jpg"), 6);
 
-        using var decoded = ImageDecoder.Decode(tagged);
+        using var decoded = ImageDecoder.Decode(tagged, ImageLimits.Default);
         Assert.Equal((upright.Bgr.Width, upright.Bgr.Height), (decoded.Bgr.Width, decoded.Bgr.Height));
 
-        var face = Assert.Single((await fixture.Pipeline.DetectAsync([tagged]))[0]);
-        var reference = Assert.Single((await fixture.Pipeline.DetectAsync([upright.Bgr.ImEncode(".jpg")]))[0]);
+        var face = Assert.Single((await fixture.Pipeline.DetectAsync([tagged], fixture.Defaults))[0]);
+        var reference = Assert.Single((await fixture.Pipeline.DetectAsync([upright.Bgr.ImEncode(".jpg")], fixture.Defaults))[0]);
         for (var k = 0; k < DetectedFace.LandmarkCount; k++)
         {
             Assert.Equal(reference.Landmarks[k].X, face.Landmarks[k].X, 3.0);

@@ -19,7 +19,7 @@ public sealed class ProvisioningTests : IDisposable
         Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
         Assert.Contains(ModelCatalog.ProvisionCommand, ex.Message, StringComparison.Ordinal);
         Assert.Throws<ModelUnavailableException>(() =>
-            new OnnxSessionFactory(catalog, new InferenceOptions()).Get("face_embed_512d"));
+            new OnnxSessionFactory(catalog, new InferenceOptions()).Recognizer("face_embed_512d"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FaceOrleans.Silo;
 using FaceOrleans.Vision;
 
 namespace FaceOrleans.Tests.Vision;
@@ -31,7 +32,7 @@ public sealed class RecognitionAccuracyTests(VisionFixture fixture)
     [Fact]
     public async Task Embeddings_are_unit_length_and_a_face_matches_itself()
     {
-        var faces = (await fixture.Pipeline.EmbedAsync([TestPaths.Photo("img2.jpg")]))[0];
+        var faces = (await fixture.Pipeline.EmbedAsync([TestPaths.Photo("img2.jpg")], fixture.Defaults))[0];
         var embedding = Assert.Single(faces).Embedding;
         Assert.Equal(512, embedding.Length);
         Assert.Equal(1.0, System.Numerics.Tensors.TensorPrimitives.Norm(embedding), 4);

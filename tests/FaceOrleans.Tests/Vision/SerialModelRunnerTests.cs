@@ -64,6 +64,9 @@ public sealed class SerialModelRunnerTests
         Assert.True(await blocker);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
         Assert.False(ran);
+        Assert.Equal(1, runner.Stats.Cancelled);
+        Assert.Equal(1, runner.Stats.Completed);
+        Assert.Equal(0, runner.Stats.Queued);
     }
 
     [Fact]
@@ -74,5 +77,23 @@ public sealed class SerialModelRunnerTests
         await runner.RunAsync(() => 0);
 
         Assert.NotEqual("inference:test", Thread.CurrentThread.Name);
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_is_answered_at_once_not_when_the_queue_reaches_it()
+    {
+        using var runner = new SerialModelRunner("test");
+        using var release = new ManualResetEventSlim();
+        using var cancel = new CancellationTokenSource();
+
+        var blocker = runner.RunAsync(() => release.Wait(TimeSpan.FromSeconds(30)));
+        var queued = runner.RunAsync(() => 1, cancel.Token);
+        await cancel.CancelAsync();
+
+        // The slot is still held, yet the cancelled caller already has its answer and has left the queue.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        Assert.Equal((0, 1, 1L), (runner.Stats.Queued, runner.Stats.Running, runner.Stats.Cancelled));
+        release.Set();
+        Assert.True(await blocker);
     }
 }

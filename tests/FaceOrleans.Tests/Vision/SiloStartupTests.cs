@@ -19,19 +19,50 @@ public sealed class SiloStartupTests : IDisposable
         File.SetAttributes(detector, FileAttributes.Normal);
         await File.WriteAllBytesAsync(detector, [1, 2, 3]);
 
-        var result = await TestProcess.RunSiloAsync(
-        [
-            $"--FaceOrleans:Models:Directory={_models.FullName}",
-            $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
-            $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
-        ], _models.FullName);
+        var result = await TestProcess.RunSiloAsync(HostArguments(_models.FullName), _models.FullName);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("retinaface_mnet025", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("python3 models/provision.py", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("cuda:63", "cannot run on the CUDA execution provider (cuda:63)")] // no such device anywhere, GPU or not
+    [InlineData("cpu", "RequireGpu is true but FaceOrleans:Slice:Device is 'cpu'")]
+    public async Task A_silo_that_requires_a_gpu_it_cannot_use_refuses_to_start_and_says_why(string device, string reason)
+    {
+        var result = await TestProcess.RunSiloAsync(
+            HostArguments(TestPaths.ModelsDirectory, $"--FaceOrleans:Slice:Device={device}", "--FaceOrleans:Slice:RequireGpu=true"), _models.FullName);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(reason, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("falling back to the CPU provider", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_api_hosting_a_silo_that_requires_a_gpu_it_cannot_use_refuses_to_start_and_says_why()
+    {
+        var result = await TestProcess.RunAsync("dotnet",
+            HostArguments(TestPaths.ModelsDirectory, "--FaceOrleans:Slice:Device=cuda:63", "--FaceOrleans:Slice:RequireGpu=true",
+                $"--urls=http://127.0.0.1:{RealHosts.FreePort()}", $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(_models.FullName, "demo-keys.env")}")
+            .Prepend(TestPaths.ApiAssembly),
+            _models.FullName);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: the API cannot start: model 'retinaface_mnet025' cannot run on the CUDA execution provider (cuda:63)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A standalone silo (or API hosting one) on free ports, its state in this test's folder.</summary>
+    private string[] HostArguments(string modelsDirectory, params string[] more) =>
+    [
+        $"--FaceOrleans:Models:Directory={modelsDirectory}",
+        $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort()}",
+        $"--FaceOrleans:Cluster:GatewayPort={RealHosts.FreePort()}",
+        $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_models.FullName, "state.db")}",
+        .. more,
+    ];
 
     public void Dispose() => _models.Delete(recursive: true);
 }

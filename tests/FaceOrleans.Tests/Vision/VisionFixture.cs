@@ -19,6 +19,13 @@ public sealed class VisionFixture : IDisposable
 
     public FacePipeline Pipeline { get; }
 
+    /// <summary>The default pipeline's model defaults: what the tests run with unless they say otherwise.</summary>
+    public FaceOptions Defaults => Pipeline.ModelDefaults;
+
+    /// <summary>Every face the default detector finds in one decoded image at its default threshold.</summary>
+    public IReadOnlyList<DetectedFace> Faces(OpenCvSharp.Mat image) =>
+        Pipeline.Detector.Detect([image], Pipeline.Detector.DefaultScoreThreshold)[0];
+
     public FacePipeline PipelineWith(string recognizer) =>
         _pipelines.GetOrAdd(recognizer, name => FacePipeline.Create(Sessions, recognizer: name));
 

@@ -1,0 +1,62 @@
+using System.Globalization;
+using FaceOrleans.Api.Problems;
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Api.Endpoints;
+
+internal static class FormFields
+{
+    /// <summary>The file's bytes, or a 400/413 problem naming the field.</summary>
+    public static async Task<byte[]> ReadImageAsync(IFormFile? file, string field, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (file is null)
+        {
+            throw MissingField(field, $"The multipart form has no file field '{field}'.");
+        }
+
+        if (file.Length == 0)
+        {
+            throw new RequestRejectedException(RejectionCode.EmptyImage, field, $"The file in '{field}' is empty.");
+        }
+
+        if (file.Length > maxBytes)
+        {
+            throw new ApiProblemException(StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large",
+                $"The file in '{field}' is {file.Length} bytes; the limit is {maxBytes} bytes.",
+                new Dictionary<string, object?> { ["field"] = field, ["limit_bytes"] = maxBytes });
+        }
+
+        var bytes = new byte[file.Length];
+        await using var stream = file.OpenReadStream();
+        await stream.ReadExactlyAsync(bytes, cancellationToken);
+        return bytes;
+    }
+
+    public static float? ParseThreshold(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && float.IsFinite(parsed)
+            ? parsed
+            : throw InvalidParameter(field, $"'{field}' must be a number between 0 and 1; got '{value}'.");
+    }
+
+    public static int? ParseInt(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : throw InvalidParameter(field, $"'{field}' must be a whole number; got '{value}'.");
+
+    public static bool ParseFlag(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        _ => throw InvalidParameter(field, $"'{field}' must be true or false; got '{value}'."),
+    };
+
+    public static RequestRejectedException InvalidParameter(string field, string detail) => new(RejectionCode.InvalidParameter, field, detail);
+
+    public static RequestRejectedException MissingField(string field, string detail) => new(RejectionCode.MissingField, field, detail);
+}

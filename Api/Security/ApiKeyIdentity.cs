@@ -1,0 +1,6 @@
+using FaceOrleans.Grains;
+
+namespace FaceOrleans.Api.Security;
+
+/// <summary>Who a key belongs to.</summary>
+public sealed record ApiKeyIdentity(string KeyId, string? Tenant, ApiKeyRole Role);

@@ -1,0 +1,16 @@
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Grains;
+
+/// <summary>Lets a grain pass the pipeline's <see cref="FaceOptions"/> as they are, so a tenant's resolution reaches its slice unchanged.</summary>
+[RegisterConverter]
+public sealed class FaceOptionsConverter : IConverter<FaceOptions, FaceOptionsSurrogate>
+{
+    public FaceOptions ConvertFromSurrogate(in FaceOptionsSurrogate surrogate) => new(
+        surrogate.SimilarityThreshold,
+        surrogate.DetectionThreshold,
+        new ImageLimits { MaxPixels = surrogate.MaxPixels, MinSide = surrogate.MinSide, MaxWorkingSide = surrogate.MaxWorkingSide });
+
+    public FaceOptionsSurrogate ConvertToSurrogate(in FaceOptions value) => new(
+        value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide);
+}

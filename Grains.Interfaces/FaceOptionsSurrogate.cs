@@ -1,0 +1,10 @@
+namespace FaceOrleans.Grains;
+
+/// <summary>How the pipeline's resolved <see cref="Vision.FaceOptions"/> cross from a tenant to its slice.</summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.FaceOptionsSurrogate")]
+public readonly record struct FaceOptionsSurrogate(
+    [property: Id(0)] float SimilarityThreshold,
+    [property: Id(1)] float DetectionThreshold,
+    [property: Id(2)] long MaxPixels,
+    [property: Id(3)] int MinSide,
+    [property: Id(4)] int MaxWorkingSide);

@@ -1,0 +1,46 @@
+namespace FaceOrleans.Grains;
+
+/// <summary>
+/// A tenant's 1:N gallery (key = tenant id): subjects, their enrolled faces, identification and verification.
+/// Photos are embedded by the tenant's own grain, so thresholds resolve as they do for 1:1 comparison.
+/// </summary>
+[Alias("faceorleans.IGalleryGrain")]
+public interface IGalleryGrain : IGrainWithStringKey
+{
+    [Alias("CreateSubject")]
+    Task<SubjectInfo> CreateSubject(string subjectId, string? displayName, IReadOnlyDictionary<string, string>? metadata);
+
+    [Alias("ListSubjects")]
+    Task<SubjectPage> ListSubjects(int page, int size);
+
+    /// <summary>Removes the subject and every face enrolled for it.</summary>
+    [Alias("DeleteSubject")]
+    Task DeleteSubject(string subjectId);
+
+    [Alias("Enroll")]
+    Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default);
+
+    [Alias("DeleteFace")]
+    Task DeleteFace(string subjectId, string faceId);
+
+    /// <summary>The photo a face was enrolled from, when the tenant keeps photos; null otherwise.</summary>
+    [Alias("GetFacePhoto")]
+    Task<byte[]?> GetFacePhoto(string subjectId, string faceId);
+
+    [Alias("Identify")]
+    Task<IdentifyResult> Identify(IdentifyRequest request, CancellationToken cancellationToken = default);
+
+    [Alias("Verify")]
+    Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default);
+
+    [Alias("GetStatus")]
+    Task<GalleryStatus> GetStatus();
+
+    /// <summary>
+    /// Starts moving the gallery's faces into <paramref name="shards"/> shards and returns at once; the move runs
+    /// in the background, survives interruption (it resumes when the gallery next activates) and may be
+    /// requested again with the same count. Searches and enrollments keep working throughout.
+    /// </summary>
+    [Alias("Reshard")]
+    Task<GalleryStatus> Reshard(int shards);
+}

@@ -1,0 +1,20 @@
+namespace FaceOrleans.Grains;
+
+/// <summary>
+/// What one call asks for; null leaves it to the tenant's settings, then the model's defaults. The tenant grain
+/// resolves these into the <see cref="Vision.FaceOptions"/> the slice runs with.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.RequestOptions")]
+public sealed record RequestOptions(
+    [property: Id(0)] float? SimilarityThreshold = null,
+    [property: Id(1)] float? DetectionThreshold = null,
+    [property: Id(2)] long? MaxImagePixels = null)
+{
+    public static readonly RequestOptions None = new();
+
+    /// <summary>Refuses values out of range, naming them as the API's form fields do.</summary>
+    public void ThrowIfInvalid() => SettingRules.ThrowIfAny(
+        ("threshold", SettingRules.CheckThreshold(SimilarityThreshold, "threshold")),
+        ("det_threshold", SettingRules.CheckThreshold(DetectionThreshold, "det_threshold")),
+        ("max_image_pixels", SettingRules.CheckImagePixels(MaxImagePixels, "max_image_pixels")));
+}

@@ -1,0 +1,14 @@
+using OpenCvSharp;
+
+namespace FaceOrleans.Vision;
+
+/// <summary>A decoded, EXIF-oriented BGR image at working resolution; disposing it frees the pixels.</summary>
+public sealed class DecodedImage(Mat bgr, double scaleToOriginal) : IDisposable
+{
+    public Mat Bgr { get; } = bgr;
+
+    /// <summary>Multiply working-image coordinates by this to get coordinates in the uploaded (oriented) image.</summary>
+    public double ScaleToOriginal { get; } = scaleToOriginal;
+
+    public void Dispose() => Bgr.Dispose();
+}

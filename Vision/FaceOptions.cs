@@ -1,0 +1,11 @@
+namespace FaceOrleans.Vision;
+
+/// <summary>
+/// The settings one request runs with, fully resolved: the pipeline applies no defaults of its own. A slice's
+/// tenant resolves them from the call, the tenant's settings and <see cref="FacePipeline.ModelDefaults"/>;
+/// offline tools start from <see cref="FacePipeline.ModelDefaults"/>.
+/// </summary>
+/// <param name="SimilarityThreshold">Cosine similarity at or above which two faces are the same person.</param>
+/// <param name="DetectionThreshold">Detector score above which a face counts.</param>
+/// <param name="Limits">What an upload may be.</param>
+public sealed record FaceOptions(float SimilarityThreshold, float DetectionThreshold, ImageLimits Limits);

@@ -1,0 +1,216 @@
+using System.Globalization;
+using OpenCvSharp;
+
+namespace FaceOrleans.Vision;
+
+/// <summary>
+/// Decode → RetinaFace → five-point alignment → recognizer, for one or many images.
+/// Decoding and warps run on the caller's thread; every model call goes through the <see cref="IModelRunner"/>,
+/// which is where a slice serialises them. Its project references no Orleans package, so it is tested and benchmarked
+/// alone; thread-safe. The networks belong to whoever built them (usually an <see cref="OnnxSessionFactory"/>).
+/// </summary>
+public sealed class FacePipeline
+{
+    private readonly IModelRunner _runner;
+
+    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner)
+    {
+        Detector = detector;
+        Recognizer = recognizer;
+        _runner = runner;
+    }
+
+    public RetinaFaceDetector Detector { get; }
+
+    public FaceRecognizer Recognizer { get; }
+
+    /// <summary>The models' own thresholds and the service's image limits: what a request runs with when nothing overrides them.</summary>
+    public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default);
+
+    /// <summary>
+    /// A pipeline over the factory's networks (the manifest's defaults unless named). Without a runner, model calls
+    /// run on the caller's thread.
+    /// </summary>
+    public static FacePipeline Create(OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, IModelRunner? runner = null)
+    {
+        var defaults = sessions.Catalog.Manifest.Defaults;
+        return new FacePipeline(
+            sessions.Detector(string.IsNullOrEmpty(detector) ? defaults.Detector : detector),
+            sessions.Recognizer(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer),
+            runner ?? InlineModelRunner.Instance);
+    }
+
+    /// <summary>Every face in every image, detected in one batched model call.</summary>
+    public Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
+        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
+        WithDetectionsAsync(images, options, (decoded, detections) =>
+            Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
+                .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray())
+                .ToArray()), cancellationToken);
+
+    /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
+    public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+        IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
+        WithDetectionsAsync(images, options, async (decoded, detections) =>
+        {
+            var targets = new List<(int Image, DetectedFace Face)>();
+            for (var i = 0; i < detections.Count; i++)
+            {
+                targets.AddRange(detections[i].Select(face => (i, face)));
+            }
+
+            var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
+            var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
+            for (var k = 0; k < targets.Count; k++)
+            {
+                var (image, face) = targets[k];
+                results[image].Add(new EmbeddedFace(face.Scale(decoded[image].ScaleToOriginal), embeddings[k]));
+            }
+
+            return (IReadOnlyList<IReadOnlyList<EmbeddedFace>>)results;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
+    /// A missing face is an answer, not an error: the result says which image had none.
+    /// </summary>
+    public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions options, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var threshold = options.SimilarityThreshold;
+        using var first = Decode(image1, "image1", options.Limits);
+        using var second = Decode(image2, "image2", options.Limits);
+        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, cancellationToken);
+        var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
+        var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
+
+        var chosen1 = DetectedFace.MostProminent(detections[0]);
+        var chosen2 = DetectedFace.MostProminent(detections[1]);
+        if (chosen1 is null || chosen2 is null)
+        {
+            var missing = (chosen1, chosen2) switch
+            {
+                (null, null) => "image1 and image2",
+                (null, _) => "image1",
+                _ => "image2",
+            };
+            return new FaceComparison(null, false, threshold, $"No face found in {missing}.", faces1, faces2, missing);
+        }
+
+        var embeddings = await EmbedFacesAsync([(first.Bgr, chosen1), (second.Bgr, chosen2)], cancellationToken);
+        var similarity = FaceRecognizer.Similarity(embeddings[0], embeddings[1]);
+        var same = similarity >= threshold;
+        return new FaceComparison(similarity, same, threshold, DescribeComparison(similarity, threshold, faces1.Length, faces2.Length), faces1, faces2, null);
+    }
+
+    private static string DescribeComparison(float similarity, float threshold, int count1, int count2)
+    {
+        var verdict = similarity >= threshold
+            ? string.Create(CultureInfo.InvariantCulture, $"Same person: similarity {similarity:0.000} is at or above the threshold {threshold:0.000}.")
+            : string.Create(CultureInfo.InvariantCulture, $"Different people: similarity {similarity:0.000} is below the threshold {threshold:0.000}.");
+        var notes = new List<string>();
+        if (count1 > 1)
+        {
+            notes.Add($"image1 has {count1} faces");
+        }
+
+        if (count2 > 1)
+        {
+            notes.Add($"image2 has {count2} faces");
+        }
+
+        return notes.Count == 0 ? verdict : $"{verdict} {string.Join(" and ", notes)}; the largest face was compared.";
+    }
+
+    /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
+    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default)
+    {
+        if (faces.Count == 0)
+        {
+            return [];
+        }
+
+        var crops = new Mat[faces.Count];
+        try
+        {
+            for (var i = 0; i < faces.Count; i++)
+            {
+                crops[i] = FaceAligner.Align(faces[i].Image, faces[i].Face.Landmarks, Recognizer.InputWidth, Recognizer.InputHeight);
+            }
+
+            return await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken);
+        }
+        finally
+        {
+            foreach (var crop in crops)
+            {
+                crop?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Detections in working-image coordinates, one model call for the whole batch.</summary>
+    private Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
+        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, CancellationToken cancellationToken)
+    {
+        var mats = decoded.Select(d => d.Bgr).ToArray();
+        return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+    }
+
+    /// <summary>Decodes the images, detects in one batched call, hands both to <paramref name="then"/>, and frees the pixels.</summary>
+    private async Task<T> WithDetectionsAsync<T>(
+        IReadOnlyList<byte[]> images, FaceOptions options,
+        Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, Task<T>> then, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var decoded = DecodeAll(images, options.Limits);
+        try
+        {
+            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken));
+        }
+        finally
+        {
+            DisposeAll(decoded);
+        }
+    }
+
+    /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
+    private static DecodedImage Decode(byte[] data, string name, ImageLimits limits)
+    {
+        try
+        {
+            return ImageDecoder.Decode(data, limits);
+        }
+        catch (RequestRejectedException ex)
+        {
+            throw new RequestRejectedException(ex.Code, name, $"{name}: {ex.Message}");
+        }
+    }
+
+    private static DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits limits)
+    {
+        var decoded = new DecodedImage[images.Count];
+        try
+        {
+            for (var i = 0; i < images.Count; i++)
+            {
+                decoded[i] = Decode(images[i], images.Count == 1 ? "image" : $"image {i + 1}", limits);
+            }
+
+            return decoded;
+        }
+        catch
+        {
+            DisposeAll(decoded);
+            throw;
+        }
+    }
+
+    private static void DisposeAll(DecodedImage?[] decoded)
+    {
+        foreach (var image in decoded)
+        {
+            image?.Dispose();
+        }
+    }
+}

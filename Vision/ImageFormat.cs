@@ -1,0 +1,10 @@
+namespace FaceOrleans.Vision;
+
+/// <summary>The encodings an upload may use.</summary>
+public enum ImageFormat
+{
+    Jpeg,
+    Png,
+    Bmp,
+    WebP,
+}

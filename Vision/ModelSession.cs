@@ -1,0 +1,25 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceOrleans.Vision;
+
+/// <summary>A loaded model, the execution provider it actually runs on, and the session it owns.</summary>
+public sealed class ModelSession(ModelSpec model, InferenceSession session, string executionProvider, ConcurrencyGauge runs) : IDisposable
+{
+    public ModelSpec Model { get; } = model;
+
+    /// <summary><c>CPU</c>, or <c>CUDA:N</c> when the CUDA provider loaded.</summary>
+    public string ExecutionProvider { get; } = executionProvider;
+
+    /// <summary>Every output the graph declares, in its order.</summary>
+    public IReadOnlyList<string> OutputNames => session.OutputNames;
+
+    /// <summary>Runs the model with one input; counted on the factory's gauge.</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, IReadOnlyCollection<string> outputNames)
+    {
+        using var scope = runs.Enter((int)input.GetTensorTypeAndShape().Shape[0]);
+        using var runOptions = new RunOptions();
+        return session.Run(runOptions, [Model.Input.Name], [input], outputNames);
+    }
+
+    public void Dispose() => session.Dispose();
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The GPU measurements that need no load generator, in one go, from inside an unpacked GPU bundle. Run it
+# through scripts/gpu-bundle-run.sh, which sets the libraries, the device (cuda:0 with RequireGpu, or --cpu)
+# and the working folder; docs/gpu.md has the whole procedure:
+#   scripts/gpu-bundle-run.sh --parts /tmp/fo-parts -- bash "$PWD/scripts/gpu-measure.sh" "$OUT"
+# Prints every table and writes into RESULTS_DIR machine.txt, check-provider.json, model-latency-<device>.json,
+# model-latency-cpu.json and service.txt (the API on that device: provider per model, one real /compare and the
+# client-side latency of sequential compares): few files, as a device call brings back at most eight.
+# Exits non-zero when any step fails.
+set -euo pipefail
+results=$(realpath -m "${1:?usage: gpu-measure.sh RESULTS_DIR}")
+[ -f BUNDLE.txt ] || { echo "error: run this from an unpacked GPU bundle (through scripts/gpu-bundle-run.sh)" >&2; exit 2; }
+mkdir -p "$results"
+device=${FaceOrleans__Slice__Device:-cpu}
+iterations=${GPU_MEASURE_ITERATIONS:-200}
+step() { echo "== $* ($(date -u +%H:%M:%S))" >&2; }
+
+step "machine"
+{
+  cat BUNDLE.txt
+  echo "kernel $(uname -r), $(nproc) CPU cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB memory"
+  if command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=name,driver_version,memory.total,mig.mode.current,clocks.max.sm --format=csv
+    nvidia-smi | grep -m1 'CUDA Version' || true
+  else
+    echo "no nvidia-smi"
+  fi
+  echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+  for dir in ${LD_LIBRARY_PATH//:/ }; do ls "$dir" 2>/dev/null | grep -E '^lib(cudart|cublas|cublasLt|curand|cudnn)\.so\.[0-9.]+$' | sed "s|^|  $dir/|" || true; done
+} > "$results/machine.txt"
+cat "$results/machine.txt"
+
+step "correctness: every photo on $device against the CPU"
+Silo/FaceOrleans.Silo check-provider --device "$device" --images faces --json > "$results/check-provider.json"
+Silo/FaceOrleans.Silo check-provider --device "$device" --images faces
+
+for on in "$device" cpu; do
+  [ "$on" != cpu ] || [ "$device" != cpu ] || [ ! -f "$results/model-latency-cpu.json" ] || continue
+  calls=$iterations; [ "$on" = cpu ] && [ "$device" != cpu ] && calls=$(( iterations / 10 > 5 ? iterations / 10 : 5 ))
+  step "models alone on $on, batches 1 8 32, $calls calls each"
+  name=model-latency-${on/:/}
+  Silo/FaceOrleans.Silo model-latency --device "$on" --batches 1 8 32 --iterations "$calls" --warmup 10 --json > "$results/$name.json"
+  Silo/FaceOrleans.Silo model-latency --device "$on" --batches 1 8 32 --iterations "$calls" --warmup 10
+done
+
+step "the service on $device: start-up, /compare, sequential compares"
+read -r port silo_port gateway_port < <(python3 -c '
+import socket
+sockets = [socket.socket() for _ in range(3)]
+for s in sockets: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))')
+state=$(mktemp -d)
+Api/FaceOrleans.Api --urls "http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$state/state.db" \
+  --FaceOrleans:Api:DemoKeysFile="$state/demo-keys.env" --FaceOrleans:Cluster:SiloPort="$silo_port" \
+  --FaceOrleans:Cluster:GatewayPort="$gateway_port" > "$state/api.log" 2>&1 &
+api=$!
+trap 'kill $api 2>/dev/null || true; rm -rf "$state"' EXIT
+for _ in $(seq 1 120); do
+  [ -f "$state/demo-keys.env" ] && grep -q 'Application started' "$state/api.log" && break
+  kill -0 $api 2>/dev/null || { cat "$state/api.log" >&2; echo "error: the API stopped during start-up" >&2; exit 1; }
+  sleep 1
+done
+# shellcheck disable=SC1091
+source "$state/demo-keys.env"
+{
+  grep -E 'Loaded model|falling back' "$state/api.log" | sed 's/^ *//'
+  python3 - "$port" "$ATTENDANCE_KEY" <<'PY'
+import json, statistics, sys, time, urllib.request, uuid
+
+def compare(port, key, a, b):
+    boundary = uuid.uuid4().hex
+    body = b""
+    for field, name in (("image1", a), ("image2", b)):
+        with open(f"faces/{name}", "rb") as photo:
+            body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n"
+                     f"Content-Type: image/jpeg\r\n\r\n").encode() + photo.read() + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/attendance/compare", data=body, method="POST",
+        headers={"X-Api-Key": key, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+port, key = sys.argv[1], sys.argv[2]
+answer = compare(port, key, "img10.jpg", "img2.jpg")
+print("POST /v1/attendance/compare img10.jpg img2.jpg:", json.dumps({k: answer[k] for k in ("similarity", "is_same_person", "message")}))
+times = []
+for _ in range(50):
+    started = time.perf_counter()
+    compare(port, key, "img10.jpg", "img2.jpg")
+    times.append((time.perf_counter() - started) * 1000)
+times.sort()
+print(f"50 sequential compares (2 images each, one client, client-side): p50 {statistics.median(times):.1f} ms, "
+      f"p90 {times[44]:.1f} ms, max {times[-1]:.1f} ms")
+PY
+} | tee "$results/service.txt"

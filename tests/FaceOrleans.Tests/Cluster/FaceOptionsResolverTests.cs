@@ -1,0 +1,51 @@
+using FaceOrleans.Grains;
+using FaceOrleans.Vision;
+
+namespace FaceOrleans.Tests.Cluster;
+
+public sealed class FaceOptionsResolverTests
+{
+    private static readonly FaceOptions ModelDefaults = new(0.4f, 0.7f, ImageLimits.Default);
+
+    [Fact]
+    public void The_call_wins_then_the_tenant_then_the_model()
+    {
+        var tenant = new TenantSettings(SimilarityThreshold: 0.5f, DetectionThreshold: 0.8f);
+
+        var fromModel = FaceOptionsResolver.Resolve(RequestOptions.None, TenantSettings.Default, ModelDefaults);
+        var fromTenant = FaceOptionsResolver.Resolve(RequestOptions.None, tenant, ModelDefaults);
+        var fromCall = FaceOptionsResolver.Resolve(new RequestOptions(0.3f, 0.9f), tenant, ModelDefaults);
+
+        Assert.Equal(ModelDefaults, fromModel);
+        Assert.Equal((0.5f, 0.8f), (fromTenant.SimilarityThreshold, fromTenant.DetectionThreshold));
+        Assert.Equal((0.3f, 0.9f), (fromCall.SimilarityThreshold, fromCall.DetectionThreshold));
+    }
+
+    [Fact]
+    public void The_pixel_limit_is_the_smaller_of_the_calls_and_the_tenants_else_the_default()
+    {
+        var tenant = new TenantSettings(MaxImagePixels: 12_000_000);
+
+        Assert.Equal(12_000_000, FaceOptionsResolver.Resolve(RequestOptions.None, tenant, ModelDefaults).Limits.MaxPixels);
+        Assert.Equal(3_000_000, FaceOptionsResolver.Resolve(new RequestOptions(MaxImagePixels: 3_000_000), tenant, ModelDefaults).Limits.MaxPixels);
+        Assert.Equal(12_000_000, FaceOptionsResolver.Resolve(new RequestOptions(MaxImagePixels: 90_000_000), tenant, ModelDefaults).Limits.MaxPixels);
+        Assert.Equal(ImageLimits.Default.MaxPixels, FaceOptionsResolver.Resolve(RequestOptions.None, TenantSettings.Default, ModelDefaults).Limits.MaxPixels);
+        // A tenant may also raise the limit above the default.
+        Assert.Equal(90_000_000, FaceOptionsResolver.Resolve(RequestOptions.None, new TenantSettings(MaxImagePixels: 90_000_000), ModelDefaults).Limits.MaxPixels);
+    }
+
+    [Fact]
+    public void Values_out_of_range_are_refused_naming_the_field_and_every_problem()
+    {
+        var one = Assert.Throws<RequestRejectedException>(() =>
+            FaceOptionsResolver.Resolve(new RequestOptions(SimilarityThreshold: 1f), TenantSettings.Default, ModelDefaults));
+        var two = Assert.Throws<RequestRejectedException>(() =>
+            FaceOptionsResolver.Resolve(new RequestOptions(float.NaN, -0.1f), TenantSettings.Default, ModelDefaults));
+
+        Assert.Equal((RejectionCode.InvalidParameter, "threshold"), (one.Code, one.Field));
+        Assert.Equal("threshold must be between 0 and 1 (exclusive)", one.Message);
+        Assert.Null(two.Field);
+        Assert.Contains("threshold must be", two.Message, StringComparison.Ordinal);
+        Assert.Contains("det_threshold must be", two.Message, StringComparison.Ordinal);
+    }
+}
