@@ -9,8 +9,16 @@ public sealed class FaceOptionsConverter : IConverter<FaceOptions, FaceOptionsSu
     public FaceOptions ConvertFromSurrogate(in FaceOptionsSurrogate surrogate) => new(
         surrogate.SimilarityThreshold,
         surrogate.DetectionThreshold,
-        new ImageLimits { MaxPixels = surrogate.MaxPixels, MinSide = surrogate.MinSide, MaxWorkingSide = surrogate.MaxWorkingSide });
+        new ImageLimits
+        {
+            MaxPixels = surrogate.MaxPixels,
+            MinSide = surrogate.MinSide,
+            MaxWorkingSide = surrogate.MaxWorkingSide,
+            // A sender that predates the field sends 0: it meant no reduced decode, not a decode down to nothing.
+            MinWorkingSide = surrogate.MinWorkingSide > 0 ? surrogate.MinWorkingSide : surrogate.MaxWorkingSide,
+        });
 
     public FaceOptionsSurrogate ConvertToSurrogate(in FaceOptions value) => new(
-        value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide);
+        value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide,
+        value.Limits.MinWorkingSide);
 }

@@ -76,8 +76,11 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        // Refusing a photo of several people counts every face, which is a question for the full detection size.
         var embedded = await TenantGrain.Embed(
-            new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
+            new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
+            new RequestOptions(DetectionThreshold: request.DetectionThreshold),
+            cancellationToken);
         var face = embedded.Faces.Count switch
         {
             0 => throw NoFace("No face found in the photo; nothing was enrolled."),
@@ -194,7 +197,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     /// <summary>The photo's faces, embedded on the tenant's slice, with the similarity threshold the tenant resolved for this call.</summary>
     private Task<EmbedResult> Embed(IdentifyRequest request, CancellationToken cancellationToken) => TenantGrain.Embed(
-        new EmbedRequest(request.Image),
+        new EmbedRequest(request.Image, ProminentFaceFirst: true),
         new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold),
         cancellationToken);
 
