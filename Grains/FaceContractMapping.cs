@@ -12,6 +12,9 @@ internal static class FaceContractMapping
 
     public static FaceInfo[] ToContract(this IEnumerable<DetectedFace> faces) => faces.Select(ToContract).ToArray();
 
+    public static FaceEmbedding[] ToContract(this IEnumerable<EmbeddedFace> faces) =>
+        faces.Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray();
+
     public static FaceBox ToBox(this FaceBounds box) => new(box.Left, box.Top, box.Right, box.Bottom);
 
     /// <summary><see cref="DetectedFace.MostProminent(IReadOnlyList{DetectedFace})"/>'s rule on embedded faces.</summary>

@@ -6,7 +6,10 @@ namespace FaceOrleans.Api.Endpoints;
 
 public sealed record CreateSubjectRequest(string? Id, string? DisplayName, Dictionary<string, string>? Metadata);
 
-public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face);
+public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face)
+{
+    public static EnrolledFaceJson From(EnrolledFace face) => new(face.FaceId, face.SubjectId, FaceJson.From(face.Face));
+}
 
 public sealed record CandidateJson(string Subject, string FaceId, float Similarity);
 

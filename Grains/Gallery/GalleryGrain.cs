@@ -81,31 +81,32 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
             new RequestOptions(DetectionThreshold: request.DetectionThreshold),
             cancellationToken);
-        var face = embedded.Faces.Count switch
-        {
-            0 => throw NoFace("No face found in the photo; nothing was enrolled."),
-            1 => embedded.Faces[0],
-            _ when request.UseLargestFace => embedded.Faces.MostProminent()!,
-            var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, "image",
-                $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
-        };
-
-        var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var face = FaceToEnroll(embedded.Faces, request.UseLargestFace, "image", inBatch: false);
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
-        await RecordLayoutAsync();
+        return await StoreAsync(subjectId, face, keepPhoto ? request.Image : null);
+    }
 
-        // A shard refuses the face only when a re-shard began after the layout was read: read it again.
-        for (var attempt = 0; attempt < 3; attempt++)
+    public async Task<IReadOnlyList<EnrollOutcome>> EnrollBatch(string subjectId, EnrollBatchRequest request, CancellationToken cancellationToken = default)
+    {
+        _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        var embedded = await TenantGrain.EmbedBatch(
+            new ImageBatch(request.Images), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
+        var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
+
+        // Every photo's face is stored before the batch answers; different shards store theirs in parallel.
+        return await Task.WhenAll(request.Images.Select(async (image, i) =>
         {
-            if (await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null))
+            try
             {
-                return new EnrolledFace(faceId, subjectId, face.Face);
+                var faces = embedded.Images[i].Faces;
+                var face = embedded.Images[i].Failure is { } failure ? throw failure : FaceToEnroll(faces, request.UseLargestFace, image.Name, inBatch: true);
+                return new EnrollOutcome(await StoreAsync(subjectId, face, keepPhoto ? image.Data : null), null);
             }
-
-            _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
-        }
-
-        throw new GalleryStoreUnavailableException("The gallery's layout kept changing while the face was stored; nothing was enrolled, retry.");
+            catch (Exception ex) when (ex is RequestRejectedException or GalleryStoreUnavailableException)
+            {
+                return new EnrollOutcome(null, ex);
+            }
+        }));
     }
 
     public async Task DeleteFace(string subjectId, string faceId)
@@ -243,6 +244,43 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         {
             _resharding = MoveFacesAsync();
         }
+    }
+
+    /// <summary>
+    /// The photo's one face, or its largest when asked; refuses a photo with none or, unless asked, with several,
+    /// naming it by <paramref name="field"/> (and, in a batch, starting the message with that name).
+    /// </summary>
+    private static FaceEmbedding FaceToEnroll(IReadOnlyList<FaceEmbedding> faces, bool useLargest, string field, bool inBatch)
+    {
+        var prefix = inBatch ? field + ": " : string.Empty;
+        return faces.Count switch
+        {
+            0 => throw new RequestRejectedException(RejectionCode.NoFace, field, $"{prefix}No face found in the photo; nothing was enrolled."),
+            1 => faces[0],
+            _ when useLargest => faces.MostProminent()!,
+            var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, field,
+                $"{prefix}The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
+        };
+    }
+
+    /// <summary>Stores the face in its shard (one durable record) before it is indexed and reported.</summary>
+    private async Task<EnrolledFace> StoreAsync(string subjectId, FaceEmbedding face, byte[]? photo)
+    {
+        var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        await RecordLayoutAsync();
+
+        // A shard refuses the face only when a re-shard began after the layout was read: read it again.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, photo))
+            {
+                return new EnrolledFace(faceId, subjectId, face.Face);
+            }
+
+            _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
+        }
+
+        throw new GalleryStoreUnavailableException("The gallery's layout kept changing while the face was stored; nothing was enrolled, retry.");
     }
 
     private static RequestRejectedException NotFound(string subjectId) =>
