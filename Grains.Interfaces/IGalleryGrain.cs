@@ -39,4 +39,15 @@ public interface IGalleryGrain : IGrainWithStringKey
 
     [Alias("Verify"), Idempotent]
     Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default);
+
+    [Alias("GetStatus")]
+    Task<GalleryStatus> GetStatus();
+
+    /// <summary>
+    /// Starts moving the gallery's faces into <paramref name="shards"/> shards and returns at once; the move runs
+    /// in the background, survives interruption (it resumes when the gallery next activates) and may be
+    /// requested again with the same count. Searches and enrollments keep working throughout.
+    /// </summary>
+    [Alias("Reshard")]
+    Task<GalleryStatus> Reshard(int shards);
 }

@@ -42,4 +42,7 @@ public enum RejectionCode
 
     /// <summary>The subject has no enrolled face to verify against.</summary>
     NoEnrolledFace = 32,
+
+    /// <summary>The gallery is being re-sharded to another count, or its layout changed while the request was made.</summary>
+    ReshardInProgress = 33,
 }

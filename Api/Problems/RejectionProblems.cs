@@ -49,5 +49,6 @@ public static class RejectionProblems
         RejectionCode.UnknownSubject => (StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", FieldExtension),
         RejectionCode.SubjectExists => (StatusCodes.Status409Conflict, "subject-exists", "Subject exists", FieldExtension),
         RejectionCode.NoEnrolledFace => (StatusCodes.Status422UnprocessableEntity, "no-enrolled-face", "Nothing to compare with", FieldExtension),
+        RejectionCode.ReshardInProgress => (StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress", FieldExtension),
     };
 }

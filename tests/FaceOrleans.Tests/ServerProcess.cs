@@ -97,12 +97,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return Output;
     }
 
-    /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no shutdown, no goodbye to the cluster.</summary>
+    /// <summary>SIGKILL: the process gets no chance to finish, flush or deactivate anything.</summary>
     public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
-            _ = Signal(_process.Id, 9);
+            _process.Kill(entireProcessTree: true);
         }
 
         await _process.WaitForExitAsync();
