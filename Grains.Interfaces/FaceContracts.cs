@@ -69,4 +69,5 @@ public sealed record EmbedResult(
     [property: Id(2)] int Dimensions,
     [property: Id(3)] string SliceId,
     [property: Id(4)] double ElapsedMilliseconds,
-    [property: Id(5)] float SimilarityThreshold);
+    [property: Id(5)] float SimilarityThreshold,
+    [property: Id(6)] float IdentificationThreshold);

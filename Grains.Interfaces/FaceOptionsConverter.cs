@@ -9,8 +9,10 @@ public sealed class FaceOptionsConverter : IConverter<FaceOptions, FaceOptionsSu
     public FaceOptions ConvertFromSurrogate(in FaceOptionsSurrogate surrogate) => new(
         surrogate.SimilarityThreshold,
         surrogate.DetectionThreshold,
-        new ImageLimits { MaxPixels = surrogate.MaxPixels, MinSide = surrogate.MinSide, MaxWorkingSide = surrogate.MaxWorkingSide });
+        new ImageLimits { MaxPixels = surrogate.MaxPixels, MinSide = surrogate.MinSide, MaxWorkingSide = surrogate.MaxWorkingSide },
+        surrogate.IdentificationThreshold);
 
     public FaceOptionsSurrogate ConvertToSurrogate(in FaceOptions value) => new(
-        value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide);
+        value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide,
+        value.IdentificationThreshold);
 }

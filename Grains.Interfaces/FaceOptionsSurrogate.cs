@@ -7,4 +7,5 @@ public readonly record struct FaceOptionsSurrogate(
     [property: Id(1)] float DetectionThreshold,
     [property: Id(2)] long MaxPixels,
     [property: Id(3)] int MinSide,
-    [property: Id(4)] int MaxWorkingSide);
+    [property: Id(4)] int MaxWorkingSide,
+    [property: Id(5)] float IdentificationThreshold);

@@ -16,7 +16,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Detect")]
     Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Every face with its embedding, and the similarity threshold this call resolved to, so 1:N matching decides as 1:1 does.</summary>
+    /// <summary>
+    /// Every face with its embedding, and the 1:1 and 1:N thresholds this call resolved to, so a gallery decides with
+    /// the tenant's settings as compare does.
+    /// </summary>
     [Alias("Embed")]
     Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 

@@ -8,7 +8,8 @@ namespace FaceOrleans.Grains;
 public sealed record RequestOptions(
     [property: Id(0)] float? SimilarityThreshold = null,
     [property: Id(1)] float? DetectionThreshold = null,
-    [property: Id(2)] long? MaxImagePixels = null)
+    [property: Id(2)] long? MaxImagePixels = null,
+    [property: Id(3)] float? IdentificationThreshold = null)
 {
     public static readonly RequestOptions None = new();
 
@@ -16,5 +17,6 @@ public sealed record RequestOptions(
     public void ThrowIfInvalid() => SettingRules.ThrowIfAny(
         ("threshold", SettingRules.CheckThreshold(SimilarityThreshold, "threshold")),
         ("det_threshold", SettingRules.CheckThreshold(DetectionThreshold, "det_threshold")),
+        ("threshold", SettingRules.CheckThreshold(IdentificationThreshold, "threshold")),
         ("max_image_pixels", SettingRules.CheckImagePixels(MaxImagePixels, "max_image_pixels")));
 }

@@ -10,13 +10,15 @@ public sealed record TenantSettings(
     [property: Id(1)] float? SimilarityThreshold = null,
     [property: Id(2)] float? DetectionThreshold = null,
     [property: Id(3)] long? MaxImagePixels = null,
-    [property: Id(4)] bool StoreEnrollmentPhotos = false)
+    [property: Id(4)] bool StoreEnrollmentPhotos = false,
+    [property: Id(5)] float? IdentificationThreshold = null)
 {
     public static readonly TenantSettings Default = new();
 
     /// <summary>Refuses settings out of range, naming them as <c>PUT /v1/{tenant}/config</c> does.</summary>
     public void ThrowIfInvalid() => SettingRules.ThrowIfAny(
         ("similarity_threshold", SettingRules.CheckThreshold(SimilarityThreshold, "similarity_threshold")),
+        ("identification_threshold", SettingRules.CheckThreshold(IdentificationThreshold, "identification_threshold")),
         ("det_threshold", SettingRules.CheckThreshold(DetectionThreshold, "det_threshold")),
         ("max_image_pixels", SettingRules.CheckImagePixels(MaxImagePixels, "max_image_pixels")),
         ("display_name", DisplayName is { Length: > 200 } ? "display_name must be at most 200 characters" : null));

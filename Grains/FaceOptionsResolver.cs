@@ -15,7 +15,8 @@ internal static class FaceOptionsResolver
         return new FaceOptions(
             call.SimilarityThreshold ?? tenant.SimilarityThreshold ?? modelDefaults.SimilarityThreshold,
             call.DetectionThreshold ?? tenant.DetectionThreshold ?? modelDefaults.DetectionThreshold,
-            modelDefaults.Limits with { MaxPixels = Smaller(call.MaxImagePixels, tenant.MaxImagePixels) ?? modelDefaults.Limits.MaxPixels });
+            modelDefaults.Limits with { MaxPixels = Smaller(call.MaxImagePixels, tenant.MaxImagePixels) ?? modelDefaults.Limits.MaxPixels },
+            call.IdentificationThreshold ?? tenant.IdentificationThreshold ?? modelDefaults.IdentificationThreshold);
     }
 
     private static long? Smaller(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);

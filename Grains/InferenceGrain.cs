@@ -52,7 +52,8 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,
                 Elapsed(started),
-                options.SimilarityThreshold);
+                options.SimilarityThreshold,
+                options.IdentificationThreshold);
         }, cancellationToken);
 
     public Task<DetectResult> Probe(CancellationToken cancellationToken = default) =>

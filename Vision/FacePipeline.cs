@@ -25,7 +25,7 @@ public sealed class FacePipeline
     public FaceRecognizer Recognizer { get; }
 
     /// <summary>The models' own thresholds and the service's image limits: what a request runs with when nothing overrides them.</summary>
-    public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default);
+    public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default, Recognizer.DefaultIdentificationThreshold);
 
     /// <summary>
     /// A pipeline over the factory's networks (the manifest's defaults unless named). Without a runner, model calls

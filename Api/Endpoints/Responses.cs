@@ -34,13 +34,16 @@ public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string?
 
 public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
 
+/// <summary>A tenant's configuration; <see cref="SimilarityThreshold"/> is 1:1 (compare, verify), <see cref="IdentificationThreshold"/> 1:N (identify).</summary>
 public sealed record TenantConfigJson(
-    string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos)
+    string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos,
+    float? IdentificationThreshold = null)
 {
     public static TenantConfigJson From(TenantSettings s) =>
-        new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos);
+        new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos, s.IdentificationThreshold);
 
-    public TenantSettings ToSettings() => new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false);
+    public TenantSettings ToSettings() =>
+        new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false, IdentificationThreshold);
 }
 
 public sealed record TenantResponse(

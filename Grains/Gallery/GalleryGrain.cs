@@ -95,8 +95,9 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         var started = Stopwatch.GetTimestamp();
         var topK = request.TopK is >= 1 ? Math.Min(request.TopK, options.Value.MaxTopK)
             : throw new RequestRejectedException(RejectionCode.InvalidParameter, "top_k", $"top_k must be between 1 and {options.Value.MaxTopK}");
-        var embedded = await Embed(request, cancellationToken);
-        var threshold = embedded.SimilarityThreshold;
+        // A stranger meets every enrolled subject here, so the stricter 1:N threshold decides.
+        var embedded = await Embed(request, new RequestOptions(IdentificationThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold), cancellationToken);
+        var threshold = embedded.IdentificationThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
         var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null);
 
@@ -112,7 +113,8 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
     public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await Embed(request, cancellationToken);
+        // One claimed identity: the 1:1 question, so the 1:1 threshold decides, as compare does.
+        var embedded = await Embed(request, new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold), cancellationToken);
         var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
         var threshold = embedded.SimilarityThreshold;
         var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
@@ -121,11 +123,9 @@ public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> o
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
     }
 
-    /// <summary>The photo's faces, embedded on the tenant's slice, with the similarity threshold the tenant resolved for this call.</summary>
-    private Task<EmbedResult> Embed(IdentifyRequest request, CancellationToken cancellationToken) => TenantGrain.Embed(
-        new EmbedRequest(request.Image),
-        new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold),
-        cancellationToken);
+    /// <summary>The photo's faces, embedded on the tenant's slice, with the thresholds the tenant resolved for this call.</summary>
+    private Task<EmbedResult> Embed(IdentifyRequest request, RequestOptions options, CancellationToken cancellationToken) =>
+        TenantGrain.Embed(new EmbedRequest(request.Image), options, cancellationToken);
 
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which

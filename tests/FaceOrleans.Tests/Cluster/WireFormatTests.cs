@@ -48,7 +48,7 @@ public sealed class WireFormatTests : IDisposable
     public void Resolved_options_cross_unchanged()
     {
         var serializer = _services.GetRequiredService<Serializer>();
-        var sent = new FaceOptions(0.37f, 0.82f, new ImageLimits { MaxPixels = 12_000_000, MinSide = 20, MaxWorkingSide = 1600 });
+        var sent = new FaceOptions(0.37f, 0.82f, new ImageLimits { MaxPixels = 12_000_000, MinSide = 20, MaxWorkingSide = 1600 }, 0.52f);
 
         Assert.Equal(sent, serializer.Deserialize<FaceOptions>(serializer.SerializeToArray(sent)));
     }
