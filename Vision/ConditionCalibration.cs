@@ -176,24 +176,6 @@ public static class ConditionCalibration
 
         public double Accuracy(float threshold) => 1 - ((FalseAcceptRate(threshold) + FalseRejectRate(threshold)) / 2);
 
-        private static int AtOrAbove(float[] ascending, float threshold)
-        {
-            // The first index whose score is >= threshold.
-            int low = 0, high = ascending.Length;
-            while (low < high)
-            {
-                var mid = (low + high) >>> 1;
-                if (ascending[mid] < threshold)
-                {
-                    low = mid + 1;
-                }
-                else
-                {
-                    high = mid;
-                }
-            }
-
-            return ascending.Length - low;
-        }
+        private static int AtOrAbove(float[] ascending, float threshold) => ascending.Length - Calibration.FirstAtOrAbove(ascending, threshold);
     }
 }
