@@ -32,4 +32,11 @@ public interface IGalleryGrain : IGrainWithStringKey
 
     [Alias("Verify")]
     Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Scores genuine and impostor pairs of the enrolled faces, read from the gallery store, and finds the threshold at
+    /// false accept rate <paramref name="far"/> and the accuracy-maximising one; bounded and deterministic on large galleries.
+    /// </summary>
+    [Alias("Calibrate")]
+    Task<GalleryCalibrationResult> Calibrate(double far, CancellationToken cancellationToken = default);
 }

@@ -32,4 +32,12 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetSettings")]
     Task<TenantSettings> GetSettings();
+
+    /// <summary>The 1:1 and 1:N thresholds the tenant decides with now, resolved as a call without its own values would be.</summary>
+    [Alias("GetThresholds")]
+    Task<MatchThresholds> GetThresholds();
+
+    /// <summary>Sets one threshold in the tenant's settings, leaving the rest as they are; stored durably before it returns.</summary>
+    [Alias("SetThreshold")]
+    Task<TenantState> SetThreshold(ThresholdTarget target, float threshold);
 }

@@ -96,6 +96,20 @@ public sealed partial class TenantGrain(
 
     public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
 
+    public Task<MatchThresholds> GetThresholds()
+    {
+        var resolved = Resolve(RequestOptions.None);
+        return Task.FromResult(new MatchThresholds(localSlice.Pipeline.Recognizer.ModelName, resolved.SimilarityThreshold, resolved.IdentificationThreshold));
+    }
+
+    public Task<TenantState> SetThreshold(ThresholdTarget target, float threshold)
+    {
+        var settings = state.State.Settings;
+        return Configure(target == ThresholdTarget.Identification
+            ? settings with { IdentificationThreshold = threshold }
+            : settings with { SimilarityThreshold = threshold });
+    }
+
     private SliceLocation Location() => localSlice.Location(TenantId);
 
     private async Task<T> Track<T>(string operation, Func<Task<T>> call, Func<T, int> facesIn)

@@ -42,4 +42,7 @@ public enum RejectionCode
 
     /// <summary>The subject has no enrolled face to verify against.</summary>
     NoEnrolledFace = 32,
+
+    /// <summary>A threshold was asked for from a gallery calibration too small to trust; the reasons say why.</summary>
+    UntrustedCalibration = 33,
 }

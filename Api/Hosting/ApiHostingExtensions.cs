@@ -114,6 +114,7 @@ internal static partial class ApiHostingExtensions
         app.MapTenantEndpoints();
         app.MapAdminEndpoints();
         app.MapGalleryEndpoints();
+        app.MapCalibrationEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))

@@ -29,6 +29,11 @@ public static class RejectionProblems
             extensions["slice"] = slice;
         }
 
+        if (rejection.Reasons.Count > 0)
+        {
+            extensions["reasons"] = rejection.Reasons;
+        }
+
         return ApiProblems.Create(status, type, title, rejection.Message, extensions);
     }
 
@@ -49,5 +54,6 @@ public static class RejectionProblems
         RejectionCode.UnknownSubject => (StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", FieldExtension),
         RejectionCode.SubjectExists => (StatusCodes.Status409Conflict, "subject-exists", "Subject exists", FieldExtension),
         RejectionCode.NoEnrolledFace => (StatusCodes.Status422UnprocessableEntity, "no-enrolled-face", "Nothing to compare with", FieldExtension),
+        RejectionCode.UntrustedCalibration => (StatusCodes.Status422UnprocessableEntity, "calibration-untrusted", "Calibration too weak to apply", FieldExtension),
     };
 }

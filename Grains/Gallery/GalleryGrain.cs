@@ -13,7 +13,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// </summary>
 [Reentrant]
 [GrainType("gallery")]
-public sealed class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
+public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
 {
     private string Tenant => this.GetPrimaryKeyString();
 

@@ -93,6 +93,25 @@ public sealed class ApiFixture : IAsyncLifetime
         return form;
     }
 
+    /// <summary>
+    /// A shared photo as an upload under <see cref="MaxUploadBytes"/>: as it is, or, for the three larger ones, its
+    /// pixels at the service's working size (<see cref="FaceOrleans.Vision.ImageLimits.MaxWorkingSide"/>, what the pipeline would
+    /// scale them to anyway) re-encoded as JPEG at quality 95.
+    /// </summary>
+    public static byte[] Uploadable(string photo)
+    {
+        var bytes = TestPaths.Photo(photo);
+        if (bytes.Length <= MaxUploadBytes)
+        {
+            return bytes;
+        }
+
+        using var image = OpenCvSharp.Cv2.ImDecode(bytes, OpenCvSharp.ImreadModes.Color);
+        var scale = Math.Min(1.0, (double)FaceOrleans.Vision.ImageLimits.Default.MaxWorkingSide / Math.Max(image.Width, image.Height));
+        using var resized = image.Resize(new OpenCvSharp.Size(0, 0), scale, scale, OpenCvSharp.InterpolationFlags.Area);
+        return FaceOrleans.Vision.PhotoDegrader.EncodeJpeg(resized, 95);
+    }
+
     /// <summary>Adds a plain form field (a threshold, a flag) to a multipart form.</summary>
     public static MultipartFormDataContent WithField(MultipartFormDataContent form, string name, string value)
     {
