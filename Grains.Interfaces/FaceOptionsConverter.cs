@@ -10,9 +10,12 @@ public sealed class FaceOptionsConverter : IConverter<FaceOptions, FaceOptionsSu
         surrogate.SimilarityThreshold,
         surrogate.DetectionThreshold,
         new ImageLimits { MaxPixels = surrogate.MaxPixels, MinSide = surrogate.MinSide, MaxWorkingSide = surrogate.MaxWorkingSide },
-        surrogate.IdentificationThreshold);
+        surrogate.IdentificationThreshold,
+        new QualityLimits(surrogate.MinInterEyeDistance, surrogate.MinSharpness, surrogate.MaxYaw, surrogate.MaxPitch),
+        surrogate.Detection);
 
     public FaceOptionsSurrogate ConvertToSurrogate(in FaceOptions value) => new(
         value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide,
-        value.IdentificationThreshold);
+        value.IdentificationThreshold, value.Quality.MinInterEyeDistance, value.Quality.MinSharpness, value.Quality.MaxYaw, value.Quality.MaxPitch,
+        value.Detection);
 }

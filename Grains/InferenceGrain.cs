@@ -39,7 +39,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         RunOffScheduler(async (pipeline, started) =>
         {
             var faces = await pipeline.DetectAsync([request.Image], options, cancellationToken);
-            return new DetectResult(faces[0].ToContract(), slice.Id, Elapsed(started));
+            return new DetectResult(faces[0].ToContract(options.Quality), slice.Id, Elapsed(started));
         }, cancellationToken);
 
     public Task<EmbedResult> Embed(EmbedRequest request, FaceOptions options, CancellationToken cancellationToken = default) =>
@@ -47,7 +47,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var faces = await pipeline.EmbedAsync([request.Image], options, cancellationToken);
             return new EmbedResult(
-                faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray(),
+                faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(options.Quality), f.Embedding)).ToArray(),
                 pipeline.Recognizer.ModelName,
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,

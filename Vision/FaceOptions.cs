@@ -9,4 +9,7 @@ namespace FaceOrleans.Vision;
 /// <param name="DetectionThreshold">Detector score above which a face counts.</param>
 /// <param name="Limits">What an upload may be.</param>
 /// <param name="IdentificationThreshold">Cosine similarity at or above which a 1:N search names a subject (identify).</param>
-public sealed record FaceOptions(float SimilarityThreshold, float DetectionThreshold, ImageLimits Limits, float IdentificationThreshold);
+/// <param name="Quality">What a face must be to enroll; every measured face is judged against these.</param>
+/// <param name="Detection">How hard detection looks: one pass, or tiles too (comparison always uses one pass).</param>
+public sealed record FaceOptions(
+    float SimilarityThreshold, float DetectionThreshold, ImageLimits Limits, float IdentificationThreshold, QualityLimits Quality, DetectionMode Detection);

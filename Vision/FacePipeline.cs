@@ -25,7 +25,9 @@ public sealed class FacePipeline
     public FaceRecognizer Recognizer { get; }
 
     /// <summary>The models' own thresholds and the service's image limits: what a request runs with when nothing overrides them.</summary>
-    public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default, Recognizer.DefaultIdentificationThreshold);
+    public FaceOptions ModelDefaults => new(
+        Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default, Recognizer.DefaultIdentificationThreshold,
+        QualityLimits.Default, DetectionMode.Fast);
 
     /// <summary>
     /// A pipeline over the factory's networks (the manifest's defaults unless named). Without a runner, model calls
@@ -40,15 +42,15 @@ public sealed class FacePipeline
             runner ?? InlineModelRunner.Instance);
     }
 
-    /// <summary>Every face in every image, detected in one batched model call.</summary>
+    /// <summary>Every face in every image with its <see cref="FaceQuality"/>, detected in one batched model call.</summary>
     public Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
         WithDetectionsAsync(images, options, (decoded, detections) =>
             Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
-                .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(decoded[i].ScaleToOriginal)).ToArray())
+                .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => Measured(decoded[i], f, SharpnessOf(decoded[i].Bgr, f))).ToArray())
                 .ToArray()), cancellationToken);
 
-    /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
+    /// <summary>Every face in every image with its embedding and <see cref="FaceQuality"/>; detection and embedding each run batched.</summary>
     public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
         WithDetectionsAsync(images, options, async (decoded, detections) =>
@@ -59,20 +61,21 @@ public sealed class FacePipeline
                 targets.AddRange(detections[i].Select(face => (i, face)));
             }
 
-            var embeddings = await EmbedFacesAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
+            var (embeddings, sharpness) = await AlignAndEmbedAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
             var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
             for (var k = 0; k < targets.Count; k++)
             {
                 var (image, face) = targets[k];
-                results[image].Add(new EmbeddedFace(face.Scale(decoded[image].ScaleToOriginal), embeddings[k]));
+                results[image].Add(new EmbeddedFace(Measured(decoded[image], face, sharpness[k]), embeddings[k]));
             }
 
             return (IReadOnlyList<IReadOnlyList<EmbeddedFace>>)results;
         }, cancellationToken);
 
     /// <summary>
-    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>).
-    /// A missing face is an answer, not an error: the result says which image had none.
+    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>), always in
+    /// <see cref="DetectionMode.Fast"/>: the largest face is never one only tiles find. A missing face is an answer,
+    /// not an error: the result says which image had none.
     /// </summary>
     public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions options, CancellationToken cancellationToken = default)
     {
@@ -80,7 +83,7 @@ public sealed class FacePipeline
         var threshold = options.SimilarityThreshold;
         using var first = Decode(image1, "image1", options.Limits);
         using var second = Decode(image2, "image2", options.Limits);
-        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, cancellationToken);
+        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, DetectionMode.Fast, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -123,22 +126,31 @@ public sealed class FacePipeline
     }
 
     /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
-    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default)
+    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default) =>
+        (await AlignAndEmbedAsync(faces, cancellationToken)).Embeddings;
+
+    /// <summary>The embeddings, and each face's sharpness measured on the same aligned crop when it has the template's size.</summary>
+    private async Task<(float[][] Embeddings, float[] Sharpness)> AlignAndEmbedAsync(
+        IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken)
     {
         if (faces.Count == 0)
         {
-            return [];
+            return ([], []);
         }
 
         var crops = new Mat[faces.Count];
+        var sharpness = new float[faces.Count];
         try
         {
             for (var i = 0; i < faces.Count; i++)
             {
                 crops[i] = FaceAligner.Align(faces[i].Image, faces[i].Face.Landmarks, Recognizer.InputWidth, Recognizer.InputHeight);
+                sharpness[i] = crops[i].Width == FaceAligner.TemplateSize && crops[i].Height == FaceAligner.TemplateSize
+                    ? FaceQuality.SharpnessOf(crops[i])
+                    : SharpnessOf(faces[i].Image, faces[i].Face);
             }
 
-            return await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken);
+            return (await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken), sharpness);
         }
         finally
         {
@@ -149,12 +161,49 @@ public sealed class FacePipeline
         }
     }
 
-    /// <summary>Detections in working-image coordinates, one model call for the whole batch.</summary>
-    private Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
-        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, CancellationToken cancellationToken)
+    /// <summary>A face found in a working image, in the uploaded image's pixels, with its quality measured.</summary>
+    private static DetectedFace Measured(DecodedImage image, DetectedFace workingFace, float sharpness)
+    {
+        var face = workingFace.Scale(image.ScaleToOriginal);
+        return face with { Quality = FaceQuality.Measure(face.Landmarks, sharpness) };
+    }
+
+    private static float SharpnessOf(Mat image, DetectedFace face)
+    {
+        using var crop = FaceAligner.Align(image, face.Landmarks);
+        return FaceQuality.SharpnessOf(crop);
+    }
+
+    /// <summary>Detections in working-image coordinates, one model call for the whole batch (tiles included, when thorough).</summary>
+    private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
+        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, DetectionMode mode, CancellationToken cancellationToken)
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
-        return _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+        if (mode == DetectionMode.Fast)
+        {
+            return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+        }
+
+        var plans = new List<TiledDetection>(mats.Length);
+        try
+        {
+            plans.AddRange(mats.Select(TiledDetection.Plan));
+            Mat[] all = [.. mats, .. plans.SelectMany(p => p.Tiles)];
+            var found = await _runner.RunAsync(() => Detector.Detect(all, scoreThreshold), cancellationToken);
+            var next = mats.Length;
+            var merged = new IReadOnlyList<DetectedFace>[mats.Length];
+            for (var i = 0; i < mats.Length; i++)
+            {
+                merged[i] = plans[i].Merge(found[i], found.Skip(next).Take(plans[i].Tiles.Count).ToArray(), Detector.NmsIouThreshold);
+                next += plans[i].Tiles.Count;
+            }
+
+            return merged;
+        }
+        finally
+        {
+            plans.ForEach(p => p.Dispose());
+        }
     }
 
     /// <summary>Decodes the images, detects in one batched call, hands both to <paramref name="then"/>, and frees the pixels.</summary>
@@ -166,7 +215,7 @@ public sealed class FacePipeline
         var decoded = DecodeAll(images, options.Limits);
         try
         {
-            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, cancellationToken));
+            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, options.Detection, cancellationToken));
         }
         finally
         {

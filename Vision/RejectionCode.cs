@@ -34,6 +34,9 @@ public enum RejectionCode
     /// <summary>Several faces where exactly one is needed (enrollment).</summary>
     SeveralFaces = 21,
 
+    /// <summary>An enrollment photo's face is too small, too blurred or too far from frontal; the reasons say which.</summary>
+    LowQuality = 22,
+
     /// <summary>The subject (or one of its faces) does not exist in the tenant's gallery.</summary>
     UnknownSubject = 30,
 

@@ -39,6 +39,9 @@ public sealed class RetinaFaceDetector : IDisposable
     /// <summary>The manifest's score threshold for this model: the default a tenant's settings start from.</summary>
     public float DefaultScoreThreshold => _spec.ScoreThreshold;
 
+    /// <summary>Overlap (IoU) above which two boxes are one face: the manifest's NMS setting, for callers merging detections.</summary>
+    public float NmsIouThreshold => _spec.NmsIou;
+
     public int PriorCount => _priors.Length / 4;
 
     /// <summary>Detects faces scoring above <paramref name="scoreThreshold"/> in each image; coordinates are in that image's pixels.</summary>

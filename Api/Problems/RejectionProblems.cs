@@ -51,6 +51,7 @@ public static class RejectionProblems
         RejectionCode.ImageTooSmall => (StatusCodes.Status422UnprocessableEntity, "image-too-small", "Image too small", ImageExtension),
         RejectionCode.NoFace => (StatusCodes.Status422UnprocessableEntity, "no-face", "No face found", ImageExtension),
         RejectionCode.SeveralFaces => (StatusCodes.Status422UnprocessableEntity, "several-faces", "Several faces", ImageExtension),
+        RejectionCode.LowQuality => (StatusCodes.Status422UnprocessableEntity, "low-quality", "Face not good enough to enroll", ImageExtension),
         RejectionCode.UnknownSubject => (StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", FieldExtension),
         RejectionCode.SubjectExists => (StatusCodes.Status409Conflict, "subject-exists", "Subject exists", FieldExtension),
         RejectionCode.NoEnrolledFace => (StatusCodes.Status422UnprocessableEntity, "no-enrolled-face", "Nothing to compare with", FieldExtension),

@@ -60,8 +60,9 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        // One pass: an enrollment photo is of one person, and a background face only tiles find would refuse it.
         var embedded = await TenantGrain.Embed(
-            new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
+            new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
         var face = embedded.Faces.Count switch
         {
             0 => throw NoFace("No face found in the photo; nothing was enrolled."),
@@ -70,6 +71,13 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, "image",
                 $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
         };
+
+        // The slice measured the face and judged it by the tenant's limits; refuse before anything is stored.
+        if (face.Face.Quality is { Problems.Count: > 0 } quality)
+        {
+            throw new RequestRejectedException(RejectionCode.LowQuality, "image",
+                $"The face is not good enough to enroll; nothing was enrolled: {Describe(quality)}.") { Reasons = quality.Problems };
+        }
 
         var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
@@ -113,8 +121,10 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        // One claimed identity: the 1:1 question, so the 1:1 threshold decides, as compare does.
-        var embedded = await Embed(request, new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold), cancellationToken);
+        // One claimed identity: the 1:1 question, so the 1:1 threshold decides, as compare does; and, as compare,
+        // only the most prominent face counts, which one pass finds.
+        var embedded = await Embed(request, new RequestOptions(
+            SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
         var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
         var threshold = embedded.SimilarityThreshold;
         var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
@@ -146,6 +156,9 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             .ToList()).ToArray();
         return (merged, (await counts).Sum(c => (long)c));
     }
+
+    private static string Describe(FaceQualityInfo quality) => QualityLimits.Describe(
+        new FaceQuality(quality.InterEyeDistance, quality.Sharpness, quality.Yaw, quality.Pitch), quality.Problems);
 
     private static RequestRejectedException NotFound(string subjectId) =>
         new(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' does not exist.");

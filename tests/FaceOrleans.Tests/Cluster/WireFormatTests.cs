@@ -54,7 +54,8 @@ public sealed class WireFormatTests : IDisposable
     public void Resolved_options_cross_unchanged()
     {
         var serializer = _services.GetRequiredService<Serializer>();
-        var sent = new FaceOptions(0.37f, 0.82f, new ImageLimits { MaxPixels = 12_000_000, MinSide = 20, MaxWorkingSide = 1600 }, 0.52f);
+        var sent = new FaceOptions(0.37f, 0.82f, new ImageLimits { MaxPixels = 12_000_000, MinSide = 20, MaxWorkingSide = 1600 }, 0.52f,
+            new QualityLimits(33, 70, 25, 20), DetectionMode.Thorough);
 
         Assert.Equal(sent, serializer.Deserialize<FaceOptions>(serializer.SerializeToArray(sent)));
     }
