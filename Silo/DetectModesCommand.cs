@@ -40,7 +40,7 @@ internal static class DetectModesCommand
     public static Command Create()
     {
         var shared = new PipelineCommandOptions();
-        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (JPEG or PNG)", Required = true };
+        var images = PipelineCommandOptions.ImagesOption();
         var photos = new Option<string>("--photos")
         {
             Description = "Photos in the folder to time as they are (comma-separated)",
@@ -59,12 +59,7 @@ internal static class DetectModesCommand
         shared.AddTo(command);
         command.SetAction(parse => PipelineCommandOptions.ReportingErrorsAsync(async () =>
         {
-            var folder = parse.GetRequiredValue(images);
-            if (!folder.Exists)
-            {
-                throw new FileNotFoundException($"The images folder '{folder.FullName}' does not exist.");
-            }
-
+            var folder = PipelineCommandOptions.ExistingFolder(parse, images);
             var calls = parse.GetValue(repeats);
             if (calls < 1)
             {

@@ -54,7 +54,7 @@ internal static class QualityCommand
     public static Command Create()
     {
         var shared = new PipelineCommandOptions();
-        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (JPEG or PNG)", Required = true };
+        var images = PipelineCommandOptions.ImagesOption();
         var conditions = new Option<string>("--conditions")
         {
             Description = "Capture conditions to degrade each photo in (comma-separated, or 'all')",
@@ -68,12 +68,7 @@ internal static class QualityCommand
         shared.AddTo(command);
         command.SetAction(parse => PipelineCommandOptions.ReportingErrorsAsync(async () =>
         {
-            var folder = parse.GetRequiredValue(images);
-            if (!folder.Exists)
-            {
-                throw new FileNotFoundException($"The images folder '{folder.FullName}' does not exist.");
-            }
-
+            var folder = PipelineCommandOptions.ExistingFolder(parse, images);
             using var sessions = shared.Sessions(parse, "cpu");
             var pipeline = shared.Pipeline(parse, sessions);
             var report = await MeasureAsync(pipeline, folder.FullName, CaptureCondition.Parse(parse.GetRequiredValue(conditions)), QualityLimits.Default);

@@ -13,12 +13,12 @@ public sealed class ApiCalibrationTests(ApiFixture fixture)
     [Fact]
     public async Task A_gallery_of_the_shared_photos_calibrates_and_applies_its_own_thresholds()
     {
-        var tenant = "calib-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = fixture.Client(await fixture.IssueKeyAsync(tenant, ApiKeyRole.TenantAdmin));
+        var (tenant, client) = await fixture.NewTenantAsync("calib");
+        using var _ = client;
         var people = GalleryTests.People();
 
         // Before any face: nothing to score, and a warning for each reason not to trust it.
-        var empty = await Json(await client.GetAsync($"/v1/{tenant}/calibration"));
+        var empty = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}/calibration"));
         Assert.Equal(JsonValueKind.Null, empty.GetProperty("threshold_at_far").ValueKind);
         Assert.Equal(JsonValueKind.Null, empty.GetProperty("roc_auc").ValueKind);
         Assert.Equal(3, empty.GetProperty("warnings").GetArrayLength());
@@ -36,8 +36,8 @@ public sealed class ApiCalibrationTests(ApiFixture fixture)
 
         var faces = people.Sum(p => p.Length);
         var genuinePairs = people.Sum(p => (long)p.Length * (p.Length - 1) / 2);
-        var byDefault = await Json(await client.GetAsync($"/v1/{tenant}/calibration"));
-        var atOnePercent = await Json(await client.GetAsync($"/v1/{tenant}/calibration?far=0.01"));
+        var byDefault = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}/calibration"));
+        var atOnePercent = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}/calibration?far=0.01"));
 
         Assert.Equal(1e-3, byDefault.GetProperty("far").GetDouble());
         Assert.Equal((people.Count, faces), (byDefault.GetProperty("subjects_used").GetInt32(), byDefault.GetProperty("faces_used").GetInt32()));
@@ -64,10 +64,10 @@ public sealed class ApiCalibrationTests(ApiFixture fixture)
             atOnePercent.GetProperty("current_identification_threshold").GetProperty("threshold").GetSingle());
 
         // Apply: the threshold at FAR 1 % as the 1:1 threshold, a chosen value as the 1:N one; compare and identify then use them.
-        var applied = await Json(await client.PostAsJsonAsync($"/v1/{tenant}/calibration/apply", new { target = "similarity", far = 0.01 }));
-        var chosen = await Json(await client.PostAsJsonAsync($"/v1/{tenant}/calibration/apply", new { target = "identification", threshold = 0.5 }));
-        var compared = await Json(await client.PostAsync($"/v1/{tenant}/compare", ApiFixture.Form(("image1", "img4.jpg"), ("image2", "img2.jpg"))));
-        var identified = await Json(await client.PostAsync($"/v1/{tenant}/identify", ApiFixture.Form(("image", "img4.jpg"))));
+        var applied = await ApiFixture.OkJsonAsync(await client.PostAsJsonAsync($"/v1/{tenant}/calibration/apply", new { target = "similarity", far = 0.01 }));
+        var chosen = await ApiFixture.OkJsonAsync(await client.PostAsJsonAsync($"/v1/{tenant}/calibration/apply", new { target = "identification", threshold = 0.5 }));
+        var compared = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/compare", ApiFixture.Form(("image1", "img4.jpg"), ("image2", "img2.jpg"))));
+        var identified = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/identify", ApiFixture.Form(("image", "img4.jpg"))));
 
         var fromFar = atFar.GetProperty("threshold").GetSingle();
         Assert.Equal(("similarity", "far", fromFar), (applied.GetProperty("target").GetString(), applied.GetProperty("from").GetString(), applied.GetProperty("threshold").GetSingle()));
@@ -81,15 +81,15 @@ public sealed class ApiCalibrationTests(ApiFixture fixture)
         var untrusted = await ProblemAssert.IsProblemAsync(
             await client.PostAsJsonAsync($"/v1/{tenant}/calibration/apply", new { target = "similarity", far = 1e-3 }), HttpStatusCode.UnprocessableEntity, "calibration-untrusted");
         Assert.Contains("FAR 0.001", untrusted.GetProperty("reasons")[0].GetString(), StringComparison.Ordinal);
-        var state = await Json(await client.GetAsync($"/v1/{tenant}"));
+        var state = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}"));
         Assert.Equal(fromFar, state.GetProperty("config").GetProperty("similarity_threshold").GetSingle());
     }
 
     [Fact]
     public async Task Bad_calibration_requests_are_problems_and_need_a_tenant_admin_key()
     {
-        var tenant = "calib-" + Guid.NewGuid().ToString("N")[..6];
-        using var admin = fixture.Client(await fixture.IssueKeyAsync(tenant, ApiKeyRole.TenantAdmin));
+        var (tenant, admin) = await fixture.NewTenantAsync("calib");
+        using var _ = admin;
         using var plain = fixture.Client(await fixture.IssueKeyAsync(tenant, ApiKeyRole.Tenant));
 
         await ProblemAssert.IsProblemAsync(await plain.GetAsync($"/v1/{tenant}/calibration"), HttpStatusCode.Forbidden, "forbidden");
@@ -116,12 +116,5 @@ public sealed class ApiCalibrationTests(ApiFixture fixture)
         Assert.True(empty.GetProperty("reasons").GetArrayLength() >= 1);
         await ProblemAssert.IsProblemAsync(
             await admin.PostAsync($"/v1/{tenant}/calibration/apply", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "bad-request");
-    }
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

@@ -74,6 +74,29 @@ public sealed class ApiFixture : IAsyncLifetime
         return body.RootElement.GetProperty("key").GetString()!;
     }
 
+    /// <summary>A tenant of its own for one test (named <paramref name="prefix"/> and a random suffix), with a client holding its tenant-admin key.</summary>
+    public async Task<(string Tenant, HttpClient Client)> NewTenantAsync(string prefix)
+    {
+        var tenant = prefix + "-" + Guid.NewGuid().ToString("N")[..6];
+        return (tenant, Client(await IssueKeyAsync(tenant, ApiKeyRole.TenantAdmin)));
+    }
+
+    /// <summary>The body of a 2xx answer; anything else fails the test with the status and the body.</summary>
+    public static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>The eyes of the first face of a detect answer, in the uploaded image's pixels.</summary>
+    public static (FaceOrleans.Vision.FacePoint Left, FaceOrleans.Vision.FacePoint Right) Eyes(JsonElement detected)
+    {
+        var landmarks = detected.GetProperty("faces")[0].GetProperty("landmarks");
+        FaceOrleans.Vision.FacePoint Point(string name) => new(landmarks.GetProperty(name)[0].GetSingle(), landmarks.GetProperty(name)[1].GetSingle());
+        return (Point("left_eye"), Point("right_eye"));
+    }
+
     public static MultipartFormDataContent Form(params (string Field, string Photo)[] files)
     {
         var form = new MultipartFormDataContent();

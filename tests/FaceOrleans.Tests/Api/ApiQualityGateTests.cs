@@ -14,11 +14,11 @@ public sealed class ApiQualityGateTests(ApiFixture fixture)
     [Fact]
     public async Task Detect_reports_each_faces_measures_and_enrollment_refuses_small_blurred_and_turned_faces_with_their_reasons()
     {
-        var tenant = "quality-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = fixture.Client(await fixture.IssueKeyAsync(tenant, ApiKeyRole.TenantAdmin));
+        var (tenant, client) = await fixture.NewTenantAsync("quality");
+        using var _ = client;
         (await client.PostAsJsonAsync($"/v1/{tenant}/subjects", new { id = "ann" })).EnsureSuccessStatusCode();
 
-        var clean = await Json(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form(("image", "img10.jpg"))));
+        var clean = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form(("image", "img10.jpg"))));
         var quality = Assert.Single(clean.GetProperty("faces").EnumerateArray()).GetProperty("quality");
         Assert.InRange(quality.GetProperty("inter_eye_px").GetSingle(), QualityLimits.Default.MinInterEyeDistance, 2000);
         Assert.InRange(quality.GetProperty("sharpness").GetSingle(), QualityLimits.Default.MinSharpness, 1e6f);
@@ -28,7 +28,7 @@ public sealed class ApiQualityGateTests(ApiFixture fixture)
 
         // Eyes 28 px apart: detect still finds the face and says why it would not enroll; enroll refuses it.
         var tiny = Degraded("img10.jpg", clean, "tiny");
-        var tinyDetected = await Json(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form("image", tiny, "tiny.png")));
+        var tinyDetected = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form("image", tiny, "tiny.png")));
         var tinyQuality = Assert.Single(tinyDetected.GetProperty("faces").EnumerateArray()).GetProperty("quality");
         Assert.InRange(tinyQuality.GetProperty("inter_eye_px").GetSingle(), 20, QualityLimits.Default.MinInterEyeDistance);
         Assert.Equal([QualityLimits.TooSmall], tinyQuality.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
@@ -50,40 +50,32 @@ public sealed class ApiQualityGateTests(ApiFixture fixture)
         Assert.Contains(QualityLimits.TurnedAside, turned.GetProperty("reasons").EnumerateArray().Select(p => p.GetString()));
 
         // Nothing refused was stored; a good photo enrolls, and a tenant that accepts smaller faces enrolls the tiny copy.
-        var before = await Json(await client.GetAsync($"/v1/{tenant}/subjects"));
+        var before = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}/subjects"));
         Assert.Equal(0, before.GetProperty("items")[0].GetProperty("face_count").GetInt32());
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/v1/{tenant}/subjects/ann/faces", ApiFixture.Form(("image", "img10.jpg")))).StatusCode);
-        var relaxed = await Json(await client.PutAsJsonAsync($"/v1/{tenant}/config", new { min_inter_eye_px = 20 }));
+        var relaxed = await ApiFixture.OkJsonAsync(await client.PutAsJsonAsync($"/v1/{tenant}/config", new { min_inter_eye_px = 20 }));
         Assert.Equal(20f, relaxed.GetProperty("config").GetProperty("min_inter_eye_px").GetSingle());
-        var tinyAgain = await Json(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form("image", tiny, "tiny.png")));
+        var tinyAgain = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form("image", tiny, "tiny.png")));
         Assert.Empty(tinyAgain.GetProperty("faces")[0].GetProperty("quality").GetProperty("problems").EnumerateArray());
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/v1/{tenant}/subjects/ann/faces", ApiFixture.Form("image", tiny, "tiny.png"))).StatusCode);
-        var after = await Json(await client.GetAsync($"/v1/{tenant}/subjects"));
+        var after = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}/subjects"));
         Assert.Equal(2, after.GetProperty("items")[0].GetProperty("face_count").GetInt32());
 
         // A limit out of range is a problem naming it, and leaves the settings alone.
         var refused = await ProblemAssert.IsProblemAsync(
             await client.PutAsJsonAsync($"/v1/{tenant}/config", new { min_inter_eye_px = 20, max_yaw = 120 }), HttpStatusCode.BadRequest, "invalid-parameter");
         Assert.Equal("max_yaw", refused.GetProperty("field").GetString());
-        var state = await Json(await client.GetAsync($"/v1/{tenant}"));
+        var state = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{tenant}"));
         Assert.Equal(20f, state.GetProperty("config").GetProperty("min_inter_eye_px").GetSingle());
     }
 
     /// <summary>The photo degraded as <paramref name="condition"/> from the standard set, around the face detect found, as PNG bytes.</summary>
     private static byte[] Degraded(string photo, JsonElement detected, string condition)
     {
-        var landmarks = detected.GetProperty("faces")[0].GetProperty("landmarks");
-        FacePoint Point(string name) => new(landmarks.GetProperty(name)[0].GetSingle(), landmarks.GetProperty(name)[1].GetSingle());
+        var (left, right) = ApiFixture.Eyes(detected);
         var standard = CaptureCondition.Standard.Single(c => c.Name == condition);
         using var bgr = Cv2.ImDecode(TestPaths.Photo(photo), ImreadModes.Color);
-        using var copy = PhotoDegrader.Apply(bgr, Point("left_eye"), Point("right_eye"), standard, PhotoDegrader.SeedFor(photo, standard));
+        using var copy = PhotoDegrader.Apply(bgr, left, right, standard, PhotoDegrader.SeedFor(photo, standard));
         return copy.Bgr.ImEncode(".png");
-    }
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

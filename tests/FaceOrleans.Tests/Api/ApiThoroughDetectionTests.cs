@@ -14,15 +14,15 @@ public sealed class ApiThoroughDetectionTests(ApiFixture fixture)
     [Fact]
     public async Task Thorough_mode_per_call_or_per_tenant_finds_small_faces_that_the_default_misses()
     {
-        var tenant = "crowd-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = fixture.Client(await fixture.IssueKeyAsync(tenant, ApiKeyRole.TenantAdmin));
+        var (tenant, client) = await fixture.NewTenantAsync("crowd");
+        using var _ = client;
         var crowd = await CrowdAsync(client, tenant);
 
-        var byDefault = await Json(await client.PostAsync($"/v1/{tenant}/detect", Crowd(crowd)));
-        var thorough = await Json(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.WithField(Crowd(crowd), "mode", "thorough")));
-        var configured = await Json(await client.PutAsJsonAsync($"/v1/{tenant}/config", new { detection_mode = "thorough" }));
-        var byTenant = await Json(await client.PostAsync($"/v1/{tenant}/detect", Crowd(crowd)));
-        var fastCall = await Json(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.WithField(Crowd(crowd), "mode", "fast")));
+        var byDefault = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", Crowd(crowd)));
+        var thorough = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.WithField(Crowd(crowd), "mode", "thorough")));
+        var configured = await ApiFixture.OkJsonAsync(await client.PutAsJsonAsync($"/v1/{tenant}/config", new { detection_mode = "thorough" }));
+        var byTenant = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", Crowd(crowd)));
+        var fastCall = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.WithField(Crowd(crowd), "mode", "fast")));
 
         Assert.InRange(byDefault.GetProperty("count").GetInt32(), 0, 1);
         Assert.InRange(thorough.GetProperty("count").GetInt32(), 7, 8);
@@ -49,10 +49,9 @@ public sealed class ApiThoroughDetectionTests(ApiFixture fixture)
         {
             foreach (var photo in new[] { "img4.jpg", "img2.jpg", "img3.jpg", "img10.jpg", "img12.jpg", "img22.jpg", "img35.jpg", "img54.jpg" })
             {
-                var detected = await Json(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form(("image", photo))));
-                var landmarks = detected.GetProperty("faces")[0].GetProperty("landmarks");
-                FacePoint Point(string name) => new(landmarks.GetProperty(name)[0].GetSingle(), landmarks.GetProperty(name)[1].GetSingle());
-                portraits.Add((Cv2.ImDecode(TestPaths.Photo(photo), ImreadModes.Color), Point("left_eye"), Point("right_eye")));
+                var detected = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/detect", ApiFixture.Form(("image", photo))));
+                var (left, right) = ApiFixture.Eyes(detected);
+                portraits.Add((Cv2.ImDecode(TestPaths.Photo(photo), ImreadModes.Color), left, right));
             }
 
             using var crowd = CrowdMosaic.Build(portraits, columns: 8, interEye: 14, spacing: 3);
@@ -62,12 +61,5 @@ public sealed class ApiThoroughDetectionTests(ApiFixture fixture)
         {
             portraits.ForEach(p => p.Bgr.Dispose());
         }
-    }
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }
