@@ -50,9 +50,14 @@ public sealed record CompareRequest([property: Id(0)] byte[] Image1, [property: 
 [GenerateSerializer, Immutable, Alias("faceorleans.DetectRequest")]
 public sealed record DetectRequest([property: Id(0)] byte[] Image);
 
-/// <summary>One encoded image whose faces to find and embed.</summary>
+/// <summary>
+/// One encoded image whose faces to find and embed. <see cref="ProminentFaceFirst"/> is for callers that live by the
+/// most prominent face (enroll with the largest face, identify, verify): the slice detects at its smaller
+/// prominent-face size first and at full size only when that finds no face, so faces far smaller than the most
+/// prominent one may be missed.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.EmbedRequest")]
-public sealed record EmbedRequest([property: Id(0)] byte[] Image);
+public sealed record EmbedRequest([property: Id(0)] byte[] Image, [property: Id(1)] bool ProminentFaceFirst = false);
 
 /// <summary>
 /// Result of a 1:1 comparison on a slice. <see cref="Similarity"/> is null when <see cref="MissingFaceIn"/> names an

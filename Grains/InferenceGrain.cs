@@ -45,7 +45,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
     public Task<EmbedResult> Embed(EmbedRequest request, FaceOptions options, CancellationToken cancellationToken = default) =>
         RunOffScheduler(async (pipeline, started) =>
         {
-            var faces = await pipeline.EmbedAsync([request.Image], options, cancellationToken);
+            var faces = await pipeline.EmbedAsync([request.Image], options, request.ProminentFaceFirst, cancellationToken);
             return new EmbedResult(
                 faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(options.Quality), f.Embedding)).ToArray(),
                 pipeline.Recognizer.ModelName,

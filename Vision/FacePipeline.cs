@@ -13,11 +13,12 @@ public sealed class FacePipeline
 {
     private readonly IModelRunner _runner;
 
-    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner)
+    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner, DetectionSides? sides = null)
     {
         Detector = detector;
         Recognizer = recognizer;
         _runner = runner;
+        (FullSide, ProminentFaceSide) = (sides ?? new DetectionSides()).Resolve(detector);
     }
 
     public RetinaFaceDetector Detector { get; }
@@ -29,23 +30,31 @@ public sealed class FacePipeline
         Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default, Recognizer.DefaultIdentificationThreshold,
         QualityLimits.Default, DetectionMode.Fast);
 
+    /// <summary>Long side images are detected at by default.</summary>
+    public int FullSide { get; }
+
+    /// <summary>Long side tried first when only the most prominent face matters (equal to <see cref="FullSide"/>: no first try).</summary>
+    public int ProminentFaceSide { get; }
+
     /// <summary>
     /// A pipeline over the factory's networks (the manifest's defaults unless named). Without a runner, model calls
-    /// run on the caller's thread.
+    /// run on the caller's thread; without sides, the detector's manifest entry decides them.
     /// </summary>
-    public static FacePipeline Create(OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, IModelRunner? runner = null)
+    public static FacePipeline Create(
+        OnnxSessionFactory sessions, string? detector = null, string? recognizer = null, IModelRunner? runner = null, DetectionSides? sides = null)
     {
         var defaults = sessions.Catalog.Manifest.Defaults;
         return new FacePipeline(
             sessions.Detector(string.IsNullOrEmpty(detector) ? defaults.Detector : detector),
             sessions.Recognizer(string.IsNullOrEmpty(recognizer) ? defaults.Recognizer : recognizer),
-            runner ?? InlineModelRunner.Instance);
+            runner ?? InlineModelRunner.Instance,
+            sides);
     }
 
-    /// <summary>Every face in every image with its <see cref="FaceQuality"/>, detected in one batched model call.</summary>
+    /// <summary>Every face in every image with its <see cref="FaceQuality"/>, detected at full size and detail in one batched model call per input size.</summary>
     public Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        WithDetectionsAsync(images, options, (decoded, detections) =>
+        WithDetectionsAsync(images, options, prominentFaceFirst: false, (decoded, detections) =>
             Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
                 .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => Measured(decoded[i], f, SharpnessOf(decoded[i].Bgr, f))).ToArray())
                 .ToArray()), cancellationToken);
@@ -53,15 +62,39 @@ public sealed class FacePipeline
     /// <summary>Every face in every image with its embedding and <see cref="FaceQuality"/>; detection and embedding each run batched.</summary>
     public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        WithDetectionsAsync(images, options, async (decoded, detections) =>
+        EmbedAsync(images, options, prominentFaceFirst: false, cancellationToken);
+
+    /// <summary>
+    /// Every face in every image with its embedding. With <paramref name="prominentFaceFirst"/>, for callers that live
+    /// by the most prominent face (enroll, identify, verify), a large JPEG may be decoded reduced and detection runs at
+    /// <see cref="ProminentFaceSide"/> first and at full size only for an image where that finds no face, so faces far
+    /// smaller than the most prominent one may be missed. <see cref="CompareAsync"/> always works this way.
+    /// </summary>
+    public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+        IReadOnlyList<byte[]> images, FaceOptions options, bool prominentFaceFirst, CancellationToken cancellationToken = default) =>
+        WithDetectionsAsync(images, options, prominentFaceFirst,
+            (decoded, detections) => EmbedDetectedAsync(images, options.Limits, decoded, detections, cancellationToken), cancellationToken);
+
+    /// <summary>Embeds every detected face; a small face on a reduced decode is aligned on a full-detail one.</summary>
+    private async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedDetectedAsync(
+        IReadOnlyList<byte[]> images, ImageLimits limits, DecodedImage[] decoded, IReadOnlyList<IReadOnlyList<DetectedFace>> detections,
+        CancellationToken cancellationToken)
+    {
+        var detailed = new DecodedImage?[images.Count];
+        try
         {
             var targets = new List<(int Image, DetectedFace Face)>();
             for (var i = 0; i < detections.Count; i++)
             {
                 targets.AddRange(detections[i].Select(face => (i, face)));
+                if (detections[i].Any(face => NeedsDetail(decoded[i], face)))
+                {
+                    detailed[i] = Decode(images[i], NameOf(i, images.Count), limits.FullDetail);
+                }
             }
 
-            var (embeddings, sharpness) = await AlignAndEmbedAsync(targets.Select(t => (decoded[t.Image].Bgr, t.Face)).ToArray(), cancellationToken);
+            var (embeddings, sharpness) = await AlignAndEmbedAsync(
+                targets.Select(t => AlignmentSource(decoded[t.Image], detailed[t.Image], t.Face)).ToArray(), cancellationToken);
             var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
             for (var k = 0; k < targets.Count; k++)
             {
@@ -69,21 +102,27 @@ public sealed class FacePipeline
                 results[image].Add(new EmbeddedFace(Measured(decoded[image], face, sharpness[k]), embeddings[k]));
             }
 
-            return (IReadOnlyList<IReadOnlyList<EmbeddedFace>>)results;
-        }, cancellationToken);
+            return results;
+        }
+        finally
+        {
+            DisposeAll(detailed);
+        }
+    }
 
     /// <summary>
-    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>), always in
-    /// <see cref="DetectionMode.Fast"/>: the largest face is never one only tiles find. A missing face is an answer,
-    /// not an error: the result says which image had none.
+    /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>), detected at
+    /// <see cref="ProminentFaceSide"/> first and always in <see cref="DetectionMode.Fast"/>: the largest face is never
+    /// one only tiles find. A missing face is an answer, not an error: the result says which image had none.
     /// </summary>
     public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions options, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var threshold = options.SimilarityThreshold;
-        using var first = Decode(image1, "image1", options.Limits);
-        using var second = Decode(image2, "image2", options.Limits);
-        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, DetectionMode.Fast, cancellationToken);
+        var limits = LimitsFor(options, prominentFaceFirst: true);
+        using var first = Decode(image1, "image1", limits);
+        using var second = Decode(image2, "image2", limits);
+        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, DetectionMode.Fast, prominentFaceFirst: true, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -100,7 +139,10 @@ public sealed class FacePipeline
             return new FaceComparison(null, false, threshold, $"No face found in {missing}.", faces1, faces2, missing);
         }
 
-        var embeddings = await EmbedFacesAsync([(first.Bgr, chosen1), (second.Bgr, chosen2)], cancellationToken);
+        using var detailed1 = NeedsDetail(first, chosen1) ? Decode(image1, "image1", limits.FullDetail) : null;
+        using var detailed2 = NeedsDetail(second, chosen2) ? Decode(image2, "image2", limits.FullDetail) : null;
+        var embeddings = await EmbedFacesAsync(
+            [AlignmentSource(first, detailed1, chosen1), AlignmentSource(second, detailed2, chosen2)], cancellationToken);
         var similarity = FaceRecognizer.Similarity(embeddings[0], embeddings[1]);
         var same = similarity >= threshold;
         return new FaceComparison(similarity, same, threshold, DescribeComparison(similarity, threshold, faces1.Length, faces2.Length), faces1, faces2, null);
@@ -124,6 +166,17 @@ public sealed class FacePipeline
 
         return notes.Count == 0 ? verdict : $"{verdict} {string.Join(" and ", notes)}; the largest face was compared.";
     }
+
+    /// <summary>
+    /// A face smaller than the recognizer's input, found on an image that a reduced JPEG decode left short of detail,
+    /// is aligned on a full-detail decode of the same upload: most faces are large and never pay for a second decode.
+    /// </summary>
+    private bool NeedsDetail(DecodedImage image, DetectedFace face) =>
+        image.LostDetail && Math.Min(face.Box.Width, face.Box.Height) < Math.Max(Recognizer.InputWidth, Recognizer.InputHeight);
+
+    /// <summary>The image to align a face on, with the face in that image's coordinates.</summary>
+    private static (Mat Image, DetectedFace Face) AlignmentSource(DecodedImage image, DecodedImage? detailed, DetectedFace face) =>
+        detailed is null ? (image.Bgr, face) : (detailed.Bgr, face.Scale(image.ScaleToOriginal / detailed.ScaleToOriginal));
 
     /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
     public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default) =>
@@ -174,22 +227,48 @@ public sealed class FacePipeline
         return FaceQuality.SharpnessOf(crop);
     }
 
-    /// <summary>Detections in working-image coordinates, one model call for the whole batch (tiles included, when thorough).</summary>
+    /// <summary>
+    /// Detections in working-image coordinates, one model call per input size in the batch. Thorough: the whole
+    /// images at full size and their tiles, in one call, merged. Otherwise, with <paramref name="prominentFaceFirst"/>,
+    /// at the prominent-face side first and again at full size, in one more call, for the images where that found nothing.
+    /// </summary>
     private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
-        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, DetectionMode mode, CancellationToken cancellationToken)
+        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, DetectionMode mode, bool prominentFaceFirst, CancellationToken cancellationToken)
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
-        if (mode == DetectionMode.Fast)
+        if (mode == DetectionMode.Thorough)
         {
-            return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold), cancellationToken);
+            return await DetectTiledAsync(mats, scoreThreshold, cancellationToken);
         }
 
+        if (!prominentFaceFirst || ProminentFaceSide >= FullSide)
+        {
+            return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, FullSide), cancellationToken);
+        }
+
+        var detections = (await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, ProminentFaceSide), cancellationToken)).ToArray();
+        var missed = Enumerable.Range(0, mats.Length).Where(i => detections[i].Count == 0).ToArray();
+        if (missed.Length > 0)
+        {
+            var retried = await _runner.RunAsync(() => Detector.Detect(missed.Select(i => mats[i]).ToArray(), scoreThreshold, FullSide), cancellationToken);
+            for (var k = 0; k < missed.Length; k++)
+            {
+                detections[missed[k]] = retried[k];
+            }
+        }
+
+        return detections;
+    }
+
+    /// <summary>Each image at full size and its <see cref="TiledDetection"/> tiles in one batched call, merged per image.</summary>
+    private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectTiledAsync(Mat[] mats, float scoreThreshold, CancellationToken cancellationToken)
+    {
         var plans = new List<TiledDetection>(mats.Length);
         try
         {
             plans.AddRange(mats.Select(TiledDetection.Plan));
             Mat[] all = [.. mats, .. plans.SelectMany(p => p.Tiles)];
-            var found = await _runner.RunAsync(() => Detector.Detect(all, scoreThreshold), cancellationToken);
+            var found = await _runner.RunAsync(() => Detector.Detect(all, scoreThreshold, FullSide), cancellationToken);
             var next = mats.Length;
             var merged = new IReadOnlyList<DetectedFace>[mats.Length];
             for (var i = 0; i < mats.Length; i++)
@@ -206,16 +285,27 @@ public sealed class FacePipeline
         }
     }
 
-    /// <summary>Decodes the images, detects in one batched call, hands both to <paramref name="then"/>, and frees the pixels.</summary>
+    /// <summary>
+    /// Only requests that need the most prominent face let a large JPEG be decoded down to
+    /// <see cref="ImageLimits.MinWorkingSide"/>; the others keep the full working detail, as detection at full size does.
+    /// </summary>
+    private static ImageLimits LimitsFor(FaceOptions options, bool prominentFaceFirst) =>
+        prominentFaceFirst ? options.Limits : options.Limits.FullDetail;
+
+    /// <summary>
+    /// Decodes the images, detects in batched calls, hands both to <paramref name="then"/>, and frees the pixels.
+    /// </summary>
     private async Task<T> WithDetectionsAsync<T>(
-        IReadOnlyList<byte[]> images, FaceOptions options,
+        IReadOnlyList<byte[]> images, FaceOptions options, bool prominentFaceFirst,
         Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, Task<T>> then, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var decoded = DecodeAll(images, options.Limits);
+        // Thorough detection looks for the small faces that the prominent-face shortcuts would give up.
+        prominentFaceFirst &= options.Detection == DetectionMode.Fast;
+        var decoded = DecodeAll(images, LimitsFor(options, prominentFaceFirst));
         try
         {
-            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, options.Detection, cancellationToken));
+            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, options.Detection, prominentFaceFirst, cancellationToken));
         }
         finally
         {
@@ -236,6 +326,8 @@ public sealed class FacePipeline
         }
     }
 
+    private static string NameOf(int index, int count) => count == 1 ? "image" : $"image {index + 1}";
+
     private static DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits limits)
     {
         var decoded = new DecodedImage[images.Count];
@@ -243,7 +335,7 @@ public sealed class FacePipeline
         {
             for (var i = 0; i < images.Count; i++)
             {
-                decoded[i] = Decode(images[i], images.Count == 1 ? "image" : $"image {i + 1}", limits);
+                decoded[i] = Decode(images[i], NameOf(i, images.Count), limits);
             }
 
             return decoded;

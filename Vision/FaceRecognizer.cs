@@ -66,7 +66,7 @@ public sealed class FaceRecognizer : IDisposable
                     $"'{ModelName}' needs {_input.Width}x{_input.Height} crops; got {face.Width}x{face.Height}.", nameof(faces));
             }
 
-            TensorPacking.Pack(face, _input, tensor.Span, i);
+            TensorPacking.Pack(face, _input, tensor, i);
         }
 
         using var input = tensor.ToOrtValue();

@@ -24,7 +24,7 @@ public static class ImageDecoder
         }
 
         var longSide = Math.Max(header.Width, header.Height);
-        var mode = ReducedDecodeMode(longSide, limits.MaxWorkingSide);
+        var mode = ReducedDecodeMode(longSide, Math.Min(limits.MinWorkingSide, limits.MaxWorkingSide));
         var mat = Cv2.ImDecode(data, mode);
         if (mat.Empty())
         {
@@ -44,25 +44,26 @@ public static class ImageDecoder
         }
 
         // Uniform scale, so EXIF rotation (which swaps width and height) does not change it.
-        return new DecodedImage(mat, (double)longSide / Math.Max(mat.Width, mat.Height));
+        var workingSide = Math.Max(mat.Width, mat.Height);
+        return new DecodedImage(mat, (double)longSide / workingSide, lostDetail: workingSide < Math.Min(longSide, limits.MaxWorkingSide));
     }
 
     /// <summary>
     /// libjpeg can decode at 1/2, 1/4 or 1/8 scale for a fraction of the cost; use the largest reduction
-    /// that still leaves at least the working size, and let a resize do the rest.
+    /// that still leaves at least <paramref name="minWorkingSide"/>, and let a resize do the rest.
     /// </summary>
-    private static ImreadModes ReducedDecodeMode(int longSide, int maxWorkingSide)
+    private static ImreadModes ReducedDecodeMode(int longSide, int minWorkingSide)
     {
-        if (longSide >= maxWorkingSide * 8)
+        if (longSide >= minWorkingSide * 8)
         {
             return ImreadModes.ReducedColor8;
         }
 
-        if (longSide >= maxWorkingSide * 4)
+        if (longSide >= minWorkingSide * 4)
         {
             return ImreadModes.ReducedColor4;
         }
 
-        return longSide >= maxWorkingSide * 2 ? ImreadModes.ReducedColor2 : ImreadModes.Color;
+        return longSide >= minWorkingSide * 2 ? ImreadModes.ReducedColor2 : ImreadModes.Color;
     }
 }

@@ -23,6 +23,15 @@ public sealed class InferenceOptions
 
     public int InterOpThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin while waiting for work (its <c>session.intra_op.allow_spinning</c>).
+    /// Spinning shaves the wake-up off each operator but burns a core between calls and between operators.
+    /// </summary>
+    public bool AllowSpinning { get; set; } = true;
+
+    /// <summary>ONNX Runtime's memory pattern: plans the buffers of one input shape ahead and reuses the plan.</summary>
+    public bool EnableMemoryPattern { get; set; } = true;
+
     /// <summary>Largest number of images or faces sent to a model in one call; bounds memory per call.</summary>
     public int MaxBatchSize { get; set; } = 16;
 

@@ -58,6 +58,11 @@ public sealed record ModelSpec(
     }
 }
 
+/// <param name="Width">Input width; for a <paramref name="DynamicSize"/> detector, the size it was exported and is run at by default.</param>
+/// <param name="DynamicSize">
+/// The model file's height and width are symbolic (a fully convolutional detector): it runs at any size that
+/// is a multiple of its largest stride, so images keep their aspect ratio instead of being letterboxed square.
+/// </param>
 public sealed record ModelInputSpec(
     string Name,
     int Width,
@@ -65,14 +70,20 @@ public sealed record ModelInputSpec(
     [property: JsonPropertyName("channel_order")] string ChannelOrder,
     float Scale,
     IReadOnlyList<float> Mean,
-    IReadOnlyList<float> Std);
+    IReadOnlyList<float> Std,
+    bool DynamicSize = false);
 
+/// <param name="ProminentFaceSide">
+/// Long side, in pixels, at which a request that needs only the most prominent face is detected first
+/// (compare, enroll, identify, verify); null means the full size. Only a dynamic-size detector uses it.
+/// </param>
 public sealed record DetectorSpec(
     IReadOnlyList<IReadOnlyList<int>> MinSizes,
     IReadOnlyList<int> Steps,
     IReadOnlyList<float> Variances,
     float NmsIou,
-    float ScoreThreshold);
+    float ScoreThreshold,
+    int? ProminentFaceSide = null);
 
 /// <param name="Threshold">The 1:1 similarity threshold: compare, and verify against one claimed subject.</param>
 /// <param name="IdentificationThreshold">

@@ -156,7 +156,9 @@ public sealed partial class OnnxSessionFactory : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             InterOpNumThreads = _options.InterOpThreads,
             IntraOpNumThreads = _options.IntraOpThreads,
+            EnableMemoryPattern = _options.EnableMemoryPattern,
         };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         return options;
     }
 

@@ -10,12 +10,25 @@ internal sealed class PooledInputTensor : IDisposable
 {
     private float[]? _buffer;
 
+    /// <summary>A tensor of the model's own input size.</summary>
     public PooledInputTensor(int batchSize, ModelInputSpec input)
+        : this(batchSize, input.Width, input.Height)
     {
-        Length = batchSize * 3 * input.Width * input.Height;
-        Shape = [batchSize, 3, input.Height, input.Width];
+    }
+
+    /// <summary>A tensor of any size, for a model whose input size is symbolic.</summary>
+    public PooledInputTensor(int batchSize, int width, int height)
+    {
+        Width = width;
+        Height = height;
+        Length = batchSize * 3 * width * height;
+        Shape = [batchSize, 3, height, width];
         _buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Length);
     }
+
+    public int Width { get; }
+
+    public int Height { get; }
 
     public int Length { get; }
 

@@ -1,11 +1,14 @@
+using System.Collections.Concurrent;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace FaceOrleans.Vision;
 
 /// <summary>
-/// RetinaFace (detection + 5 landmarks). Images are letterboxed into the model's fixed input, run as one
-/// batch, decoded against the prior boxes with the manifest's variances and filtered by NMS.
+/// RetinaFace (detection + 5 landmarks). Each image is resized to the requested long side keeping its aspect
+/// ratio and padded to a multiple of the largest stride (a model with a fixed input is letterboxed into it
+/// instead); the batch runs as one call, is decoded against prior boxes for that input size with the manifest's
+/// variances and filtered by NMS.
 /// Owns its session. Thread-safe: ONNX Runtime sessions allow concurrent Run calls.
 /// </summary>
 public sealed class RetinaFaceDetector : IDisposable
@@ -16,8 +19,11 @@ public sealed class RetinaFaceDetector : IDisposable
     private readonly ModelSession _model;
     private readonly ModelInputSpec _input;
     private readonly DetectorSpec _spec;
-    private readonly float[] _priors;
     private readonly int _maxBatch;
+    private readonly int _stride;
+
+    // One set per input size; sizes are multiples of the stride up to the largest side asked for, so few.
+    private readonly ConcurrentDictionary<(int Width, int Height), float[]> _priors = new();
 
     /// <param name="model">The detector's session; the detector takes ownership and disposes it.</param>
     /// <param name="maxBatchSize">Most images per model call; more are split into several calls.</param>
@@ -27,8 +33,8 @@ public sealed class RetinaFaceDetector : IDisposable
         _input = model.Model.Input;
         _spec = model.Model.Detector
             ?? throw new ModelUnavailableException(model.Model.Name, $"'{model.Model.Name}' is not a detector.");
-        _priors = BuildPriors(_input.Width, _input.Height, _spec);
         _maxBatch = Math.Max(1, maxBatchSize);
+        _stride = _spec.Steps.Max();
     }
 
     public string ModelName => _model.Model.Name;
@@ -42,16 +48,43 @@ public sealed class RetinaFaceDetector : IDisposable
     /// <summary>Overlap (IoU) above which two boxes are one face: the manifest's NMS setting, for callers merging detections.</summary>
     public float NmsIouThreshold => _spec.NmsIou;
 
-    public int PriorCount => _priors.Length / 4;
+    /// <summary>The model file runs at any multiple of <see cref="Stride"/>, so images keep their aspect ratio.</summary>
+    public bool HasDynamicInput => _input.DynamicSize;
 
-    /// <summary>Detects faces scoring above <paramref name="scoreThreshold"/> in each image; coordinates are in that image's pixels.</summary>
-    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float scoreThreshold)
+    /// <summary>The largest feature stride: a dynamic input's sides are padded to a multiple of it.</summary>
+    public int Stride => _stride;
+
+    /// <summary>Long side an image is detected at unless the caller asks for another: the model's input size.</summary>
+    public int FullSide => Math.Max(_input.Width, _input.Height);
+
+    /// <summary>The manifest's long side for requests that need only the most prominent face (null: full size).</summary>
+    public int? ProminentFaceSide => _spec.ProminentFaceSide;
+
+    /// <summary>Prior boxes (network outputs per image) for an input tensor of this size.</summary>
+    public int PriorCount(int width, int height) => PriorsFor(width, height).Length / 4;
+
+    /// <summary>
+    /// Detects faces scoring above <paramref name="scoreThreshold"/> in each image; coordinates are in that image's
+    /// pixels. <paramref name="longSide"/> is the long side each image is scaled to (default <see cref="FullSide"/>);
+    /// a fixed-input model ignores it.
+    /// Images that pad to the same input size run as one batch, so a batch gives the same faces as single calls.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float scoreThreshold, int? longSide = null)
     {
-        var results = new List<IReadOnlyList<DetectedFace>>(images.Count);
-        for (var start = 0; start < images.Count; start += _maxBatch)
+        var side = longSide ?? FullSide;
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, _stride, nameof(longSide));
+        var fits = images.Select(image => Fit(image.Width, image.Height, side)).ToArray();
+        var results = new IReadOnlyList<DetectedFace>[images.Count];
+        foreach (var group in Enumerable.Range(0, images.Count).GroupBy(i => InputSize(fits[i])))
         {
-            var count = Math.Min(_maxBatch, images.Count - start);
-            results.AddRange(DetectBatch(images.Skip(start).Take(count).ToArray(), scoreThreshold));
+            foreach (var chunk in group.Chunk(_maxBatch))
+            {
+                var faces = DetectBatch(chunk.Select(i => images[i]).ToArray(), chunk.Select(i => fits[i]).ToArray(), group.Key, scoreThreshold);
+                for (var k = 0; k < chunk.Length; k++)
+                {
+                    results[chunk[k]] = faces[k];
+                }
+            }
         }
 
         return results;
@@ -59,13 +92,30 @@ public sealed class RetinaFaceDetector : IDisposable
 
     public void Dispose() => _model.Dispose();
 
-    private List<IReadOnlyList<DetectedFace>> DetectBatch(Mat[] images, float threshold)
+    /// <summary>
+    /// The scale applied to an image of this size and the size it is resized to: long side <paramref name="longSide"/>
+    /// for a dynamic input, the largest that fits the fixed input otherwise.
+    /// </summary>
+    public (double Scale, int Width, int Height) Fit(int width, int height, int longSide)
     {
-        using var tensor = new PooledInputTensor(images.Length, _input);
-        var scales = new double[images.Length];
+        var (boxWidth, boxHeight) = HasDynamicInput ? (longSide, longSide) : (_input.Width, _input.Height);
+        var scale = Math.Min((double)boxWidth / width, (double)boxHeight / height);
+        return (scale,
+            Math.Clamp((int)Math.Round(width * scale), 1, boxWidth),
+            Math.Clamp((int)Math.Round(height * scale), 1, boxHeight));
+    }
+
+    /// <summary>The input tensor's size for a resized image: padded to a multiple of the stride, or the fixed input.</summary>
+    public (int Width, int Height) InputSize((double Scale, int Width, int Height) fit) =>
+        HasDynamicInput ? (RoundUp(fit.Width, _stride), RoundUp(fit.Height, _stride)) : (_input.Width, _input.Height);
+
+    private List<IReadOnlyList<DetectedFace>> DetectBatch(
+        Mat[] images, (double Scale, int Width, int Height)[] fits, (int Width, int Height) size, float threshold)
+    {
+        using var tensor = new PooledInputTensor(images.Length, size.Width, size.Height);
         for (var i = 0; i < images.Length; i++)
         {
-            scales[i] = Letterbox(images[i], tensor.Span, i);
+            ResizeAndPack(images[i], fits[i], tensor, i);
         }
 
         var boxesName = _model.Model.Output("boxes");
@@ -77,43 +127,54 @@ public sealed class RetinaFaceDetector : IDisposable
         var scores = outputs[1].GetTensorDataAsSpan<float>();
         var landmarks = outputs[2].GetTensorDataAsSpan<float>();
 
-        var priorCount = PriorCount;
+        var priors = PriorsFor(size.Width, size.Height);
+        var priorCount = priors.Length / 4;
+        if (scores.Length != images.Length * priorCount * 2)
+        {
+            throw new ModelUnavailableException(ModelName,
+                $"'{ModelName}' returned {scores.Length / (2 * images.Length)} candidates per image at {size.Width}x{size.Height}; " +
+                $"its manifest's steps and min_sizes give {priorCount}.");
+        }
+
         var results = new List<IReadOnlyList<DetectedFace>>(images.Length);
         for (var i = 0; i < images.Length; i++)
         {
             var faces = Decode(
+                priors,
                 boxes.Slice(i * priorCount * 4, priorCount * 4),
                 scores.Slice(i * priorCount * 2, priorCount * 2),
                 landmarks.Slice(i * priorCount * 10, priorCount * 10),
                 threshold,
-                1.0 / scales[i],
-                images[i].Width,
-                images[i].Height);
+                new DecodeFrame(size.Width, size.Height, 1.0 / fits[i].Scale, images[i].Width, images[i].Height));
             results.Add(faces);
         }
 
         return results;
     }
 
-    /// <summary>Resizes to fit the input keeping aspect ratio, packs it top-left, returns the scale applied.</summary>
-    private double Letterbox(Mat image, Span<float> tensor, int batchIndex)
+    /// <summary>Resizes keeping the aspect ratio and packs the result top-left into slot <paramref name="batchIndex"/>.</summary>
+    private void ResizeAndPack(Mat image, (double Scale, int Width, int Height) fit, PooledInputTensor tensor, int batchIndex)
     {
-        var scale = Math.Min((double)_input.Width / image.Width, (double)_input.Height / image.Height);
-        var width = Math.Clamp((int)Math.Round(image.Width * scale), 1, _input.Width);
-        var height = Math.Clamp((int)Math.Round(image.Height * scale), 1, _input.Height);
         using var resized = new Mat();
-        Cv2.Resize(image, resized, new Size(width, height), 0, 0,
-            scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+        Cv2.Resize(image, resized, new Size(fit.Width, fit.Height), 0, 0,
+            fit.Scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
         TensorPacking.Pack(resized, _input, tensor, batchIndex);
-        return scale;
     }
 
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    private float[] PriorsFor(int width, int height) =>
+        _priors.GetOrAdd((width, height), size => BuildPriors(size.Width, size.Height, _spec));
+
+    /// <summary>The input tensor's size and how its coordinates map back to the image.</summary>
+    private readonly record struct DecodeFrame(float InputWidth, float InputHeight, double ToImage, int ImageWidth, int ImageHeight);
+
     private List<DetectedFace> Decode(
-        ReadOnlySpan<float> boxes, ReadOnlySpan<float> scores, ReadOnlySpan<float> landmarks,
-        float threshold, double toImage, int imageWidth, int imageHeight)
+        float[] priors, ReadOnlySpan<float> boxes, ReadOnlySpan<float> scores, ReadOnlySpan<float> landmarks,
+        float threshold, DecodeFrame frame)
     {
         var candidates = new List<(int Prior, float Score)>();
-        for (var p = 0; p < PriorCount; p++)
+        for (var p = 0; p < priors.Length / 4; p++)
         {
             var score = scores[(p * 2) + 1];
             if (score > threshold)
@@ -129,12 +190,14 @@ public sealed class RetinaFaceDetector : IDisposable
         }
 
         float variance0 = _spec.Variances[0], variance1 = _spec.Variances[1];
-        float inputWidth = _input.Width, inputHeight = _input.Height;
+        float inputWidth = frame.InputWidth, inputHeight = frame.InputHeight;
+        double toImage = frame.ToImage;
+        int imageWidth = frame.ImageWidth, imageHeight = frame.ImageHeight;
         var decoded = new List<DetectedFace>(candidates.Count);
         foreach (var (p, score) in candidates)
         {
-            float priorX = _priors[p * 4], priorY = _priors[(p * 4) + 1];
-            float priorW = _priors[(p * 4) + 2], priorH = _priors[(p * 4) + 3];
+            float priorX = priors[p * 4], priorY = priors[(p * 4) + 1];
+            float priorW = priors[(p * 4) + 2], priorH = priors[(p * 4) + 3];
             var centreX = priorX + (boxes[p * 4] * variance0 * priorW);
             var centreY = priorY + (boxes[(p * 4) + 1] * variance0 * priorH);
             var width = priorW * MathF.Exp(boxes[(p * 4) + 2] * variance1);

@@ -6,19 +6,19 @@ namespace FaceOrleans.Vision;
 internal static class TensorPacking
 {
     /// <summary>
-    /// Writes <paramref name="bgr"/> (CV_8UC3, at most the input size) into slot <paramref name="batchIndex"/>
+    /// Writes <paramref name="bgr"/> (CV_8UC3, at most the tensor's size) into slot <paramref name="batchIndex"/>
     /// of <paramref name="tensor"/>, top-left aligned. Pixels outside the image stay 0, which after mean
     /// subtraction is the neutral value the network saw as padding in training.
     /// </summary>
-    public static unsafe void Pack(Mat bgr, ModelInputSpec input, Span<float> tensor, int batchIndex)
+    public static unsafe void Pack(Mat bgr, ModelInputSpec input, PooledInputTensor tensor, int batchIndex)
     {
-        if (bgr.Type() != MatType.CV_8UC3 || bgr.Width > input.Width || bgr.Height > input.Height)
+        if (bgr.Type() != MatType.CV_8UC3 || bgr.Width > tensor.Width || bgr.Height > tensor.Height)
         {
-            throw new ArgumentException($"Expected an 8-bit BGR image of at most {input.Width}x{input.Height}.", nameof(bgr));
+            throw new ArgumentException($"Expected an 8-bit BGR image of at most {tensor.Width}x{tensor.Height}.", nameof(bgr));
         }
 
-        var plane = input.Width * input.Height;
-        var slot = tensor.Slice(batchIndex * 3 * plane, 3 * plane);
+        var plane = tensor.Width * tensor.Height;
+        var slot = tensor.Span.Slice(batchIndex * 3 * plane, 3 * plane);
         slot.Clear();
 
         // For each tensor channel: which BGR byte feeds it, and the affine map x * a + b.
@@ -38,7 +38,7 @@ internal static class TensorPacking
         for (var y = 0; y < height; y++)
         {
             var row = data + (y * step);
-            var offset = y * input.Width;
+            var offset = y * tensor.Width;
             for (var x = 0; x < width; x++)
             {
                 var pixel = row + (x * 3);

@@ -2,7 +2,7 @@
 """Fill models/ with the ONNX files listed in models/manifest.json and verify their sha256.
 
 Per model: keep an already-verified file; else copy from the shared folder (../shared/models);
-else download the original from source.url, check it, apply source.patch, check the result.
+else download the original from source.url, check it, apply source.patches, check the result.
 Stdlib only, so it runs on a bare CI image or dev box before anything else is installed.
 See models/README.md.
 """
@@ -160,7 +160,96 @@ def _dynamic_batch(model, reverse=False):
     return out
 
 
-PATCHES = {"dynamic-batch": _dynamic_batch}
+def _replace_nth(buf, field, n, payload):
+    """Copy `buf` with the payload of the n-th (0-based) length-delimited `field` replaced."""
+    seen = [0]
+
+    def fn(f, old):
+        if f != field:
+            return None
+        seen[0] += 1
+        return payload if seen[0] == n + 1 else None
+    return _rewrite(buf, fn)
+
+
+# Dimension payloads for the image height and width: dim_param "height" / "width".
+DIM_HEIGHT = b"\x12\x06height"
+DIM_WIDTH = b"\x12\x05width"
+FLOAT_ONES = struct.pack("<2f", 1.0, 1.0)
+FLOAT_TWOS = struct.pack("<2f", 2.0, 2.0)
+
+
+def _dynamic_input_size(model):
+    """Make the image height and width symbolic, for a fully convolutional detector exported at one size.
+
+    Graph input dims 2 and 3 become "height" and "width". That alone is not enough for RetinaFace:
+    its export computes each FPN Upsample's scales as Concat([1, 1], size / Shape(x)[2:4]) with `size`
+    a constant (40 and 80 at 640x640), i.e. "upsample to the feature size of a 640x640 input", which is
+    wrong at any other size. Every such pattern is rewritten to Concat([1, 1], [2, 2] / [1, 1]): the
+    `size` initializer becomes 2.0 and the Div's divisor the Concat's own [1, 1] constant. That is
+    exact for any input whose sides are multiples of 32 (each FPN level is then exactly twice the
+    coarser one, which the detector guarantees by padding), and at 640x640 it is the same 2.0 as
+    40/20, so outputs there are bit-identical. The Shape/Slice/Cast nodes left without a consumer
+    stay (they cost nothing and keep the edit byte-minimal)."""
+    changes = []
+
+    def graph_fn(graph):
+        nodes = _get(graph, 1)
+        producer = {out: n for n in nodes for out in _get(n, 2)}
+
+        def made_by(name, op):
+            node = producer.get(name)
+            if node is None or _get(node, 4) != [op]:
+                raise ValueError("%s is not the output of a %s node" % (name.decode(), op.decode()))
+            return node
+
+        divisors, sizes = {}, set()
+        for node in nodes:
+            if _get(node, 4) != [b"Upsample"]:
+                continue
+            x, scales = _get(node, 1)[:2]
+            ones, ratio = _get(made_by(scales, b"Concat"), 1)
+            value = [_get(a, 5) for a in _get(made_by(ones, b"Constant"), 5) if _get(a, 1) == [b"value"]]
+            if len(value) != 1 or _get(value[0][0], 9) != [FLOAT_ONES]:
+                raise ValueError("the Upsample scales do not start with a float [1, 1] constant")
+            div = made_by(ratio, b"Div")
+            size, divisor = _get(div, 1)
+            slice_ = made_by(_get(made_by(divisor, b"Cast"), 1)[0], b"Slice")
+            if _get(made_by(_get(slice_, 1)[0], b"Shape"), 1) != [x]:
+                raise ValueError("the Upsample scales are not a constant size over the input's own shape")
+            divisors[div] = ones
+            sizes.add(size)
+        weights = {name for t in _get(graph, 5) for name in _get(t, 8)}
+
+        def image_dims(shape):  # TensorShapeProto.dim is field 1: N, C, H, W
+            dims = _get(shape, 1)
+            if len(dims) != 4 or any(_varint(d, 0)[0] != 8 for d in dims[2:]):  # 8 = dim_value tag
+                raise ValueError("the image input is not NCHW with a fixed height and width")
+            return _replace_nth(_replace_nth(shape, 1, 2, DIM_HEIGHT), 1, 3, DIM_WIDTH)
+
+        def item_fn(f, msg):
+            if f == 1 and msg in divisors:  # node: the Div's divisor becomes the [1, 1] constant
+                name, new = _get(msg, 3)[0], _replace_nth(msg, 1, 1, divisors[msg])
+            elif f == 5 and _get(msg, 8)[0] in sizes:  # initializer: the constant size becomes 2.0
+                name = _get(msg, 8)[0]
+                if len(_get(msg, 9)) != 1 or len(_get(msg, 9)[0]) != 8:
+                    raise ValueError("the Upsample size %s is not two raw floats" % name.decode())
+                new = _edit(msg, (9,), lambda raw: FLOAT_TWOS)
+            elif f == 11 and (_get(msg, 1) or [b""])[0] not in weights:  # the image input
+                name, new = _get(msg, 1)[0], _edit(msg, (2, 1, 2), image_dims)
+            else:
+                return None
+            changes.append(name.decode())
+            return new
+        return _rewrite(graph, item_fn)
+
+    out = _edit(model, (7,), graph_fn)
+    if not changes:
+        raise ValueError("dynamic-input-size patch found nothing to change")
+    return out
+
+
+PATCHES = {"dynamic-batch": _dynamic_batch, "dynamic-input-size": _dynamic_input_size}
 
 
 class Failure(Exception):
@@ -178,24 +267,52 @@ def source_hash_text(src):
     return src.get("sha256") or "%s...%s" % (src.get("sha256_prefix", ""), src.get("sha256_suffix", ""))
 
 
+def patches_of(model):
+    """source.patches: [{"name": ..., "sha256": hash of the result}], applied in order to the original.
+    The last result is the model's own sha256, which its entry may leave out."""
+    return model.get("source", {}).get("patches", [])
+
+
+def patch_stage(model, digest):
+    """How many patches a file with this sha256 already has (0 = the original), or None if unknown."""
+    steps = patches_of(model)
+    if steps and source_hash_ok(model.get("source", {}), digest):
+        return 0
+    for i, step in enumerate(steps[:-1]):
+        if step.get("sha256") == digest:
+            return i + 1
+    return None
+
+
+def apply_patches(model, data, stage=0):
+    """Apply the patches a file at `stage` still lacks; every result is checked against its sha256."""
+    steps = patches_of(model)
+    for i, step in enumerate(steps[stage:], stage):
+        name = step.get("name")
+        if name not in PATCHES:
+            raise Failure("unknown patch %r in the manifest" % name)
+        try:
+            data = PATCHES[name](data)
+        except (ValueError, IndexError, struct.error) as e:  # IndexError: truncated varint
+            raise Failure("patch %s failed: %s" % (name, e))
+        expected = model["sha256"] if i == len(steps) - 1 else step.get("sha256")
+        digest = hashlib.sha256(data).hexdigest()
+        if expected and digest != expected:
+            raise Failure("result of patch %s has sha256 %s, expected %s" % (name, digest, expected))
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != model["sha256"]:
+        raise Failure("result (patches: %s) has sha256 %s, expected %s"
+                      % (", ".join(p.get("name", "?") for p in steps) or "none", digest, model["sha256"]))
+    return data
+
+
 def from_original(model, data):
-    """Original source bytes -> final model bytes, checked against both hashes."""
+    """Original source bytes -> final model bytes, checked against the original's and every patch's hash."""
     src = model["source"]
     digest = hashlib.sha256(data).hexdigest()
     if not source_hash_ok(src, digest):
         raise Failure("original has sha256 %s, expected %s" % (digest, source_hash_text(src)))
-    if src.get("patch"):
-        if src["patch"] not in PATCHES:
-            raise Failure("unknown patch %r in the manifest" % src["patch"])
-        try:
-            data = PATCHES[src["patch"]](data)
-        except (ValueError, IndexError, struct.error) as e:  # IndexError: truncated varint
-            raise Failure("patch %s failed: %s" % (src["patch"], e))
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != model["sha256"]:
-        raise Failure("result (patch: %s) has sha256 %s, expected %s"
-                      % (src.get("patch", "none"), digest, model["sha256"]))
-    return data
+    return apply_patches(model, data)
 
 
 def download(src, models_dir, timeout):
@@ -264,12 +381,15 @@ def provision(model, args):
             if digest == expected:
                 install(shared, dest, expected)
                 return " (copied from %s)" % shared
-            if src.get("patch") and source_hash_ok(src, digest):  # the unpatched original is there
+            stage = patch_stage(model, digest)
+            if stage is not None:  # the original, or a copy part-way through the patches
                 with open(shared, "rb") as f:
-                    install(from_original(model, f.read()), dest, expected)
-                return " (patched from the original at %s)" % shared
-            tried.append("%s: sha256 %s, neither that nor the original's %s"
-                         % (shared, digest, source_hash_text(src)))
+                    install(apply_patches(model, f.read(), stage), dest, expected)
+                return " (patched from %s at %s)" % (
+                    "the original" if stage == 0 else "the %s copy" % patches_of(model)[stage - 1]["name"], shared)
+            tried.append("%s: sha256 %s, neither that nor the original's %s%s"
+                         % (shared, digest, source_hash_text(src), "".join(
+                             " nor %s's %s" % (p["name"], p["sha256"]) for p in patches_of(model)[:-1] if p.get("sha256"))))
         except (Failure, OSError) as e:
             tried.append("%s: %s" % (shared, e))
     else:
@@ -291,7 +411,7 @@ def provision(model, args):
     if src.get("url"):
         fix = "download %s%s and save it as %s (it is checked%s), or %s" % (
             src["url"], ", extract %s from it," % src["archive_member"] if src.get("archive_member") else "",
-            shared, " and patched" if src.get("patch") else "", fix)
+            shared, " and patched" if patches_of(model) else "", fix)
     raise Failure("\n".join(
         ["FAILED %s (%s): expected sha256 %s" % (model["name"], model["file"], expected)]
         + ["  tried: " + t for t in tried] + ["  fix: %s; then run:" % fix, "       " + args.rerun]))

@@ -5,7 +5,8 @@
 
 The originals of the patched models are not stored anywhere here, so the dynamic-batch patch is
 checked in reverse: un-patching a shared copy must give the original's published sha256, and
-patching that must give the shared copy back byte for byte.
+patching that must give the shared copy back byte for byte. The shared RetinaFace copy has only that
+patch; the dynamic-input-size patch on top of it must give the manifest's sha256 from either start.
 """
 import contextlib
 import functools
@@ -74,14 +75,37 @@ class ProvisionTest(unittest.TestCase):
     def test_patch_round_trips_to_the_published_originals(self):
         for name, model in MODELS.items():
             src = model.get("source", {})
-            if src.get("patch") != "dynamic-batch":
+            if [p["name"] for p in src.get("patches", [])][:1] != ["dynamic-batch"]:
                 continue
             with self.subTest(name):
                 patched = read_shared(name)
                 original = unpatch(patched)
                 self.assertTrue(provision.source_hash_ok(src, sha(original)), sha(original))
                 self.assertEqual(provision._dynamic_batch(original), patched)
-                self.assertEqual(provision.from_original(model, original), patched)
+                self.assertEqual(sha(provision.from_original(model, original)), model["sha256"])
+
+    def test_dynamic_input_size_completes_the_shared_detector_from_either_start(self):
+        model = MODELS["retinaface_mnet025"]
+        shared = read_shared("retinaface_mnet025")
+        self.assertEqual(provision.patch_stage(model, sha(shared)), 1)
+        self.assertEqual(provision.patch_stage(model, sha(unpatch(shared))), 0)
+        final = provision.apply_patches(model, shared, 1)
+        self.assertEqual(sha(final), model["sha256"])
+        self.assertEqual(provision.from_original(model, unpatch(shared)), final)
+        # Exactly the image input and the two FPN upsamplings change, and only as documented.
+        graph = provision._get(final, 7)[0]
+        image = [v for v in provision._get(graph, 11) if provision._get(v, 1) == [b"input0"]][0]
+        self.assertIn(provision.DIM_HEIGHT, image)
+        self.assertIn(provision.DIM_WIDTH, image)
+        sizes = [t for t in provision._get(graph, 5) if provision.FLOAT_TWOS in provision._get(t, 9)]
+        self.assertEqual(len(sizes), 2)
+        # The patch refuses a graph it has already patched, rather than patching it twice.
+        with self.assertRaises(ValueError):
+            provision._dynamic_input_size(final)
+        # A wrong intermediate copy fails its own step's hash, naming the patch.
+        with self.assertRaises(provision.Failure) as caught:
+            provision.apply_patches(model, shared[:-1] + b"\0", 1)
+        self.assertIn("dynamic-input-size", str(caught.exception))
 
     def test_copies_from_shared_then_keeps_verified_files(self):
         models = self.dir("models")

@@ -60,9 +60,12 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        // One pass: an enrollment photo is of one person, and a background face only tiles find would refuse it.
+        // Refusing a photo of several people counts every face, which is a question for the full detection size; and
+        // one pass: an enrollment photo is of one person, and a background face only tiles find would refuse it.
         var embedded = await TenantGrain.Embed(
-            new EmbedRequest(request.Image), new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
+            new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
+            new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast),
+            cancellationToken);
         var face = embedded.Faces.Count switch
         {
             0 => throw NoFace("No face found in the photo; nothing was enrolled."),
@@ -133,9 +136,12 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
     }
 
-    /// <summary>The photo's faces, embedded on the tenant's slice, with the thresholds the tenant resolved for this call.</summary>
+    /// <summary>
+    /// The photo's faces, embedded on the tenant's slice (most prominent face first, unless the tenant or call asks
+    /// for thorough detection), with the thresholds the tenant resolved for this call.
+    /// </summary>
     private Task<EmbedResult> Embed(IdentifyRequest request, RequestOptions options, CancellationToken cancellationToken) =>
-        TenantGrain.Embed(new EmbedRequest(request.Image), options, cancellationToken);
+        TenantGrain.Embed(new EmbedRequest(request.Image, ProminentFaceFirst: true), options, cancellationToken);
 
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which

@@ -31,7 +31,7 @@ public sealed class LocalSlice : IDisposable
         {
             // Creating the pipeline loads and verifies every model now, so a missing or corrupt file stops the
             // silo at start-up instead of failing its first request.
-            Pipeline = FacePipeline.Create(_sessions, Options.Detector, Options.Recognizer, runner: Runner);
+            Pipeline = FacePipeline.Create(_sessions, Options.Detector, Options.Recognizer, runner: Runner, sides: Options.DetectionSides);
         }
         catch
         {

@@ -36,12 +36,36 @@ public sealed class SliceOptions
 
     public string? Recognizer { get; set; }
 
+    /// <summary>
+    /// Long side, in pixels, images are detected at for /detect and /embed and when the prominent-face size finds
+    /// nothing; null takes the detector's input size from the manifest (640 for RetinaFace).
+    /// </summary>
+    public int? DetectionSide { get; set; }
+
+    /// <summary>
+    /// Long side tried first for compare, enroll, identify and verify, which need the most prominent face; null takes
+    /// the manifest's <c>prominent_face_side</c>. Set it to <see cref="DetectionSide"/> to always detect at full size.
+    /// </summary>
+    public int? ProminentFaceDetectionSide { get; set; }
+
     /// <summary>CPU threads per model call (0 = one per core).</summary>
     public int IntraOpThreads { get; set; }
+
+    /// <summary>Whether ONNX Runtime's intra-op threads spin between operators (its default); see docs/benchmarks.md.</summary>
+    public bool AllowSpinning { get; set; } = true;
+
+    /// <summary>ONNX Runtime's memory pattern (its default); see docs/benchmarks.md.</summary>
+    public bool EnableMemoryPattern { get; set; } = true;
 
     public int MaxBatchSize { get; set; } = 8;
 
     public bool IsNvidiaUuid => Device.StartsWith("MIG-", StringComparison.Ordinal) || Device.StartsWith("GPU-", StringComparison.Ordinal);
+
+    private const int MinDetectionSide = 64;
+    private const int MaxDetectionSide = 4096;
+
+    /// <summary>The detection sizes asked for; the pipeline fills in the manifest's for those left null.</summary>
+    public DetectionSides DetectionSides => new(DetectionSide, ProminentFaceDetectionSide);
 
     public IReadOnlyList<string> Validate()
     {
@@ -72,6 +96,11 @@ public sealed class SliceOptions
             problems.Add("tenant ids must be non-empty and contain no commas");
         }
 
+        if (DetectionSide is < MinDetectionSide or > MaxDetectionSide || ProminentFaceDetectionSide is < MinDetectionSide or > MaxDetectionSide)
+        {
+            problems.Add($"FaceOrleans:Slice:DetectionSide and ProminentFaceDetectionSide must be between {MinDetectionSide} and {MaxDetectionSide} px");
+        }
+
         return problems;
     }
 
@@ -98,6 +127,8 @@ public sealed class SliceOptions
             GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
             RequireGpu = RequireGpu,
             IntraOpThreads = IntraOpThreads,
+            AllowSpinning = AllowSpinning,
+            EnableMemoryPattern = EnableMemoryPattern,
             MaxBatchSize = MaxBatchSize,
         };
     }

@@ -49,7 +49,8 @@ public static class BenchmarkPaths
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The folder holding FaceOrleans.sln, above the executable or the working directory.</summary>
+    public static string RepositoryRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {

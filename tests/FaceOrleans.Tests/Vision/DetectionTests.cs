@@ -98,7 +98,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     public void Priors_match_the_network_output_layout()
     {
         var detector = fixture.Pipeline.Detector;
-        Assert.Equal(16800, detector.PriorCount);
+        Assert.Equal(16800, detector.PriorCount(640, 640));
     }
 
     [Fact]

@@ -103,6 +103,32 @@ public sealed class ImageInputTests(VisionFixture fixture)
     }
 
     [Fact]
+    public async Task A_small_face_in_a_large_jpeg_is_aligned_on_a_full_detail_decode()
+    {
+        // img12's 190 px face on a 4000x3000 JPEG: decoded down to 1/4 (1000 px) the face is 48 px, under the recognizer's 112.
+        using var portrait = ImageDecoder.Decode(TestPaths.Photo("img12.jpg"), ImageLimits.Default);
+        using var canvas = new Mat(3000, 4000, MatType.CV_8UC3, new Scalar(128, 128, 128));
+        using (var region = new Mat(canvas, new Rect(1700, 1300, portrait.Bgr.Width, portrait.Bgr.Height)))
+        {
+            portrait.Bgr.CopyTo(region);
+        }
+
+        var bytes = canvas.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
+        using var reduced = ImageDecoder.Decode(bytes, ImageLimits.Default);
+        using var detailed = ImageDecoder.Decode(bytes, ImageLimits.Default.FullDetail);
+        Assert.True(reduced.LostDetail);
+        Assert.Equal(1000, Math.Max(reduced.Bgr.Width, reduced.Bgr.Height));
+        Assert.False(detailed.LostDetail);
+
+        // Only requests for the most prominent face decode reduced; the others work at full detail from the start.
+        var face = Assert.Single((await fixture.Pipeline.EmbedAsync([bytes], fixture.Defaults, prominentFaceFirst: true))[0]);
+        var onDetail = (await fixture.Pipeline.EmbedFacesAsync([(detailed.Bgr, face.Face.Scale(1 / detailed.ScaleToOriginal))]))[0];
+        var onReduced = (await fixture.Pipeline.EmbedFacesAsync([(reduced.Bgr, face.Face.Scale(1 / reduced.ScaleToOriginal))]))[0];
+        Assert.Equal(1.0, FaceRecognizer.Similarity(face.Embedding, onDetail), 3);
+        Assert.True(FaceRecognizer.Similarity(face.Embedding, onReduced) < 0.999f, "the reduced decode would have given the same embedding");
+    }
+
+    [Fact]
     public async Task Exif_orientation_is_honoured()
     {
         // Store the portrait lying on its side and tag it "rotate 90° clockwise to display", as phones do.

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FaceOrleans.Benchmarks;
+
+namespace FaceOrleans.LoadBenchmark;
+
+/// <summary>
+/// The embedded service (API + one CPU slice in one process) started from its build output on free ports, with a
+/// temporary data folder and its own demo keys, exactly as <c>scripts/run.sh</c> runs it otherwise. Disposing it
+/// stops the process and deletes the folder.
+/// </summary>
+internal sealed class ApiProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly DirectoryInfo _data;
+
+    private ApiProcess(Process process, DirectoryInfo data, Uri url, string key)
+    {
+        _process = process;
+        _data = data;
+        Url = url;
+        Key = key;
+    }
+
+    public Uri Url { get; }
+
+    public string Key { get; }
+
+    public string LogFile => Path.Combine(_data.FullName, "api.log");
+
+    /// <summary>CPU time of the whole service process so far (API, silo and inference).</summary>
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public static async Task<ApiProcess> StartAsync(string tenant, int maxConcurrent, IEnumerable<string> extraArguments)
+    {
+        var api = ApiAssembly();
+        var data = Directory.CreateTempSubdirectory("faceorleans-loadbench-");
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var keys = Path.Combine(data.FullName, "demo-keys.env");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // The content root, where appsettings.json (the demo tenants, the slice) is, as for `dotnet run`.
+            WorkingDirectory = Path.GetDirectoryName(api)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[]
+        {
+            api,
+            $"--Urls={url}",
+            $"--FaceOrleans:Cluster:StoragePath={Path.Combine(data.FullName, "faceorleans.db")}",
+            $"--FaceOrleans:Cluster:SiloPort={FreePort()}",
+            $"--FaceOrleans:Cluster:GatewayPort={FreePort()}",
+            $"--FaceOrleans:Models:Directory={BenchmarkPaths.ModelsDirectory}",
+            $"--FaceOrleans:Api:DemoKeysFile={keys}",
+            $"--FaceOrleans:Api:DefaultMaxConcurrentRequests={maxConcurrent}",
+        }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        // Ctrl+C or a kill of this tool must not leave the service running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        };
+        var log = new StreamWriter(Path.Combine(data.FullName, "api.log")) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var service = new ApiProcess(process, data, url, "");
+        try
+        {
+            var key = await WaitForKeyAsync(process, keys, tenant);
+            return new ApiProcess(process, data, url, key);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            var tail = File.Exists(service.LogFile) ? string.Join(Environment.NewLine, File.ReadLines(service.LogFile).TakeLast(20)) : "";
+            service.Dispose();
+            throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}Last lines of its log:{Environment.NewLine}{tail}", ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(30));
+        }
+
+        _process.Dispose();
+        try
+        {
+            _data.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // The log may still be open for a moment; a temp folder left behind is harmless.
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.WriteLine(line);
+            }
+        }
+    }
+
+    /// <summary>The demo key file appears once the silo is up and the keys are issued.</summary>
+    private static async Task<string> WaitForKeyAsync(Process process, string keysFile, string tenant)
+    {
+        var variable = tenant.ToUpperInvariant().Replace('-', '_') + "_KEY=";
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The service exited with code {process.ExitCode}.");
+            }
+
+            if (File.Exists(keysFile))
+            {
+                var line = (await File.ReadAllLinesAsync(keysFile)).FirstOrDefault(l => l.StartsWith(variable, StringComparison.Ordinal));
+                if (line is not null)
+                {
+                    return line[variable.Length..].Trim();
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"The service did not issue a key for '{tenant}' within 3 minutes.");
+    }
+
+    private static string ApiAssembly()
+    {
+        // This tool and the API are built together in the same configuration (see the project file).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var path = Path.Combine(BenchmarkPaths.RepositoryRoot(), "Api", "bin", configuration, "net10.0", "FaceOrleans.Api.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the API first: {path} does not exist.", path);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

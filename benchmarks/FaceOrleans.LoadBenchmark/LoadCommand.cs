@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using FaceOrleans.Grains.Slices;
+using FaceOrleans.Vision;
+using Microsoft.Extensions.Configuration;
+
+namespace FaceOrleans.LoadBenchmark;
+
+/// <summary>
+/// HTTP <c>/v1/{tenant}/compare</c> over the shared pairs at each concurrency, against the same compares run on an
+/// in-process <see cref="FacePipeline"/> in this process, level by level so both see the same machine.
+/// </summary>
+internal sealed class LoadCommand(LoadSettings settings)
+{
+    private const int WarmupRequests = 16;
+
+    public async Task<int> RunAsync()
+    {
+        var workload = Workload.Load(settings.Pairs);
+        // The same slice settings on both sides: --FaceOrleans:Slice:... arguments go to the service and bind here.
+        var slice = new SliceOptions();
+        new ConfigurationBuilder().AddCommandLine(settings.ServiceArguments.ToArray()).Build().GetSection(SliceOptions.Section).Bind(slice);
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Locate(Benchmarks.BenchmarkPaths.ModelsDirectory), slice.ToInferenceOptions());
+        var inline = FacePipeline.Create(sessions, sides: slice.DetectionSides);
+        using var serialRunner = new SerialModelRunner("benchmark");
+        var serial = FacePipeline.Create(sessions, sides: slice.DetectionSides, runner: serialRunner);
+
+        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
+        var url = settings.Url ?? service!.Url;
+        var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Levels.Max() * 2 })
+        {
+            BaseAddress = url,
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
+        Func<LabelledPair, Task<bool>> inProcess = pair => CompareInProcessAsync(inline, workload, pair);
+        Func<LabelledPair, Task<bool>> inProcessSerial = pair => CompareInProcessAsync(serial, workload, pair);
+        Func<TimeSpan>? serviceCpu = service is null ? null : () => service.Cpu;
+        var ownCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
+
+        PrintHeader(url, workload);
+        var warmup = workload.Pairs.Take(WarmupRequests).ToArray();
+        foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process serial", inProcessSerial) })
+        {
+            var result = await Driver.RunAsync(warmup, 2, call, null);
+            if (result.Failures > 0)
+            {
+                Console.Error.WriteLine($"warm-up over {name}: {result.Failures} of {result.Requests} compares failed{(service is null ? "" : $"; see {service.LogFile}")}");
+                return 1;
+            }
+        }
+
+        if (service is not null)
+        {
+            // What the service burns doing nothing (runtime, Orleans, ONNX Runtime threads) shows in CPU per compare at low load.
+            var before = service.Cpu;
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Idle service after warm-up: {(service.Cpu - before).TotalMilliseconds / 5000:P1} of one core over 5 s."));
+            Console.WriteLine();
+        }
+
+        Console.WriteLine("| concurrency | HTTP compares/s | p50 / p95 / p99 ms | HTTP CPU ms per compare (busy) | in-process compares/s | p50 ms | in-process CPU ms per compare | HTTP / in-process | in-process, slice's serial runner: compares/s | HTTP / serial |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var failed = 0;
+        foreach (var level in settings.Levels)
+        {
+            // Alternated per level so that both sides of each ratio run on the same machine state.
+            var overHttpResult = await Driver.RunAsync(workload.Pairs, level, overHttp, serviceCpu);
+            var inProcessResult = await Driver.RunAsync(workload.Pairs, level, inProcess, ownCpu);
+            var serialResult = await Driver.RunAsync(workload.Pairs, level, inProcessSerial, ownCpu);
+            failed += overHttpResult.Failures + inProcessResult.Failures + serialResult.Failures;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {level} | {overHttpResult.PerSecond:0.0} | {overHttpResult.Percentile(0.5):0} / {overHttpResult.Percentile(0.95):0} / {overHttpResult.Percentile(0.99):0} " +
+                $"| {Driver.Ms(overHttpResult.CpuMsPerRequest)} ({Driver.Fixed(overHttpResult.CpuShare, "P0")}) " +
+                $"| {inProcessResult.PerSecond:0.0} | {inProcessResult.Percentile(0.5):0} | {Driver.Ms(inProcessResult.CpuMsPerRequest)} " +
+                $"| {overHttpResult.PerSecond / inProcessResult.PerSecond:P0} | {serialResult.PerSecond:0.0} | {overHttpResult.PerSecond / serialResult.PerSecond:P0} |"));
+        }
+
+        if (failed > 0)
+        {
+            Console.Error.WriteLine($"{failed} compares failed{(service is null ? "" : $"; see {service.LogFile}")}");
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
+
+    private void PrintHeader(Uri url, Workload workload)
+    {
+        Console.WriteLine($"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; settings: " +
+            $"{(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
+            $"HTTP: POST {url}v1/{settings.Tenant}/compare{(settings.Url is null ? " (embedded service started by this tool)" : "")}; " +
+            "in-process: FacePipeline.CompareAsync in this process with the slice's default settings, model calls run " +
+            "concurrently on the callers' threads (serial: through a SerialModelRunner, as the slice runs them today).");
+        Console.WriteLine();
+    }
+
+    private async Task<bool> CompareOverHttpAsync(HttpClient http, Workload workload, LabelledPair pair)
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { Jpeg(workload.Photo(pair.ImageA)), "image1", pair.ImageA },
+            { Jpeg(workload.Photo(pair.ImageB)), "image2", pair.ImageB },
+        };
+        using var response = await http.PostAsync($"v1/{settings.Tenant}/compare", form);
+        await response.Content.LoadIntoBufferAsync();
+        return response.IsSuccessStatusCode;
+    }
+
+    private static async Task<bool> CompareInProcessAsync(FacePipeline pipeline, Workload workload, LabelledPair pair)
+    {
+        // Off the caller's thread, as the InferenceGrain runs it.
+        var result = await Task.Run(() => pipeline.CompareAsync(workload.Photo(pair.ImageA), workload.Photo(pair.ImageB), pipeline.ModelDefaults));
+        return result.Similarity is not null;
+    }
+
+    private static ByteArrayContent Jpeg(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        return content;
+    }
+}
+
+/// <param name="ServiceArguments">Configuration for the started service (<c>--FaceOrleans:...=value</c>); the slice's also applies in process.</param>
+internal sealed record LoadSettings(IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments);
