@@ -20,6 +20,13 @@ public interface IGalleryGrain : IGrainWithStringKey
     [Alias("Enroll")]
     Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Enrolls each photo on its own, in order: one outcome per photo, each face stored before the call returns.
+    /// The photos are embedded as one batch on the tenant's slice.
+    /// </summary>
+    [Alias("EnrollBatch")]
+    Task<IReadOnlyList<EnrollOutcome>> EnrollBatch(string subjectId, EnrollBatchRequest request, CancellationToken cancellationToken = default);
+
     [Alias("DeleteFace")]
     Task DeleteFace(string subjectId, string faceId);
 

@@ -19,6 +19,17 @@ public interface IInferenceGrain : IGrainWithStringKey
     [Alias("Embed")]
     Task<EmbedResult> Embed(EmbedRequest request, FaceOptions options, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Every face in each image of the batch, which runs as one unit: an image that cannot be decoded is refused in
+    /// its own entry, and all the others go through one detector call.
+    /// </summary>
+    [Alias("DetectBatch")]
+    Task<DetectBatchResult> DetectBatch(ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="DetectBatch"/>, with every face embedded: one detector call and one recognizer call for the batch.</summary>
+    [Alias("EmbedBatch")]
+    Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default);
+
     /// <summary>A real detection of a small built-in image at the models' defaults: proof the slice serves.</summary>
     [Alias("Probe")]
     Task<DetectResult> Probe(CancellationToken cancellationToken = default);

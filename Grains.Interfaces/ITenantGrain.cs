@@ -23,6 +23,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Embed")]
     Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Every face in each image; one bad image is refused in its own entry, the others run as one batch on the slice.</summary>
+    [Alias("DetectBatch")]
+    Task<DetectBatchResult> DetectBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="DetectBatch"/>, with every face's embedding and the similarity threshold the call resolved to.</summary>
+    [Alias("EmbedBatch")]
+    Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default);
+
     [Alias("GetState")]
     Task<TenantState> GetState();
 
@@ -40,4 +48,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Sets one threshold in the tenant's settings, leaving the rest as they are; stored durably before it returns.</summary>
     [Alias("SetThreshold")]
     Task<TenantState> SetThreshold(ThresholdTarget target, float threshold);
+
+    /// <summary>The tenant's rate quota; null when it has none.</summary>
+    [Alias("GetRateQuota")]
+    Task<RateQuota?> GetRateQuota();
+
+    /// <summary>Replaces the tenant's rate quota (null removes it); stored durably before it returns.</summary>
+    [Alias("SetRateQuota")]
+    Task<RateQuota?> SetRateQuota(RateQuota? quota);
 }

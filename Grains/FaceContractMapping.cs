@@ -17,6 +17,9 @@ internal static class FaceContractMapping
     public static FaceInfo[] ToContract(this IEnumerable<DetectedFace> faces, QualityLimits? limits = null) =>
         faces.Select(f => f.ToContract(limits)).ToArray();
 
+    public static FaceEmbedding[] ToContract(this IEnumerable<EmbeddedFace> faces, QualityLimits? limits = null) =>
+        faces.Select(f => new FaceEmbedding(f.Face.ToContract(limits), f.Embedding)).ToArray();
+
     public static FaceBox ToBox(this FaceBounds box) => new(box.Left, box.Top, box.Right, box.Bottom);
 
     /// <summary><see cref="DetectedFace.MostProminent(IReadOnlyList{DetectedFace})"/>'s rule on embedded faces.</summary>

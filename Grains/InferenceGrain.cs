@@ -47,13 +47,34 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var faces = await pipeline.EmbedAsync([request.Image], options, request.ProminentFaceFirst, cancellationToken);
             return new EmbedResult(
-                faces[0].Select(f => new FaceEmbedding(f.Face.ToContract(options.Quality), f.Embedding)).ToArray(),
+                faces[0].ToContract(options.Quality),
                 pipeline.Recognizer.ModelName,
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,
                 Elapsed(started),
                 options.SimilarityThreshold,
                 options.IdentificationThreshold);
+        }, cancellationToken);
+
+    public Task<DetectBatchResult> DetectBatch(ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default) =>
+        RunOffScheduler(async (pipeline, started) =>
+        {
+            var images = await pipeline.DetectEachAsync(DataOf(batch), NamesOf(batch), options, cancellationToken);
+            return new DetectBatchResult(
+                images.Select(r => new ImageFaces(r.Value?.ToContract(options.Quality) ?? [], r.Rejection)).ToArray(), slice.Id, Elapsed(started));
+        }, cancellationToken);
+
+    public Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default) =>
+        RunOffScheduler(async (pipeline, started) =>
+        {
+            var images = await pipeline.EmbedEachAsync(DataOf(batch), NamesOf(batch), options, cancellationToken);
+            return new EmbedBatchResult(
+                images.Select(r => new ImageEmbeddings(r.Value?.ToContract(options.Quality) ?? [], r.Rejection)).ToArray(),
+                pipeline.Recognizer.ModelName,
+                pipeline.Recognizer.EmbeddingSize,
+                slice.Id,
+                Elapsed(started),
+                options.SimilarityThreshold);
         }, cancellationToken);
 
     public Task<DetectResult> Probe(CancellationToken cancellationToken = default) =>
@@ -75,6 +96,10 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
             slice.ModelCalls.Entered == 0 ? 0 : (double)slice.ModelCalls.Items / slice.ModelCalls.Entered,
             stats.Cancelled));
     }
+
+    private static byte[][] DataOf(ImageBatch batch) => batch.Images.Select(i => i.Data).ToArray();
+
+    private static string[] NamesOf(ImageBatch batch) => batch.Images.Select(i => i.Name).ToArray();
 
     private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 

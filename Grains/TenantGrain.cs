@@ -72,6 +72,20 @@ public sealed partial class TenantGrain(
         return Track("embed", () => Inference.Embed(request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
+    public Task<DetectBatchResult> DetectBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var resolved = Resolve(options);
+        return Track("detect_batch", () => Inference.DetectBatch(batch, resolved, cancellationToken),
+            r => r.Images.Sum(i => i.Faces.Count), r => r.Images.Count(i => i.Failure is not null));
+    }
+
+    public Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var resolved = Resolve(options);
+        return Track("embed_batch", () => Inference.EmbedBatch(batch, resolved, cancellationToken),
+            r => r.Images.Sum(i => i.Faces.Count), r => r.Images.Count(i => i.Failure is not null));
+    }
+
     public Task<TenantState> GetState()
     {
         var record = state.State;
@@ -110,9 +124,20 @@ public sealed partial class TenantGrain(
             : settings with { SimilarityThreshold = threshold });
     }
 
+    public Task<RateQuota?> GetRateQuota() => Task.FromResult(state.State.RateQuota);
+
+    public async Task<RateQuota?> SetRateQuota(RateQuota? quota)
+    {
+        quota?.ThrowIfInvalid();
+        state.State.RateQuota = quota;
+        await WriteAsync(CancellationToken.None);
+        return quota;
+    }
+
     private SliceLocation Location() => localSlice.Location(TenantId);
 
-    private async Task<T> Track<T>(string operation, Func<Task<T>> call, Func<T, int> facesIn)
+    /// <summary>Counts the call, its faces and its latency; a failed call, or each image a batch refused, is an error.</summary>
+    private async Task<T> Track<T>(string operation, Func<Task<T>> call, Func<T, int> facesIn, Func<T, int>? refusedIn = null)
     {
         var started = Stopwatch.GetTimestamp();
         var record = state.State;
@@ -120,6 +145,7 @@ public sealed partial class TenantGrain(
         {
             var result = await call();
             record.FacesDetected += facesIn(result);
+            record.Errors += refusedIn?.Invoke(result) ?? 0;
             return result;
         }
         catch

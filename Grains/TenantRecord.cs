@@ -21,4 +21,8 @@ public sealed class TenantRecord
 
     [Id(5)]
     public LatencyHistogram Latency { get; set; } = new();
+
+    /// <summary>Kept apart from <see cref="Settings"/>: an admin sets it, and a tenant's own configuration change leaves it alone.</summary>
+    [Id(6)]
+    public RateQuota? RateQuota { get; set; }
 }

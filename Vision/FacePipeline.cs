@@ -51,13 +51,13 @@ public sealed class FacePipeline
             sides);
     }
 
-    /// <summary>Every face in every image with its <see cref="FaceQuality"/>, detected at full size and detail in one batched model call per input size.</summary>
-    public Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
+    /// <summary>
+    /// Every face in every image with its <see cref="FaceQuality"/>, detected at full size and detail in one batched model call per input size; any image
+    /// that cannot be decoded refuses the call.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        WithDetectionsAsync(images, options, prominentFaceFirst: false, (decoded, detections) =>
-            Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
-                .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => Measured(decoded[i], f, SharpnessOf(decoded[i].Bgr, f))).ToArray())
-                .ToArray()), cancellationToken);
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, prominentFaceFirst: false, refuseAll: true, MeasureDetections, cancellationToken));
 
     /// <summary>Every face in every image with its embedding and <see cref="FaceQuality"/>; detection and embedding each run batched.</summary>
     public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
@@ -70,36 +70,60 @@ public sealed class FacePipeline
     /// <see cref="ProminentFaceSide"/> first and at full size only for an image where that finds no face, so faces far
     /// smaller than the most prominent one may be missed. <see cref="CompareAsync"/> always works this way.
     /// </summary>
-    public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
+    public async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, bool prominentFaceFirst, CancellationToken cancellationToken = default) =>
-        WithDetectionsAsync(images, options, prominentFaceFirst,
-            (decoded, detections) => EmbedDetectedAsync(images, options.Limits, decoded, detections, cancellationToken), cancellationToken);
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, prominentFaceFirst, refuseAll: true, EmbedDetectedAsync, cancellationToken));
 
-    /// <summary>Embeds every detected face; a small face on a reduced decode is aligned on a full-detail one.</summary>
+    /// <summary>
+    /// Every face in each image, each image on its own: one that cannot be decoded is refused alone (its rejection
+    /// names it by <paramref name="names"/>), and the others are detected together in batched model calls.
+    /// </summary>
+    public Task<IReadOnlyList<ImageResult<IReadOnlyList<DetectedFace>>>> DetectEachAsync(
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
+        ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, MeasureDetections, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="DetectEachAsync"/>, with every face's embedding: the images that decode are detected together
+    /// and all their faces embedded in one more batched call.
+    /// </summary>
+    public Task<IReadOnlyList<ImageResult<IReadOnlyList<EmbeddedFace>>>> EmbedEachAsync(
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
+        ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, EmbedDetectedAsync, cancellationToken);
+
+    /// <summary>Detections in each uploaded image's own pixels, each with its <see cref="FaceQuality"/>.</summary>
+    private static Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> MeasureDetections(
+        Upload[] uploads, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
+            .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => Measured(uploads[i].Image, f, SharpnessOf(uploads[i].Image.Bgr, f))).ToArray())
+            .ToArray());
+
+    /// <summary>
+    /// Embeds every detected face of every image in one batched recognizer call; a small face on a reduced decode is
+    /// aligned on a full-detail one.
+    /// </summary>
     private async Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedDetectedAsync(
-        IReadOnlyList<byte[]> images, ImageLimits limits, DecodedImage[] decoded, IReadOnlyList<IReadOnlyList<DetectedFace>> detections,
-        CancellationToken cancellationToken)
+        Upload[] uploads, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken)
     {
-        var detailed = new DecodedImage?[images.Count];
+        var detailed = new DecodedImage?[uploads.Length];
         try
         {
             var targets = new List<(int Image, DetectedFace Face)>();
             for (var i = 0; i < detections.Count; i++)
             {
                 targets.AddRange(detections[i].Select(face => (i, face)));
-                if (detections[i].Any(face => NeedsDetail(decoded[i], face)))
+                if (detections[i].Any(face => NeedsDetail(uploads[i].Image, face)))
                 {
-                    detailed[i] = Decode(images[i], NameOf(i, images.Count), limits.FullDetail);
+                    detailed[i] = Decode(uploads[i].Data, uploads[i].Name, uploads[i].Limits.FullDetail);
                 }
             }
 
             var (embeddings, sharpness) = await AlignAndEmbedAsync(
-                targets.Select(t => AlignmentSource(decoded[t.Image], detailed[t.Image], t.Face)).ToArray(), cancellationToken);
-            var results = decoded.Select(_ => new List<EmbeddedFace>()).ToArray();
+                targets.Select(t => AlignmentSource(uploads[t.Image].Image, detailed[t.Image], t.Face)).ToArray(), cancellationToken);
+            var results = uploads.Select(_ => new List<EmbeddedFace>()).ToArray();
             for (var k = 0; k < targets.Count; k++)
             {
                 var (image, face) = targets[k];
-                results[image].Add(new EmbeddedFace(Measured(decoded[image], face, sharpness[k]), embeddings[k]));
+                results[image].Add(new EmbeddedFace(Measured(uploads[image].Image, face, sharpness[k]), embeddings[k]));
             }
 
             return results;
@@ -293,25 +317,62 @@ public sealed class FacePipeline
         prominentFaceFirst ? options.Limits : options.Limits.FullDetail;
 
     /// <summary>
-    /// Decodes the images, detects in batched calls, hands both to <paramref name="then"/>, and frees the pixels.
+    /// Decodes each image, detects faces in all that decoded in batched calls, hands those to <paramref name="then"/>,
+    /// and frees the pixels. A rejected image refuses the whole call when <paramref name="refuseAll"/> (before any
+    /// model runs), else only itself.
     /// </summary>
-    private async Task<T> WithDetectionsAsync<T>(
-        IReadOnlyList<byte[]> images, FaceOptions options, bool prominentFaceFirst,
-        Func<DecodedImage[], IReadOnlyList<IReadOnlyList<DetectedFace>>, Task<T>> then, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ImageResult<T>>> ForEachImageAsync<T>(
+        IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, bool prominentFaceFirst, bool refuseAll,
+        Func<Upload[], IReadOnlyList<IReadOnlyList<DetectedFace>>, CancellationToken, Task<IReadOnlyList<T>>> then,
+        CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(names.Count, images.Count, nameof(names));
         cancellationToken.ThrowIfCancellationRequested();
         // Thorough detection looks for the small faces that the prominent-face shortcuts would give up.
         prominentFaceFirst &= options.Detection == DetectionMode.Fast;
-        var decoded = DecodeAll(images, LimitsFor(options, prominentFaceFirst));
+        var limits = LimitsFor(options, prominentFaceFirst);
+        var decoded = new DecodedImage?[images.Count];
+        var results = new ImageResult<T>[images.Count];
         try
         {
-            return await then(decoded, await DetectDecodedAsync(decoded, options.DetectionThreshold, options.Detection, prominentFaceFirst, cancellationToken));
+            for (var i = 0; i < images.Count; i++)
+            {
+                try
+                {
+                    decoded[i] = Decode(images[i], names[i], limits);
+                }
+                catch (RequestRejectedException rejection) when (!refuseAll)
+                {
+                    results[i] = new ImageResult<T>(default, rejection);
+                }
+            }
+
+            var good = Enumerable.Range(0, images.Count).Where(i => decoded[i] is not null).ToArray();
+            if (good.Length > 0)
+            {
+                var uploads = good.Select(i => new Upload(images[i], names[i], limits, decoded[i]!)).ToArray();
+                var detections = await DetectDecodedAsync(
+                    uploads.Select(u => u.Image).ToArray(), options.DetectionThreshold, options.Detection, prominentFaceFirst, cancellationToken);
+                var values = await then(uploads, detections, cancellationToken);
+                for (var k = 0; k < good.Length; k++)
+                {
+                    results[good[k]] = new ImageResult<T>(values[k], null);
+                }
+            }
+
+            return results;
         }
         finally
         {
             DisposeAll(decoded);
         }
     }
+
+    private static T[] ValuesOf<T>(IReadOnlyList<ImageResult<T>> results) => results.Select(r => r.ValueOrThrow()).ToArray();
+
+    /// <summary>How a call's images are named in rejections: "image" alone, "image 1", "image 2", … in a batch.</summary>
+    private static string[] DefaultNames(int count) =>
+        count == 1 ? ["image"] : Enumerable.Range(1, count).Select(i => $"image {i}").ToArray();
 
     /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
     private static DecodedImage Decode(byte[] data, string name, ImageLimits limits)
@@ -326,27 +387,6 @@ public sealed class FacePipeline
         }
     }
 
-    private static string NameOf(int index, int count) => count == 1 ? "image" : $"image {index + 1}";
-
-    private static DecodedImage[] DecodeAll(IReadOnlyList<byte[]> images, ImageLimits limits)
-    {
-        var decoded = new DecodedImage[images.Count];
-        try
-        {
-            for (var i = 0; i < images.Count; i++)
-            {
-                decoded[i] = Decode(images[i], NameOf(i, images.Count), limits);
-            }
-
-            return decoded;
-        }
-        catch
-        {
-            DisposeAll(decoded);
-            throw;
-        }
-    }
-
     private static void DisposeAll(DecodedImage?[] decoded)
     {
         foreach (var image in decoded)
@@ -354,4 +394,7 @@ public sealed class FacePipeline
             image?.Dispose();
         }
     }
+
+    /// <summary>One decoded upload with what it takes to decode it again at full detail.</summary>
+    private sealed record Upload(byte[] Data, string Name, ImageLimits Limits, DecodedImage Image);
 }

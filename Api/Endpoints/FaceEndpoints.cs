@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Security;
@@ -83,22 +82,14 @@ internal static class FaceEndpoints
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var base64 = encoding switch
-        {
-            null or "" or "json" => false,
-            "base64" => true,
-            _ => throw FormFields.InvalidParameter("encoding", $"'encoding' must be json or base64; got '{encoding}'."),
-        };
+        var base64 = EmbeddedFaceJson.IsBase64(encoding);
         var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
         var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(
             new EmbedRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
-        var faces = result.Faces.Select(f => new EmbeddedFaceJson(
-            FaceJson.From(f.Face),
-            base64 ? null : f.Vector,
-            base64 ? Convert.ToBase64String(MemoryMarshal.AsBytes(f.Vector.AsSpan())) : null)).ToArray();
-        return TypedResults.Ok(new EmbedResponse(result.Model, result.Dimensions, base64 ? "base64-float32le" : "json", faces, ElapsedMs(started), result.SliceId));
+        return TypedResults.Ok(new EmbedResponse(result.Model, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
+            EmbeddedFaceJson.From(result.Faces, base64), ElapsedMs(started), result.SliceId));
     }
 
-    private static double ElapsedMs(long started) => Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1);
+    public static double ElapsedMs(long started) => Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1);
 }

@@ -43,8 +43,7 @@ internal static class GalleryEndpoints
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
                     new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
-                return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(id)}/faces/{enrolled.FaceId}",
-                    new EnrolledFaceJson(enrolled.FaceId, enrolled.SubjectId, FaceJson.From(enrolled.Face)));
+                return TypedResults.Created(FaceLocation(tenant, enrolled), EnrolledFaceJson.From(enrolled));
             })
             .WithName("EnrollFace")
             .WithSummary("Enroll one photo of the subject (multipart image; largest=true to take the largest of several faces). Stored before 201.")
@@ -80,7 +79,7 @@ internal static class GalleryEndpoints
                 return TypedResults.Ok(new IdentifyResponse(
                     result.Faces.Select(f => new IdentifiedFaceJson(FaceJson.From(f.Face), f.Match ?? Unknown,
                         f.Candidates.Select(c => new CandidateJson(c.SubjectId, c.FaceId, c.Similarity)).ToArray())).ToArray(),
-                    result.Threshold, result.GallerySize, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
+                    result.Threshold, result.GallerySize, FaceEndpoints.ElapsedMs(started)));
             })
             .WithName("Identify").WithSummary("For every face in the photo, its top-k subjects, or unknown when none reaches the threshold (1:N).")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
@@ -94,11 +93,15 @@ internal static class GalleryEndpoints
                 var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(
                     id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")), cancellationToken);
                 return TypedResults.Ok(new VerifyResponse(result.SubjectId, result.Similarity, result.IsMatch, result.Threshold, result.BestFaceId,
-                    FaceJson.From(result.Face), Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
+                    FaceJson.From(result.Face), FaceEndpoints.ElapsedMs(started)));
             })
             .WithName("VerifySubject").WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
     }
+
+    /// <summary>Where an enrolled face lives: the Location of its 201.</summary>
+    public static string FaceLocation(string tenant, EnrolledFace face) =>
+        $"/v1/{tenant}/subjects/{Uri.EscapeDataString(face.SubjectId)}/faces/{face.FaceId}";
 
     private static string MediaTypeOf(byte[] photo) => ImageHeader.Read(photo).Format switch
     {

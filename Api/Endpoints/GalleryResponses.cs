@@ -1,10 +1,15 @@
+using FaceOrleans.Grains;
+
 namespace FaceOrleans.Api.Endpoints;
 
 // The gallery routes' bodies, in snake_case like every response.
 
 public sealed record CreateSubjectRequest(string? Id, string? DisplayName, Dictionary<string, string>? Metadata);
 
-public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face);
+public sealed record EnrolledFaceJson(string FaceId, string SubjectId, FaceJson Face)
+{
+    public static EnrolledFaceJson From(EnrolledFace face) => new(face.FaceId, face.SubjectId, FaceJson.From(face.Face));
+}
 
 public sealed record CandidateJson(string Subject, string FaceId, float Similarity);
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 using FaceOrleans.Grains;
 using FaceOrleans.Vision;
@@ -44,7 +45,23 @@ public sealed record CompareResponse(
 public sealed record DetectResponse(int Count, IReadOnlyList<FaceJson> Faces, double TimingMs, string Slice);
 
 /// <summary>One face with its embedding: JSON floats, or base64 of little-endian float32 when asked for.</summary>
-public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string? EmbeddingBase64);
+public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string? EmbeddingBase64)
+{
+    /// <summary>Whether <c>?encoding=</c> asks for base64 (<c>base64</c>) rather than JSON floats (<c>json</c>, the default).</summary>
+    public static bool IsBase64(string? encoding) => encoding switch
+    {
+        null or "" or "json" => false,
+        "base64" => true,
+        _ => throw FormFields.InvalidParameter("encoding", $"'encoding' must be json or base64; got '{encoding}'."),
+    };
+
+    public static string EncodingName(bool base64) => base64 ? "base64-float32le" : "json";
+
+    public static EmbeddedFaceJson[] From(IEnumerable<FaceEmbedding> faces, bool base64) => faces.Select(f => new EmbeddedFaceJson(
+        FaceJson.From(f.Face),
+        base64 ? null : f.Vector,
+        base64 ? Convert.ToBase64String(MemoryMarshal.AsBytes(f.Vector.AsSpan())) : null)).ToArray();
+}
 
 public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
 

@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Threading.RateLimiting;
 using FaceOrleans.Api.Endpoints;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Problems;
+using FaceOrleans.Api.Quotas;
 using FaceOrleans.Api.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using Scalar.AspNetCore;
@@ -44,26 +43,7 @@ internal static partial class ApiHostingExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
 
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(FaceEndpoints.RateLimitPolicy, context =>
-            {
-                var tenant = context.GetRouteValue("tenant") as string ?? context.User.KeyTenant() ?? "-";
-                return RateLimitPartition.GetConcurrencyLimiter(tenant, t => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = Math.Max(1, api.MaxConcurrentRequestsFor(t)),
-                    QueueLimit = 0,
-                });
-            });
-            limiter.OnRejected = (context, _) =>
-            {
-                var tenant = context.HttpContext.GetRouteValue("tenant") as string ?? context.HttpContext.User.KeyTenant();
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                return new ValueTask(ApiProblems.Write(context.HttpContext, ApiProblems.Create(
-                    StatusCodes.Status429TooManyRequests, "tenant-over-quota", "Too many concurrent requests",
-                    $"Tenant '{tenant}' already has {api.MaxConcurrentRequestsFor(tenant ?? "-")} requests in flight; retry in a second.")));
-            };
-        });
+        services.AddTenantQuotas(api);
 
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ClusterReadinessCheck>();
@@ -96,13 +76,13 @@ internal static partial class ApiHostingExtensions
         app.UseAuthorization();
         app.Use(async (context, next) =>
         {
-            // A tenant key's requests belong to its own tenant, whatever the route names; only admins act for others.
-            var tenant = context.User.IsAdmin() ? context.GetRouteValue("tenant") as string : context.User.KeyTenant();
+            var tenant = context.ActingTenant();
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FaceOrleans.Api");
             using var scope = logger.BeginScope(new Dictionary<string, object?> { ["tenant"] = tenant, ["request_id"] = context.TraceIdentifier });
             await next(context);
             LogRequest(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode);
         });
+        app.UseTenantQuotas();
         app.UseRateLimiter();
         ApiMetrics.CollectSlicesOnScrape(app.Services.GetRequiredService<IClusterClient>());
         return app;
@@ -114,6 +94,8 @@ internal static partial class ApiHostingExtensions
         app.MapTenantEndpoints();
         app.MapAdminEndpoints();
         app.MapGalleryEndpoints();
+        app.MapBatchEndpoints();
+        app.MapQuotaEndpoints();
         app.MapCalibrationEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");

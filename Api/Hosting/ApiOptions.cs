@@ -11,6 +11,15 @@ public sealed class ApiOptions
     /// <summary>Largest accepted image file; a larger upload gets 413.</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>Most images in one request to a batch route; more is a 413 naming the limit.</summary>
+    public int MaxBatchImages { get; set; } = 16;
+
+    /// <summary>Largest request body a batch route accepts (each file is still held to <see cref="MaxUploadBytes"/>).</summary>
+    public long MaxBatchUploadBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>How long this API instance keeps a tenant's rate quota before asking its grain again.</summary>
+    public TimeSpan QuotaRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Requests one tenant may have in flight on this API instance before it gets 429.</summary>
     public int DefaultMaxConcurrentRequests { get; set; } = 8;
 

@@ -18,6 +18,9 @@ public sealed class ApiMetrics
             Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         });
 
+    private static readonly Counter QuotaRejections = Metrics.CreateCounter(
+        "faceorleans_quota_rejections_total", "Requests refused with 429, by tenant and by the limit they hit: rate or concurrency.", "tenant", "limit");
+
     private static readonly Counter Faces = Metrics.CreateCounter("faceorleans_faces_detected_total", "Faces detected by tenant.", "tenant");
 
     private static readonly Gauge QueueDepth = Metrics.CreateGauge("faceorleans_slice_queue_depth", "Model calls waiting for the slice.", "slice");
@@ -28,6 +31,8 @@ public sealed class ApiMetrics
     private static readonly Gauge BatchSize = Metrics.CreateGauge("faceorleans_slice_mean_batch_size", "Mean images or faces per model call on the slice.", "slice");
 
     public void FacesDetected(string tenant, int count) => Faces.WithLabels(tenant).Inc(count);
+
+    public static void QuotaRejected(string tenant, string limit) => QuotaRejections.WithLabels(tenant, limit).Inc();
 
     public static void Request(string tenant, string route, int status, TimeSpan elapsed)
     {

@@ -11,6 +11,13 @@ public static class TenantAccess
 
     public static string? KeyTenant(this ClaimsPrincipal user) => user.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim);
 
+    /// <summary>
+    /// The tenant a request acts for, whose quotas and log it belongs to: a tenant key's own tenant, whatever the route
+    /// names (so a key cannot spend another tenant's quota), or the route's tenant for an admin.
+    /// </summary>
+    public static string? ActingTenant(this HttpContext context) =>
+        context.User.IsAdmin() ? context.GetRouteValue("tenant") as string : context.User.KeyTenant();
+
     /// <summary>Allows the route's tenant to its own keys and to admins; <paramref name="adminOnly"/> needs a tenant-admin or admin key.</summary>
     public static RouteHandlerBuilder RequireTenantAccess(this RouteHandlerBuilder route, bool adminOnly = false) =>
         route.RequireAuthorization().AddEndpointFilter(async (context, next) =>

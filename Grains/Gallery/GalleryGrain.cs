@@ -66,26 +66,32 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
             new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast),
             cancellationToken);
-        var face = embedded.Faces.Count switch
-        {
-            0 => throw NoFace("No face found in the photo; nothing was enrolled."),
-            1 => embedded.Faces[0],
-            _ when request.UseLargestFace => embedded.Faces.MostProminent()!,
-            var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, "image",
-                $"The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
-        };
-
-        // The slice measured the face and judged it by the tenant's limits; refuse before anything is stored.
-        if (face.Face.Quality is { Problems.Count: > 0 } quality)
-        {
-            throw new RequestRejectedException(RejectionCode.LowQuality, "image",
-                $"The face is not good enough to enroll; nothing was enrolled: {Describe(quality)}.") { Reasons = quality.Problems };
-        }
-
-        var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var face = FaceToEnroll(embedded.Faces, request.UseLargestFace, "image", inBatch: false);
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
-        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector, keepPhoto ? request.Image : null);
-        return new EnrolledFace(faceId, subjectId, face.Face);
+        return await StoreAsync(subjectId, face, keepPhoto ? request.Image : null);
+    }
+
+    public async Task<IReadOnlyList<EnrollOutcome>> EnrollBatch(string subjectId, EnrollBatchRequest request, CancellationToken cancellationToken = default)
+    {
+        _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
+        var embedded = await TenantGrain.EmbedBatch(
+            new ImageBatch(request.Images), new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
+        var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
+
+        // Every photo's face is stored before the batch answers; different shards store theirs in parallel.
+        return await Task.WhenAll(request.Images.Select(async (image, i) =>
+        {
+            try
+            {
+                var faces = embedded.Images[i].Faces;
+                var face = embedded.Images[i].Failure is { } failure ? throw failure : FaceToEnroll(faces, request.UseLargestFace, image.Name, inBatch: true);
+                return new EnrollOutcome(await StoreAsync(subjectId, face, keepPhoto ? image.Data : null), null);
+            }
+            catch (Exception ex) when (ex is RequestRejectedException or GalleryStoreUnavailableException)
+            {
+                return new EnrollOutcome(null, ex);
+            }
+        }));
     }
 
     public async Task DeleteFace(string subjectId, string faceId)
@@ -165,6 +171,37 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     private static string Describe(FaceQualityInfo quality) => QualityLimits.Describe(
         new FaceQuality(quality.InterEyeDistance, quality.Sharpness, quality.Yaw, quality.Pitch), quality.Problems);
+
+    /// <summary>
+    /// The photo's one face, or its largest when asked; refuses a photo with none, unless asked with several, or whose face the tenant's quality limits refuse,
+    /// naming it by <paramref name="field"/> (and, in a batch, starting the message with that name).
+    /// </summary>
+    private static FaceEmbedding FaceToEnroll(IReadOnlyList<FaceEmbedding> faces, bool useLargest, string field, bool inBatch)
+    {
+        var prefix = inBatch ? field + ": " : string.Empty;
+        var face = faces.Count switch
+        {
+            0 => throw new RequestRejectedException(RejectionCode.NoFace, field, $"{prefix}No face found in the photo; nothing was enrolled."),
+            1 => faces[0],
+            _ when useLargest => faces.MostProminent()!,
+            var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, field,
+                $"{prefix}The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
+        };
+
+        // The slice measured the face and judged it by the tenant's limits; refuse before anything is stored.
+        return face.Face.Quality is { Problems.Count: > 0 } quality
+            ? throw new RequestRejectedException(RejectionCode.LowQuality, field,
+                $"{prefix}The face is not good enough to enroll; nothing was enrolled: {Describe(quality)}.") { Reasons = quality.Problems }
+            : face;
+    }
+
+    /// <summary>Stores the face in its shard (one durable record) before it is indexed and reported.</summary>
+    private async Task<EnrolledFace> StoreAsync(string subjectId, FaceEmbedding face, byte[]? photo)
+    {
+        var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector, photo);
+        return new EnrolledFace(faceId, subjectId, face.Face);
+    }
 
     private static RequestRejectedException NotFound(string subjectId) =>
         new(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' does not exist.");

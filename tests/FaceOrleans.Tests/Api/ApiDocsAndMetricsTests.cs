@@ -25,6 +25,8 @@ public sealed partial class ApiDocsAndMetricsTests(ApiFixture fixture)
             ("/health/live", "get"), ("/health/ready", "get"), ("/health", "get"),
             ("/v1/{tenant}/subjects", "post"), ("/v1/{tenant}/subjects", "get"), ("/v1/{tenant}/subjects/{id}", "delete"),
             ("/v1/{tenant}/subjects/{id}/faces", "post"), ("/v1/{tenant}/subjects/{id}/faces/{faceId}", "delete"),
+            ("/v1/{tenant}/detect/batch", "post"), ("/v1/{tenant}/embed/batch", "post"), ("/v1/{tenant}/subjects/{id}/faces/batch", "post"),
+            ("/v1/{tenant}/quota", "get"), ("/v1/{tenant}/quota", "put"), ("/v1/{tenant}/quota", "delete"),
             ("/v1/{tenant}/identify", "post"), ("/v1/{tenant}/subjects/{id}/faces/{faceId}/photo", "get"), ("/v1/{tenant}/subjects/{id}/verify", "post"),
         ];
         foreach (var (path, method) in expected)
@@ -55,11 +57,8 @@ public sealed partial class ApiDocsAndMetricsTests(ApiFixture fixture)
         Assert.Matches(ModelCallsLine(), after);
     }
 
-    private static double Value(string metrics, string name, string tenant, string route, string status)
-    {
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith($"{name}{{tenant=\"{tenant}\",route=\"{route}\",status=\"{status}\"}}", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static double Value(string metrics, string name, string tenant, string route, string status) =>
+        MetricsText.Value(metrics, $"{name}{{tenant=\"{tenant}\",route=\"{route}\",status=\"{status}\"}}");
 
     [GeneratedRegex("faceorleans_faces_detected_total\\{tenant=\"attendance\"\\} [1-9]")]
     private static partial Regex FacesLine();

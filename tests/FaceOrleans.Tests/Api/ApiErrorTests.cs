@@ -73,15 +73,21 @@ public sealed class ApiErrorTests(ApiFixture fixture)
     {
         var key = await fixture.IssueKeyAsync("burst", FaceOrleans.Grains.ApiKeyRole.Tenant);
         using var client = fixture.Client(key);
+        using var scraper = fixture.Client();
+        var series = MetricsText.QuotaRejections("burst", "concurrency");
+        var before = MetricsText.Value(await scraper.GetStringAsync("/metrics"), series);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
             client.PostAsync("/v1/burst/compare", ApiFixture.Form(("image1", "img40.jpg"), ("image2", "img35.jpg")))));
+        var after = MetricsText.Value(await scraper.GetStringAsync("/metrics"), series);
 
         Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
         var rejected = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToArray();
         Assert.NotEmpty(rejected);
-        await ProblemAssert.IsProblemAsync(rejected[0], HttpStatusCode.TooManyRequests, "tenant-over-quota");
+        var problem = await ProblemAssert.IsProblemAsync(rejected[0], HttpStatusCode.TooManyRequests, "tenant-over-quota");
+        Assert.Equal("concurrency", problem.GetProperty("limit").GetString());
         Assert.Equal(TimeSpan.FromSeconds(1), rejected[0].Headers.RetryAfter?.Delta);
+        Assert.Equal(before + rejected.Length, after);
     }
 
     [Fact]

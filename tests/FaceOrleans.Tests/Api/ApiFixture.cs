@@ -16,6 +16,7 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public const string AdminKey = "fo_test-bootstrap-admin-key";
     public const long MaxUploadBytes = 2_000_000;
+    public const int MaxBatchImages = 6;
 
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("faceorleans-api-");
 
@@ -25,10 +26,14 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public string TenantLogDirectory => Path.Combine(_data.FullName, "tenant-logs");
 
+    /// <summary>The settings the host started with: its cluster id and gateway port let a second API instance join as a client.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = new Dictionary<string, string?>();
+
     public static IReadOnlyDictionary<string, string?> Settings(string dataDirectory) => new Dictionary<string, string?>
     {
         ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(AdminKey),
         ["FaceOrleans:Api:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FaceOrleans:Api:MaxBatchImages"] = MaxBatchImages.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FaceOrleans:Api:MaxConcurrentRequests:burst"] = "1",
         ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
         ["FaceOrleans:Api:TenantLogDirectory"] = Path.Combine(dataDirectory, "tenant-logs"),
@@ -43,9 +48,10 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        HostSettings = Settings(_data.FullName);
         Factory = new ApiFactory().WithWebHostBuilder(web =>
         {
-            foreach (var (key, value) in Settings(_data.FullName))
+            foreach (var (key, value) in HostSettings)
             {
                 web.UseSetting(key, value);
             }

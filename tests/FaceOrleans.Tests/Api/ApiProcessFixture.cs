@@ -8,10 +8,14 @@ namespace FaceOrleans.Tests.Api;
 /// The API executable with its embedded silo, started as an operator starts it: <c>dotnet FaceOrleans.Api.dll</c>
 /// from a folder that is not its own, listening on a real socket (a browser needs one) on a free port, with its
 /// state and demo keys in a temporary folder. Only <c>attendance</c> gets a demo key: the file's list of two is
-/// replaced on the command line by a one-item comma-separated list.
+/// replaced on the command line by a one-item comma-separated list. Uploads are held to 3 MB a file and batches to
+/// 8 MB, so Kestrel's body limits can be tested with the shared photos.
 /// </summary>
 public sealed class ApiProcessFixture : IAsyncLifetime
 {
+    public const long MaxUploadBytes = 3_000_000;
+    public const long MaxBatchUploadBytes = 8_000_000;
+
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("faceorleans-api-process-");
 
     public ServerProcess Api { get; private set; } = null!;
@@ -29,6 +33,8 @@ public sealed class ApiProcessFixture : IAsyncLifetime
         [
             "--urls", BaseAddress.ToString(),
             "--FaceOrleans:Api:DemoTenants=attendance",
+            $"--FaceOrleans:Api:MaxUploadBytes={MaxUploadBytes}",
+            $"--FaceOrleans:Api:MaxBatchUploadBytes={MaxBatchUploadBytes}",
             $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(_folder.FullName, "demo-keys.env")}",
             $"--FaceOrleans:Cluster:ClusterId=console-{Guid.NewGuid():N}",
             $"--FaceOrleans:Cluster:SiloPort={Port()}",

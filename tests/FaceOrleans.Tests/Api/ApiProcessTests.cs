@@ -34,6 +34,38 @@ public sealed class ApiProcessTests(ApiProcessFixture api)
     }
 
     [Fact]
+    public async Task On_kestrel_a_batch_may_carry_more_than_a_single_routes_body_but_no_more_than_the_batch_limit()
+    {
+        // Kestrel refuses an oversized body before reading it and closes the connection; with Expect: 100-continue a
+        // client reads that 413 instead of a broken pipe, as curl does for large uploads. The client must wait for the
+        // answer rather than send the body after its default second, which a loaded machine can take.
+        using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
+        using var client = new HttpClient(handler) { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", api.AttendanceKey);
+        client.DefaultRequestHeaders.ExpectContinue = true;
+        // 6.9 MB of photos, each under the 3 MB file limit: over the single routes' body limit (two files and a little
+        // form, 6.06 MB), within the batch routes' 8 MB. One photo more (8.3 MB) is over that too.
+        string[] photos = ["img26.jpg", "img1.jpg", "img33.jpg"];
+        Assert.InRange(photos.Sum(p => (long)TestPaths.Photo(p).Length), (2 * ApiProcessFixture.MaxUploadBytes) + (64 * 1024), ApiProcessFixture.MaxBatchUploadBytes);
+
+        var single = await client.PostAsync(new Uri("/v1/attendance/compare", UriKind.Relative),
+            ApiFixture.Form(("image1", photos[0]), ("image2", photos[1]), ("image3", photos[2])));
+        var batch = await client.PostAsync(new Uri("/v1/attendance/detect/batch", UriKind.Relative), ApiFixture.Form(photos.Select(p => ("images", p)).ToArray()));
+        var tooLarge = await client.PostAsync(new Uri("/v1/attendance/detect/batch", UriKind.Relative),
+            ApiFixture.Form(photos.Append("img35.jpg").Select(p => ("images", p)).ToArray()));
+
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        var results = (await batch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray();
+        Assert.All(results, r => Assert.Equal(200, r.GetProperty("status").GetInt32()));
+        // Form binding answers a body over the limit with a bare 413, which the status-code pages turn into RFC 9110's problem type.
+        foreach (var refused in new[] { single, tooLarge })
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
     public void A_comma_separated_list_on_the_command_line_replaces_the_files_list()
     {
         // appsettings.json names attendance and access; --FaceOrleans:Api:DemoTenants=attendance leaves one demo tenant.

@@ -51,6 +51,26 @@ public sealed class WireFormatTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_answer_carries_each_images_own_failure()
+    {
+        var serializer = _services.GetRequiredService<Serializer>();
+        var refused = new RequestRejectedException(RejectionCode.NotAnImage, "images[1]", "images[1]: not an image");
+        var faces = new DetectBatchResult([new ImageFaces([], refused), new ImageFaces([], null)], "cpu-0", 1.5);
+        var stored = new EnrolledFace("f1", "ann", new FaceInfo(new FaceBounds(1, 2, 3, 4), 0.9f, []));
+        EnrollOutcome[] outcomes = [new(null, refused), new(null, new GalleryStoreUnavailableException("the store is down")), new(stored, null)];
+
+        var received = serializer.Deserialize<DetectBatchResult>(serializer.SerializeToArray(faces))!;
+        var receivedOutcomes = serializer.Deserialize<EnrollOutcome[]>(serializer.SerializeToArray(outcomes))!;
+
+        var rejection = Assert.IsType<RequestRejectedException>(received.Images[0].Failure);
+        Assert.Equal((RejectionCode.NotAnImage, "images[1]"), (rejection.Code, rejection.Field));
+        Assert.Null(received.Images[1].Failure);
+        Assert.Equal("images[1]", Assert.IsType<RequestRejectedException>(receivedOutcomes[0].Failure).Field);
+        Assert.Equal("the store is down", Assert.IsType<GalleryStoreUnavailableException>(receivedOutcomes[1].Failure).Message);
+        Assert.Equal(("f1", null), (receivedOutcomes[2].Enrolled?.FaceId, receivedOutcomes[2].Failure));
+    }
+
+    [Fact]
     public void Resolved_options_cross_unchanged()
     {
         var serializer = _services.GetRequiredService<Serializer>();

@@ -86,7 +86,15 @@ public sealed class SerialModelRunnerTests
         using var release = new ManualResetEventSlim();
         using var cancel = new CancellationTokenSource();
 
-        var blocker = runner.RunAsync(() => release.Wait(TimeSpan.FromSeconds(30)));
+        using var started = new ManualResetEventSlim();
+
+        // The blocker must hold the slot before the second call queues, or a slow start leaves both queued.
+        var blocker = runner.RunAsync(() =>
+        {
+            started.Set();
+            return release.Wait(TimeSpan.FromSeconds(30));
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
         var queued = runner.RunAsync(() => 1, cancel.Token);
         await cancel.CancelAsync();
 
