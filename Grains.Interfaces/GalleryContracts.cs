@@ -58,3 +58,14 @@ public sealed record VerifyResult(
     [property: Id(3)] float Threshold,
     [property: Id(4)] string? BestFaceId,
     [property: Id(5)] FaceInfo Face);
+
+/// <summary>
+/// A gallery's shards and size. While a re-shard runs, <see cref="ReshardingTo"/> is its target count and
+/// <see cref="FacesToMove"/> counts the faces still in the old shards.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.GalleryStatus")]
+public sealed record GalleryStatus(
+    [property: Id(0)] int Shards,
+    [property: Id(1)] int? ReshardingTo,
+    [property: Id(2)] long Faces,
+    [property: Id(3)] long FacesToMove);

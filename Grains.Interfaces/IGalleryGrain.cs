@@ -46,4 +46,14 @@ public interface IGalleryGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Calibrate")]
     Task<GalleryCalibrationResult> Calibrate(double far, CancellationToken cancellationToken = default);
+    [Alias("GetStatus")]
+    Task<GalleryStatus> GetStatus();
+
+    /// <summary>
+    /// Starts moving the gallery's faces into <paramref name="shards"/> shards and returns at once; the move runs
+    /// in the background, survives interruption (it resumes when the gallery next activates) and may be
+    /// requested again with the same count. Searches and enrollments keep working throughout.
+    /// </summary>
+    [Alias("Reshard")]
+    Task<GalleryStatus> Reshard(int shards);
 }

@@ -46,6 +46,9 @@ public enum RejectionCode
     /// <summary>The subject has no enrolled face to verify against.</summary>
     NoEnrolledFace = 32,
 
+    /// <summary>The gallery is being re-sharded to another count, or its layout changed while the request was made.</summary>
+    ReshardInProgress = 33,
+
     /// <summary>A threshold was asked for from a gallery calibration too small to trust; the reasons say why.</summary>
-    UntrustedCalibration = 33,
+    UntrustedCalibration = 34,
 }

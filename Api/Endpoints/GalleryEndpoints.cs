@@ -97,6 +97,26 @@ internal static class GalleryEndpoints
             })
             .WithName("VerifySubject").WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+
+        MapLayoutEndpoints(gallery);
+    }
+
+    private static void MapLayoutEndpoints(RouteGroupBuilder gallery)
+    {
+        gallery.MapGet("/gallery", async (string tenant, IClusterClient cluster) =>
+                TypedResults.Ok(GalleryStatusJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).GetStatus())))
+            .WithName("GetGallery").WithSummary("The gallery's shard count, size, and the progress of a running re-shard.").RequireTenantAccess();
+
+        gallery.MapPost("/gallery/reshard", async (string tenant, ReshardRequest? request, IClusterClient cluster) =>
+            {
+                var shards = request?.Shards ?? throw FormFields.MissingField("shards", "Send {\"shards\": N} with the new shard count.");
+                var status = GalleryStatusJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).Reshard(shards));
+                return TypedResults.Accepted($"/v1/{tenant}/gallery", status);
+            })
+            .WithName("ReshardGallery")
+            .WithSummary("Move the gallery's faces into a new number of shards without re-enrolling (tenant-admin or admin key). " +
+                "Runs in the background, safe to interrupt; GET /v1/{tenant}/gallery shows progress.")
+            .RequireTenantAccess(adminOnly: true);
     }
 
     /// <summary>Where an enrolled face lives: the Location of its 201.</summary>

@@ -19,3 +19,11 @@ public sealed record IdentifiedFaceJson(FaceJson Face, string Match, IReadOnlyLi
 public sealed record IdentifyResponse(IReadOnlyList<IdentifiedFaceJson> Faces, float Threshold, long GallerySize, double TimingMs);
 
 public sealed record VerifyResponse(string Subject, float Similarity, bool IsMatch, float Threshold, string? FaceId, FaceJson Face, double TimingMs);
+
+public sealed record ReshardRequest(int? Shards);
+
+/// <summary><see cref="ReshardingTo"/> is the target count while a re-shard runs, null otherwise.</summary>
+public sealed record GalleryStatusJson(int Shards, int? ReshardingTo, long Faces, long FacesToMove)
+{
+    public static GalleryStatusJson From(GalleryStatus status) => new(status.Shards, status.ReshardingTo, status.Faces, status.FacesToMove);
+}

@@ -56,5 +56,6 @@ public static class RejectionProblems
         RejectionCode.SubjectExists => (StatusCodes.Status409Conflict, "subject-exists", "Subject exists", FieldExtension),
         RejectionCode.NoEnrolledFace => (StatusCodes.Status422UnprocessableEntity, "no-enrolled-face", "Nothing to compare with", FieldExtension),
         RejectionCode.UntrustedCalibration => (StatusCodes.Status422UnprocessableEntity, "calibration-untrusted", "Calibration too weak to apply", FieldExtension),
+        RejectionCode.ReshardInProgress => (StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress", FieldExtension),
     };
 }

@@ -18,7 +18,8 @@ public sealed partial class GalleryGrain
         var limits = options.Value;
         // The float32 embeddings as stored (not a shard's in-memory index, which may hold another form of them).
         var sample = new GallerySample(limits.CalibrationMaxFaces);
-        for (var shard = 0; shard < Shards; shard++)
+        // Every shard of the layout, both counts while a re-shard moves faces: each face is stored in exactly one.
+        foreach (var shard in _layout.AllShards)
         {
             await foreach (var face in store.LoadShardAsync(Tenant, shard, cancellationToken))
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using FaceOrleans.Vision;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -8,20 +9,35 @@ namespace FaceOrleans.Grains.Gallery;
 
 /// <summary>
 /// A tenant's gallery. Faces are embedded by the tenant's own grain (on the tenant's slice), stored one record
-/// each by the shard that owns them, and searched across all shards in parallel. Reentrant on purpose: it keeps
-/// no state of its own, so a tenant's concurrent enrollments and searches need not wait for each other.
+/// each by the shard that owns them, and searched across all shards in parallel. Reentrant on purpose: its only
+/// state is the gallery's layout, so a tenant's concurrent enrollments and searches need not wait for each
+/// other, nor for a re-shard moving faces in the background (GalleryGrain.Reshard.cs).
 /// </summary>
 [Reentrant]
 [GrainType("gallery")]
-public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options) : Grain, IGalleryGrain
+public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryGrain> logger) : Grain, IGalleryGrain
 {
-    private string Tenant => this.GetPrimaryKeyString();
+    private GalleryLayout _layout = null!;
+    private bool _layoutRecorded;
+    private Task? _resharding;
 
-    private int Shards => Math.Max(1, options.Value.Shards);
+    private string Tenant => this.GetPrimaryKeyString();
 
     private ITenantGrain TenantGrain => GrainFactory.GetGrain<ITenantGrain>(Tenant);
 
     private IGalleryShardGrain Shard(int shard) => GrainFactory.GetGrain<IGalleryShardGrain>($"{Tenant}/{shard}");
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var recorded = await store.GetLayoutAsync(Tenant);
+        _layoutRecorded = recorded is not null;
+        _layout = recorded ?? new GalleryLayout(0, Math.Clamp(options.Value.Shards, 1, GalleryLayout.MaxShards));
+        if (_layout.IsResharding)
+        {
+            // Interrupted (a crash, a restart): pick the move up where the store says it stands.
+            StartMoving();
+        }
+    }
 
     public async Task<SubjectInfo> CreateSubject(string subjectId, string? displayName, IReadOnlyDictionary<string, string>? metadata)
     {
@@ -54,7 +70,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             throw NotFound(subjectId);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Shards).Select(s => Shard(s).RemoveSubject(subjectId)));
+        await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).RemoveSubject(subjectId)));
     }
 
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
@@ -96,13 +112,13 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     public async Task DeleteFace(string subjectId, string faceId)
     {
-        var shard = GalleryOptions.ShardOf(faceId, Shards);
-        if (!await store.DeleteFaceAsync(Tenant, shard, subjectId, faceId))
-        {
-            throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
-        }
+        var shard = await store.DeleteFaceAsync(Tenant, subjectId, faceId)
+            ?? throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
 
-        await Shard(shard).Remove(faceId);
+        // During a re-shard the face may still be indexed by the old shard it is being moved from.
+        var layout = _layout;
+        var shards = layout.IsResharding ? [shard, layout.FirstShard + GalleryOptions.ShardOf(faceId, layout.Shards)] : new[] { shard };
+        await Task.WhenAll(shards.Distinct().Select(s => Shard(s).Remove([faceId])));
     }
 
     public Task<byte[]?> GetFacePhoto(string subjectId, string faceId) => store.GetPhotoAsync(Tenant, subjectId, faceId);
@@ -116,7 +132,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         var embedded = await Embed(request, new RequestOptions(IdentificationThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold), cancellationToken);
         var threshold = embedded.IdentificationThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
-        var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null);
+        var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null, cancellationToken);
 
         var faces = embedded.Faces.Select((f, i) =>
         {
@@ -136,10 +152,53 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
         var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
         var threshold = embedded.SimilarityThreshold;
-        var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId);
+        var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId, cancellationToken);
         var best = perQuery[0].FirstOrDefault()
             ?? throw new RequestRejectedException(RejectionCode.NoEnrolledFace, null, $"Subject '{subjectId}' has no enrolled face to verify against.");
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
+    }
+
+    public async Task<GalleryStatus> GetStatus()
+    {
+        // Counted in the store, where each face is in exactly one shard even while a re-shard moves it.
+        var layout = _layout;
+        var counts = await Task.WhenAll(layout.AllShards.Select(async s => (Shard: s, Count: await store.CountFacesAsync(Tenant, s))));
+        return new GalleryStatus(layout.Shards, layout.TargetShards, counts.Sum(c => c.Count), counts.Where(c => !layout.Accepts(c.Shard)).Sum(c => c.Count));
+    }
+
+    public async Task<GalleryStatus> Reshard(int shards)
+    {
+        if (shards is < 1 or > GalleryLayout.MaxShards)
+        {
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "shards", $"shards must be between 1 and {GalleryLayout.MaxShards}");
+        }
+
+        await RecordLayoutAsync();
+        var layout = _layout;
+        if (layout.IsResharding && layout.TargetShards != shards)
+        {
+            throw new RequestRejectedException(RejectionCode.ReshardInProgress, "shards",
+                $"A re-shard from {layout.Shards} to {layout.TargetShards} shards is under way; wait for it, or ask for {layout.TargetShards} shards to resume it.");
+        }
+
+        if (!layout.IsResharding && layout.Shards != shards)
+        {
+            var target = layout.BeginReshard(shards);
+            if (!await store.ReplaceLayoutAsync(Tenant, layout, target))
+            {
+                throw new RequestRejectedException(RejectionCode.ReshardInProgress, "shards", "The gallery's layout changed meanwhile; ask again.");
+            }
+
+            _layout = target;
+            LogReshardStarted(logger, Tenant, layout.Shards, shards);
+        }
+
+        if (_layout.IsResharding)
+        {
+            StartMoving();
+        }
+
+        return await GetStatus();
     }
 
     /// <summary>
@@ -151,22 +210,46 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
-    /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard.
+    /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard. During a
+    /// re-shard a moved face sits in an old and a new shard at once: the merge by subject absorbs that.
     /// </summary>
-    private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(float[][] queries, int topK, string? subjectId)
+    private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(
+        float[][] queries, int topK, string? subjectId, CancellationToken cancellationToken)
     {
-        var shards = Enumerable.Range(0, Shards).Select(Shard).ToArray();
-        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId)));
-        var counts = Task.WhenAll(shards.Select(s => s.Count()));
+        var layout = _layout;
+        var shards = layout.AllShards.Select(Shard).ToArray();
+        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId, cancellationToken)));
+
+        // While a re-shard runs, old shards still hold the faces already moved: count the new ones only.
+        var counts = Task.WhenAll(layout.AllShards.Where(layout.Accepts).Select(s => Shard(s).Count()));
+        var retiring = Task.WhenAll(layout.Retiring.Select(s => store.CountFacesAsync(Tenant, s)));
         var results = await searches;
-        var merged = queries.Select((_, q) => results
-            .SelectMany(r => r[q])
-            .GroupBy(c => c.SubjectId, StringComparer.Ordinal)
-            .Select(g => g.MaxBy(c => c.Similarity)!)
-            .OrderByDescending(c => c.Similarity)
-            .Take(topK)
-            .ToList()).ToArray();
-        return (merged, (await counts).Sum(c => (long)c));
+        var merged = queries.Select((_, q) => SubjectRanking.Merge(results.SelectMany(r => r[q]), topK)).ToArray();
+        return (merged, (await counts).Sum(c => (long)c) + (await retiring).Sum());
+    }
+
+    /// <summary>Records the layout before the gallery's first face, so a later change of the configured count cannot strand faces.</summary>
+    private async Task RecordLayoutAsync()
+    {
+        if (_layoutRecorded)
+        {
+            return;
+        }
+
+        if (!await store.ReplaceLayoutAsync(Tenant, null, _layout))
+        {
+            _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
+        }
+
+        _layoutRecorded = true;
+    }
+
+    private void StartMoving()
+    {
+        if (_resharding is null || _resharding.IsCompleted)
+        {
+            _resharding = MoveFacesAsync();
+        }
     }
 
     private static string Describe(FaceQualityInfo quality) => QualityLimits.Describe(
@@ -199,12 +282,27 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     private async Task<EnrolledFace> StoreAsync(string subjectId, FaceEmbedding face, byte[]? photo)
     {
         var faceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        await Shard(GalleryOptions.ShardOf(faceId, Shards)).Add(faceId, subjectId, face.Vector, photo);
-        return new EnrolledFace(faceId, subjectId, face.Face);
+        await RecordLayoutAsync();
+
+        // A shard refuses the face only when a re-shard began after the layout was read: read it again.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, photo))
+            {
+                return new EnrolledFace(faceId, subjectId, face.Face);
+            }
+
+            _layout = await store.GetLayoutAsync(Tenant) ?? _layout;
+        }
+
+        throw new GalleryStoreUnavailableException("The gallery's layout kept changing while the face was stored; nothing was enrolled, retry.");
     }
 
     private static RequestRejectedException NotFound(string subjectId) =>
         new(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' does not exist.");
 
     private static RequestRejectedException NoFace(string message) => new(RejectionCode.NoFace, "image", message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gallery {Tenant}: re-shard from {From} to {To} shards started")]
+    private static partial void LogReshardStarted(ILogger logger, string tenant, int from, int to);
 }

@@ -1,43 +1,91 @@
-using FaceOrleans.Grains;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Grains.Gallery;
 
 /// <summary>
-/// One shard of one tenant's gallery. On activation it loads its faces from the store into a
-/// <see cref="GalleryIndex"/>; an added face is stored before it is indexed, so a face the API confirmed is
-/// never lost. Not reentrant on purpose: adds, removes and scans of one index must not interleave; shards
-/// search in parallel with each other.
+/// One shard of one tenant's gallery. On activation it loads its <see cref="GalleryIndex"/> (from its local
+/// snapshot reconciled with the store, or from the store), off the scheduler; an added face is stored before
+/// it is indexed, so a face the API confirmed is never lost.
 /// </summary>
+/// <remarks>
+/// Not reentrant: searches and changes are taken one at a time in arrival order, so no add or remove can
+/// overlap a scan (the index's rule) and none waits behind an endless stream of searches (read-only requests
+/// would let later searches overtake a waiting add). A search loses nothing by it: each scan already runs on the
+/// thread pool across all the machine's cores, so no grain turn blocks on it. The snapshot, written every
+/// <see cref="GalleryOptions.SnapshotInterval"/> when something changed and when the shard deactivates, only
+/// reads the index: it interleaves with searches, while changes wait for it and it never starts during one.
+/// </remarks>
 [GrainType("galleryshard")]
-public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<GalleryShardGrain> logger) : Grain, IGalleryShardGrain
+public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<GalleryOptions> options, ILogger<GalleryShardGrain> logger)
+    : Grain, IGalleryShardGrain
 {
-    private readonly GalleryIndex _index = new();
+    private GalleryIndex? _loaded;
     private string _tenant = string.Empty;
     private int _shard;
+    private string? _directory;
+    private bool _changed;
+    private bool _changing;
+    private Task _snapshotWrite = Task.CompletedTask;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
         var slash = key.LastIndexOf('/');
         _tenant = key[..slash];
-        _shard = int.Parse(key.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await foreach (var face in store.LoadShardAsync(_tenant, _shard, cancellationToken))
+        _shard = int.Parse(key.AsSpan(slash + 1), CultureInfo.InvariantCulture);
+        if (options.Value.IndexDirectory is { } root)
         {
-            _index.Add(face.FaceId, face.SubjectId, face.Embedding);
+            _directory = GalleryShardLoader.ShardDirectory(root, _tenant, _shard);
+            Directory.CreateDirectory(_directory);
         }
 
-        _index.TrimExcess();
-        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        LogLoaded(logger, _tenant, _shard, _index.Count, elapsed.TotalMilliseconds);
+        var (index, report) = await Task.Run(() => GalleryShardLoader.LoadAsync(store, _tenant, _shard, _directory, cancellationToken), cancellationToken);
+        _loaded = index;
+        _changed = report.Changed;
+        LogLoaded(logger, _tenant, _shard, report.Faces, report.FromSnapshot ? "snapshot" : "store", report.AddedFromStore, report.DroppedAsStale,
+            report.Elapsed.TotalMilliseconds);
+        if (_directory is not null)
+        {
+            // The timer only asks: a timer turn would hold searches back while the snapshot is written; the
+            // interleaving request it sends does not.
+            var interval = options.Value.SnapshotInterval;
+            this.RegisterGrainTimer(() =>
+            {
+                if (_changed)
+                {
+                    this.AsReference<IGalleryShardGrain>().Snapshot().Ignore();
+                }
+
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(interval, interval) { Interleave = false });
+        }
     }
 
-    public async Task Add(string faceId, string subjectId, float[] embedding, byte[]? photo)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         try
         {
-            await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding), photo);
+            await _snapshotWrite;
+            await SnapshotIfChangedAsync(cancellationToken);
+        }
+        finally
+        {
+            _loaded?.Dispose();
+        }
+    }
+
+    private GalleryIndex Index => _loaded ?? throw new InvalidOperationException("The shard has not loaded.");
+
+    public Task<bool> Add(string faceId, string subjectId, float[] embedding, byte[]? photo) => ChangeAsync(async index =>
+    {
+        try
+        {
+            if (!await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding), photo))
+            {
+                return false;
+            }
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -45,18 +93,87 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, ILogger<Galle
             throw new GalleryStoreUnavailableException($"The gallery store refused face '{faceId}': {ex.Message}");
         }
 
-        _index.Add(faceId, subjectId, embedding);
+        _changed |= index.Add(faceId, subjectId, embedding);
+        return true;
+    });
+
+    public Task<int> Remove(IReadOnlyList<string> faceIds) => ChangeAsync(index => Task.FromResult(Changed(faceIds.Count(index.Remove))));
+
+    public Task<int> RemoveSubject(string subjectId) => ChangeAsync(index => Task.FromResult(Changed(index.RemoveSubject(subjectId))));
+
+    public Task<int> Reload(IReadOnlyList<string> faceIds) => ChangeAsync(async index =>
+    {
+        // Read inside this turn: a delete the store saw first is then missing here, and a delete it sees
+        // later reaches this grain as a Remove after this turn, so no deleted face is ever resurrected.
+        var faces = await store.GetFacesAsync(_tenant, _shard, faceIds.Where(id => !index.Contains(id)).ToArray());
+        return Changed(await Task.Run(() => faces.Count(f => index.Add(f.FaceId, f.SubjectId, f.Embedding))));
+    });
+
+    public Task Reconcile() => ChangeAsync(async index =>
+    {
+        var (added, dropped) = await Task.Run(() => GalleryShardLoader.ReconcileAsync(index, store, _tenant, _shard, CancellationToken.None));
+        return Changed(added + dropped);
+    });
+
+    public Task Snapshot()
+    {
+        if (!_changing && _snapshotWrite.IsCompleted)
+        {
+            _snapshotWrite = SnapshotIfChangedAsync(CancellationToken.None);
+        }
+
+        return _snapshotWrite;
     }
 
-    public Task<bool> Remove(string faceId) => Task.FromResult(_index.Remove(faceId));
+    public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(
+        IReadOnlyList<float[]> queries, int topK, string? subjectId, CancellationToken cancellationToken = default) =>
+        await Index.SearchAsync(queries, topK, subjectId, cancellationToken);
 
-    public Task<int> RemoveSubject(string subjectId) => Task.FromResult(_index.RemoveSubject(subjectId));
+    public Task<int> Count() => Task.FromResult(Index.Count);
 
-    public Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId) =>
-        Task.FromResult<IReadOnlyList<IReadOnlyList<Candidate>>>(queries.Select(q => _index.Search(q, topK, subjectId)).ToArray());
+    /// <summary>Runs a change of the index once no snapshot is being written, and keeps snapshots from starting meanwhile.</summary>
+    private async Task<T> ChangeAsync<T>(Func<GalleryIndex, Task<T>> change)
+    {
+        // Again after each wait: a snapshot request may have started a new write before this turn resumed.
+        while (!_snapshotWrite.IsCompleted)
+        {
+            await _snapshotWrite;
+        }
 
-    public Task<int> Count() => Task.FromResult(_index.Count);
+        _changing = true;
+        try
+        {
+            return await change(Index);
+        }
+        finally
+        {
+            _changing = false;
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Gallery shard {Tenant}/{Shard} loaded {Faces} faces in {Milliseconds:0} ms")]
-    private static partial void LogLoaded(ILogger logger, string tenant, int shard, int faces, double milliseconds);
+    private int Changed(int count)
+    {
+        _changed |= count > 0;
+        return count;
+    }
+
+    private async Task SnapshotIfChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!_changed || _directory is null || _loaded is null)
+        {
+            return;
+        }
+
+        var directory = _directory;
+        await Task.Run(() =>
+        {
+            Index.WriteSnapshot(directory, _tenant, _shard);
+            GalleryShardLoader.DeleteUnusedVectorFiles(directory, Index);
+        }, cancellationToken);
+        _changed = false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Gallery shard {Tenant}/{Shard} loaded {Faces} faces from its {Source} ({Added} fetched from the store, {Dropped} stale dropped) in {Milliseconds:0} ms")]
+    private static partial void LogLoaded(ILogger logger, string tenant, int shard, int faces, string source, int added, int dropped, double milliseconds);
 }

@@ -17,15 +17,39 @@ public interface IGalleryStore
 
     /// <summary>
     /// Stores one face, with the photo it came from when given, in one write; throws
-    /// a <see cref="Vision.RejectionCode.UnknownSubject"/> rejection when its subject does not exist (any more).
+    /// a <see cref="Vision.RejectionCode.UnknownSubject"/> rejection when its subject does not exist (any more). False,
+    /// storing nothing, when the gallery's layout no longer accepts faces in <paramref name="shard"/> (a re-shard began).
     /// </summary>
-    Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null);
+    Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null);
 
     /// <summary>The stored photo of a face of the subject, or null.</summary>
     Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId);
 
-    /// <summary>False when the subject has no such face.</summary>
-    Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId);
+    /// <summary>Deletes the subject's face; the shard it was in, or null when the subject has no such face.</summary>
+    Task<int?> DeleteFaceAsync(string tenant, string subjectId, string faceId);
 
+    /// <summary>Every face of a shard, embeddings included (a shard's first load).</summary>
     IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, CancellationToken cancellationToken = default);
+
+    /// <summary>How many faces a shard holds.</summary>
+    Task<long> CountFacesAsync(string tenant, int shard);
+
+    /// <summary>The ids of a shard's faces, without reading embeddings (to reconcile a snapshot).</summary>
+    Task<IReadOnlyList<string>> ListFaceIdsAsync(string tenant, int shard, CancellationToken cancellationToken = default);
+
+    /// <summary>Those of <paramref name="faceIds"/> that are stored in <paramref name="shard"/>, embeddings included.</summary>
+    Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default);
+
+    /// <summary>The gallery's recorded layout, or null for a gallery that has none yet.</summary>
+    Task<GalleryLayout?> GetLayoutAsync(string tenant);
+
+    /// <summary>Records <paramref name="layout"/> if the stored one is still <paramref name="expected"/> (null: none); false otherwise.</summary>
+    Task<bool> ReplaceLayoutAsync(string tenant, GalleryLayout? expected, GalleryLayout layout);
+
+    /// <summary>
+    /// Moves up to <paramref name="maxFaces"/> faces out of <paramref name="fromShard"/> to the shards
+    /// <paramref name="shardOf"/> names, atomically per call: a crash leaves each face in exactly one shard.
+    /// Returns the faces moved, with their new shard; none once the shard is empty.
+    /// </summary>
+    Task<IReadOnlyList<(string FaceId, int Shard)>> MoveFacesAsync(string tenant, int fromShard, int maxFaces, Func<string, int> shardOf);
 }

@@ -10,7 +10,8 @@ namespace FaceOrleans.Grains.Gallery;
 /// <summary>
 /// Gallery records in Redis (cluster mode). A shard is one hash, a face one field of it (subject id and
 /// float32 embedding), so enrolling or deleting a face writes one field; a subject keeps the set of its faces
-/// for deletion and counting, and a sorted set orders subjects for pagination.
+/// for deletion and counting, and a sorted set orders subjects for pagination. The layout is one string key
+/// that every face write is conditional on, so no face lands in a shard a re-shard is emptying.
 /// </summary>
 public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId) : IGalleryStore
 {
@@ -59,50 +60,88 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
 
     public async Task<bool> DeleteSubjectAsync(string tenant, string subjectId)
     {
-        var faces = await Db.SetMembersAsync(FacesOf(tenant, subjectId));
-        var transaction = Db.CreateTransaction();
-        var removed = transaction.HashDeleteAsync(Subjects(tenant), subjectId);
-        _ = transaction.SortedSetRemoveAsync(Order(tenant), subjectId);
-        foreach (var member in faces)
+        // The subject's face set must not change between reading it and deleting what it names (a concurrent
+        // enrollment or re-shard move would otherwise leave a face record behind): retry until it held still.
+        while (true)
         {
-            var (shard, faceId) = SplitMember(member!);
+            var faces = await Db.SetMembersAsync(FacesOf(tenant, subjectId));
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.SetLengthEqual(FacesOf(tenant, subjectId), faces.Length));
+            var removed = transaction.HashDeleteAsync(Subjects(tenant), subjectId);
+            _ = transaction.SortedSetRemoveAsync(Order(tenant), subjectId);
+            foreach (var member in faces)
+            {
+                transaction.AddCondition(Condition.SetContains(FacesOf(tenant, subjectId), member));
+                var (shard, faceId) = SplitMember(member!);
+                _ = transaction.HashDeleteAsync(Shard(tenant, shard), faceId);
+                _ = transaction.HashDeleteAsync(Photos(tenant), faceId);
+            }
+
+            _ = transaction.KeyDeleteAsync(FacesOf(tenant, subjectId));
+            if (await transaction.ExecuteAsync())
+            {
+                return await removed;
+            }
+        }
+    }
+
+    public async Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null)
+    {
+        while (true)
+        {
+            var layout = await Db.StringGetAsync(Layout(tenant));
+            if (!layout.IsNull && !GalleryLayout.Parse(layout!).Accepts(shard))
+            {
+                return false;
+            }
+
+            var transaction = Db.CreateTransaction();
+            if (photo is not null)
+            {
+                _ = transaction.HashSetAsync(Photos(tenant), face.FaceId, photo);
+            }
+
+            // The subject may be deleted while its face is being embedded; then the face must not be stored.
+            // Nor may it land in a shard a re-shard began emptying after the layout was read.
+            transaction.AddCondition(Condition.HashExists(Subjects(tenant), face.SubjectId));
+            transaction.AddCondition(layout.IsNull ? Condition.KeyNotExists(Layout(tenant)) : Condition.StringEqual(Layout(tenant), layout));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), face.FaceId, Encode(face));
+            _ = transaction.SetAddAsync(FacesOf(tenant, face.SubjectId), $"{shard}:{face.FaceId}");
+            if (await transaction.ExecuteAsync())
+            {
+                return true;
+            }
+
+            if (!await Db.HashExistsAsync(Subjects(tenant), face.SubjectId))
+            {
+                throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{face.SubjectId}' does not exist.");
+            }
+        }
+    }
+
+    public async Task<int?> DeleteFaceAsync(string tenant, string subjectId, string faceId)
+    {
+        // Retried when a re-shard moves the face between finding its shard and deleting it.
+        while (true)
+        {
+            var members = await Db.SetMembersAsync(FacesOf(tenant, subjectId));
+            var member = members.Select(m => (string)m!).FirstOrDefault(m => m.EndsWith(":" + faceId, StringComparison.Ordinal));
+            if (member is null)
+            {
+                return null;
+            }
+
+            var (shard, _) = SplitMember(member);
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.SetContains(FacesOf(tenant, subjectId), member));
+            _ = transaction.SetRemoveAsync(FacesOf(tenant, subjectId), member);
             _ = transaction.HashDeleteAsync(Shard(tenant, shard), faceId);
             _ = transaction.HashDeleteAsync(Photos(tenant), faceId);
+            if (await transaction.ExecuteAsync())
+            {
+                return shard;
+            }
         }
-
-        _ = transaction.KeyDeleteAsync(FacesOf(tenant, subjectId));
-        await transaction.ExecuteAsync();
-        return await removed;
-    }
-
-    public async Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null)
-    {
-        var transaction = Db.CreateTransaction();
-        if (photo is not null)
-        {
-            _ = transaction.HashSetAsync(Photos(tenant), face.FaceId, photo);
-        }
-
-        // The subject may be deleted while its face is being embedded; then the face must not be stored.
-        transaction.AddCondition(Condition.HashExists(Subjects(tenant), face.SubjectId));
-        _ = transaction.HashSetAsync(Shard(tenant, shard), face.FaceId, Encode(face));
-        _ = transaction.SetAddAsync(FacesOf(tenant, face.SubjectId), $"{shard}:{face.FaceId}");
-        if (!await transaction.ExecuteAsync())
-        {
-            throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{face.SubjectId}' does not exist.");
-        }
-    }
-
-    public async Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId)
-    {
-        if (!await Db.SetRemoveAsync(FacesOf(tenant, subjectId), $"{shard}:{faceId}"))
-        {
-            return false;
-        }
-
-        await Db.HashDeleteAsync(Shard(tenant, shard), faceId);
-        await Db.HashDeleteAsync(Photos(tenant), faceId);
-        return true;
     }
 
     public async Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId)
@@ -125,6 +164,70 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         }
     }
 
+    public Task<long> CountFacesAsync(string tenant, int shard) => Db.HashLengthAsync(Shard(tenant, shard));
+
+    public async Task<IReadOnlyList<string>> ListFaceIdsAsync(string tenant, int shard, CancellationToken cancellationToken = default) =>
+        (await Db.HashKeysAsync(Shard(tenant, shard))).Select(k => (string)k!).ToArray();
+
+    public async Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default)
+    {
+        var ids = faceIds.Select(id => (RedisValue)id).ToArray();
+        var values = await Db.HashGetAsync(Shard(tenant, shard), ids);
+        return ids.Zip(values).Where(p => !p.Second.IsNull).Select(p => Decode(p.First!, p.Second!)).ToArray();
+    }
+
+    public async Task<GalleryLayout?> GetLayoutAsync(string tenant)
+    {
+        var layout = await Db.StringGetAsync(Layout(tenant));
+        return layout.IsNull ? null : GalleryLayout.Parse(layout!);
+    }
+
+    public async Task<bool> ReplaceLayoutAsync(string tenant, GalleryLayout? expected, GalleryLayout layout)
+    {
+        var transaction = Db.CreateTransaction();
+        transaction.AddCondition(expected is null ? Condition.KeyNotExists(Layout(tenant)) : Condition.StringEqual(Layout(tenant), expected.ToString()));
+        _ = transaction.StringSetAsync(Layout(tenant), layout.ToString());
+        return await transaction.ExecuteAsync();
+    }
+
+    public async Task<IReadOnlyList<(string FaceId, int Shard)>> MoveFacesAsync(string tenant, int fromShard, int maxFaces, Func<string, int> shardOf)
+    {
+        // One MULTI per batch, conditional on every face still being where it was read: a face deleted
+        // meanwhile makes the batch retry, and a crash leaves each face in exactly one shard hash.
+        while (true)
+        {
+            var batch = new List<HashEntry>(maxFaces);
+            await foreach (var entry in Db.HashScanAsync(Shard(tenant, fromShard), pageSize: maxFaces))
+            {
+                batch.Add(entry);
+                if (batch.Count == maxFaces)
+                {
+                    break;
+                }
+            }
+
+            var moved = new List<(string FaceId, int Shard)>(batch.Count);
+            var transaction = Db.CreateTransaction();
+            foreach (var entry in batch)
+            {
+                var faceId = (string)entry.Name!;
+                var to = shardOf(faceId);
+                var subjectId = Decode(faceId, entry.Value!).SubjectId;
+                transaction.AddCondition(Condition.HashEqual(Shard(tenant, fromShard), entry.Name, entry.Value));
+                _ = transaction.HashSetAsync(Shard(tenant, to), entry.Name, entry.Value);
+                _ = transaction.HashDeleteAsync(Shard(tenant, fromShard), entry.Name);
+                _ = transaction.SetRemoveAsync(FacesOf(tenant, subjectId), $"{fromShard}:{faceId}");
+                _ = transaction.SetAddAsync(FacesOf(tenant, subjectId), $"{to}:{faceId}");
+                moved.Add((faceId, to));
+            }
+
+            if (batch.Count == 0 || await transaction.ExecuteAsync())
+            {
+                return moved;
+            }
+        }
+    }
+
     private string Prefix(string tenant) => $"faceorleans:{serviceId}:gallery:{tenant}";
 
     private RedisKey Subjects(string tenant) => Prefix(tenant) + ":subjects";
@@ -132,6 +235,8 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
     private RedisKey Order(string tenant) => Prefix(tenant) + ":subject-order";
 
     private RedisKey Photos(string tenant) => Prefix(tenant) + ":photos";
+
+    private RedisKey Layout(string tenant) => Prefix(tenant) + ":layout";
 
     private RedisKey FacesOf(string tenant, string subjectId) => Prefix(tenant) + ":faces-of:" + subjectId;
 

@@ -9,7 +9,9 @@ namespace FaceOrleans.Grains.Gallery;
 
 /// <summary>
 /// Gallery records in SQLite (the embedded default): a row per subject and a row per face, with the faces'
-/// foreign key cascading a subject's deletion.
+/// foreign key cascading a subject's deletion, and a row per gallery layout. Two indexes on a face's shard:
+/// (tenant, shard) yields a shard's rows in storage order for its first load, (tenant, shard, face_id)
+/// lists a shard's ids without touching the 2 kB rows, to reconcile a snapshot.
 /// </summary>
 public sealed class SqliteGalleryStore : IGalleryStore
 {
@@ -33,7 +35,11 @@ public sealed class SqliteGalleryStore : IGalleryStore
                 tenant TEXT NOT NULL, face_id TEXT NOT NULL, photo BLOB NOT NULL,
                 PRIMARY KEY (tenant, face_id),
                 FOREIGN KEY (tenant, face_id) REFERENCES gallery_faces (tenant, face_id) ON DELETE CASCADE);
+            CREATE TABLE IF NOT EXISTS gallery_layouts (
+                tenant TEXT NOT NULL PRIMARY KEY, first_shard INTEGER NOT NULL, shards INTEGER NOT NULL,
+                target_first_shard INTEGER, target_shards INTEGER);
             CREATE INDEX IF NOT EXISTS gallery_faces_by_shard ON gallery_faces (tenant, shard);
+            CREATE INDEX IF NOT EXISTS gallery_face_ids_by_shard ON gallery_faces (tenant, shard, face_id);
             CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
             CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
             """, foreignKeys: true);
@@ -71,11 +77,17 @@ public sealed class SqliteGalleryStore : IGalleryStore
         return delete.ExecuteNonQuery() == 1;
     });
 
-    public Task AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null) => Run(connection =>
+    public Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null) => Run(connection =>
     {
-        // Photos live in their own table so that loading a shard never reads them.
+        // Photos live in their own table so that loading a shard never reads them. The insert checks the
+        // layout in the same statement, so no face lands in a shard a running re-shard is emptying.
         using var transaction = connection.BeginTransaction();
-        using var insert = Command(connection, "INSERT INTO gallery_faces VALUES ($tenant, $face, $shard, $subject, $embedding)", tenant);
+        using var insert = Command(connection, """
+            INSERT INTO gallery_faces SELECT $tenant, $face, $shard, $subject, $embedding
+            WHERE NOT EXISTS (SELECT 1 FROM gallery_layouts l WHERE l.tenant = $tenant
+                AND NOT ($shard >= COALESCE(l.target_first_shard, l.first_shard)
+                     AND $shard < COALESCE(l.target_first_shard, l.first_shard) + COALESCE(l.target_shards, l.shards)))
+            """, tenant);
         insert.Transaction = transaction;
         insert.Parameters.AddWithValue("$face", face.FaceId);
         insert.Parameters.AddWithValue("$shard", shard);
@@ -83,7 +95,10 @@ public sealed class SqliteGalleryStore : IGalleryStore
         insert.Parameters.AddWithValue("$embedding", EmbeddingBytes.ToBytes(face.Embedding));
         try
         {
-            insert.ExecuteNonQuery();
+            if (insert.ExecuteNonQuery() == 0)
+            {
+                return false;
+            }
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 787)
         {
@@ -165,24 +180,137 @@ public sealed class SqliteGalleryStore : IGalleryStore
         return true;
     });
 
-    public Task<bool> DeleteFaceAsync(string tenant, int shard, string subjectId, string faceId) => Run(connection =>
+    public Task<int?> DeleteFaceAsync(string tenant, string subjectId, string faceId) => Run(connection =>
     {
-        using var delete = Command(connection, "DELETE FROM gallery_faces WHERE tenant = $tenant AND face_id = $face AND subject_id = $subject", tenant);
+        using var delete = Command(connection,
+            "DELETE FROM gallery_faces WHERE tenant = $tenant AND face_id = $face AND subject_id = $subject RETURNING shard", tenant);
         delete.Parameters.AddWithValue("$face", faceId);
         delete.Parameters.AddWithValue("$subject", subjectId);
-        return delete.ExecuteNonQuery() == 1;
+        return delete.ExecuteScalar() is long shard ? (int?)shard : null;
     });
 
     public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var select = Command(connection, "SELECT face_id, subject_id, embedding FROM gallery_faces WHERE tenant = $tenant AND shard = $shard", tenant);
+        await using var select = Command(connection,
+            "SELECT face_id, subject_id, embedding FROM gallery_faces INDEXED BY gallery_faces_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
         select.Parameters.AddWithValue("$shard", shard);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             yield return new StoredFace(reader.GetString(0), reader.GetString(1), EmbeddingBytes.FromBytes((byte[])reader[2]));
         }
+    }
+
+    public Task<long> CountFacesAsync(string tenant, int shard) => Run(connection =>
+    {
+        using var count = Command(connection, "SELECT COUNT(*) FROM gallery_faces INDEXED BY gallery_face_ids_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
+        count.Parameters.AddWithValue("$shard", shard);
+        return (long)count.ExecuteScalar()!;
+    });
+
+    public Task<IReadOnlyList<string>> ListFaceIdsAsync(string tenant, int shard, CancellationToken cancellationToken = default) => Run(connection =>
+    {
+        using var select = Command(connection,
+            "SELECT face_id FROM gallery_faces INDEXED BY gallery_face_ids_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
+        select.Parameters.AddWithValue("$shard", shard);
+        using var reader = select.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return (IReadOnlyList<string>)ids;
+    });
+
+    public Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default) =>
+        Run(connection =>
+        {
+            using var select = Command(connection, """
+                SELECT face_id, subject_id, embedding FROM gallery_faces
+                WHERE tenant = $tenant AND shard = $shard AND face_id IN (SELECT value FROM json_each($ids))
+                """, tenant);
+            select.Parameters.AddWithValue("$shard", shard);
+            select.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(faceIds));
+            using var reader = select.ExecuteReader();
+            var faces = new List<StoredFace>();
+            while (reader.Read())
+            {
+                faces.Add(new StoredFace(reader.GetString(0), reader.GetString(1), EmbeddingBytes.FromBytes((byte[])reader[2])));
+            }
+
+            return (IReadOnlyList<StoredFace>)faces;
+        });
+
+    public Task<GalleryLayout?> GetLayoutAsync(string tenant) => Run(connection =>
+    {
+        using var select = Command(connection,
+            "SELECT first_shard, shards, target_first_shard, target_shards FROM gallery_layouts WHERE tenant = $tenant", tenant);
+        using var reader = select.ExecuteReader();
+        return reader.Read()
+            ? new GalleryLayout(reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))
+            : null;
+    });
+
+    public Task<bool> ReplaceLayoutAsync(string tenant, GalleryLayout? expected, GalleryLayout layout) => Run(connection =>
+    {
+        using var write = Command(connection, expected is null
+            ? "INSERT INTO gallery_layouts VALUES ($tenant, $first, $shards, $target_first, $target_shards) ON CONFLICT DO NOTHING"
+            : """
+              UPDATE gallery_layouts SET first_shard = $first, shards = $shards, target_first_shard = $target_first, target_shards = $target_shards
+              WHERE tenant = $tenant AND first_shard = $old_first AND shards = $old_shards
+                AND target_first_shard IS $old_target_first AND target_shards IS $old_target_shards
+              """, tenant);
+        Bind(write, "$", layout);
+        if (expected is not null)
+        {
+            Bind(write, "$old_", expected);
+        }
+
+        return write.ExecuteNonQuery() == 1;
+    });
+
+    public Task<IReadOnlyList<(string FaceId, int Shard)>> MoveFacesAsync(string tenant, int fromShard, int maxFaces, Func<string, int> shardOf) => Run(connection =>
+    {
+        // One transaction per batch: a crash rolls the batch back whole, so each face stays in exactly one shard.
+        using var transaction = connection.BeginTransaction();
+        using var select = Command(connection,
+            "SELECT face_id FROM gallery_faces INDEXED BY gallery_face_ids_by_shard WHERE tenant = $tenant AND shard = $shard LIMIT $limit", tenant);
+        select.Transaction = transaction;
+        select.Parameters.AddWithValue("$shard", fromShard);
+        select.Parameters.AddWithValue("$limit", maxFaces);
+        var moved = new List<(string FaceId, int Shard)>();
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var faceId = reader.GetString(0);
+                moved.Add((faceId, shardOf(faceId)));
+            }
+        }
+
+        using var update = Command(connection, "UPDATE gallery_faces SET shard = $shard WHERE tenant = $tenant AND face_id = $face", tenant);
+        update.Transaction = transaction;
+        var face = update.Parameters.Add("$face", SqliteType.Text);
+        var shard = update.Parameters.Add("$shard", SqliteType.Integer);
+        foreach (var (faceId, to) in moved)
+        {
+            face.Value = faceId;
+            shard.Value = to;
+            update.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return (IReadOnlyList<(string, int)>)moved;
+    });
+
+    private static void Bind(SqliteCommand command, string prefix, GalleryLayout layout)
+    {
+        command.Parameters.AddWithValue(prefix + "first", layout.FirstShard);
+        command.Parameters.AddWithValue(prefix + "shards", layout.Shards);
+        command.Parameters.AddWithValue(prefix + "target_first", (object?)layout.TargetFirstShard ?? DBNull.Value);
+        command.Parameters.AddWithValue(prefix + "target_shards", (object?)layout.TargetShards ?? DBNull.Value);
     }
 
     private Task<List<SubjectInfo>> Query(string tenant, string filter, Action<SqliteCommand> bind) =>

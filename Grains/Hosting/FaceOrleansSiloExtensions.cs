@@ -52,6 +52,7 @@ public static class FaceOrleansSiloExtensions
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
                 silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(cluster.GalleryPathOrDefault));
+                DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
                 break;
 
             case ClusterMode.Redis:
@@ -61,6 +62,7 @@ public static class FaceOrleansSiloExtensions
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
                 silo.Services.AddSingleton<IGalleryStore>(_ => new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId));
+                DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
                     redisOptions.ConfigurationOptions = ConfigurationOptions.Parse(redis);
@@ -74,6 +76,10 @@ public static class FaceOrleansSiloExtensions
 
         return silo;
     }
+
+    /// <summary>Shard snapshots go to <paramref name="directory"/> unless <c>FaceOrleans:Gallery:IndexDirectory</c> says otherwise.</summary>
+    private static void DefaultGalleryIndexDirectory(ISiloBuilder silo, string directory) =>
+        silo.Services.PostConfigure<GalleryOptions>(options => options.IndexDirectory ??= directory);
 
     /// <summary>Builds the slice early in silo start-up, so missing models or bad slice settings stop the silo.</summary>
     private sealed class LocalSliceStartup(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>

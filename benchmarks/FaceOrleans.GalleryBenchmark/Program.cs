@@ -1,148 +1,71 @@
-// Gallery benchmark (not a test): synthetic L2-normalised 512-d embeddings in galleries of 10k, 100k and 1M faces,
-// through the same pieces a tenant's shard grains use: SqliteGalleryStore (one record per face) and GalleryIndex
-// (exact SIMD cosine search), with the shards searched in parallel as the gallery grain fans out to them.
-// Usage: dotnet run -c Release --project benchmarks/FaceOrleans.GalleryBenchmark -- [sizes...] [--shards 8] [--dir /tmp/x]
-using System.Diagnostics;
+// Gallery benchmark (not a test): identify over galleries of 10k, 100k and 1M faces, the compact int8 index
+// with exact re-rank (what the shards run) side by side with the exact float32 scan (what they ran before, and
+// the reference), every answer compared, memory and restart measured. See docs/gallery-benchmark.md.
+// Usage: dotnet run -c Release --project benchmarks/FaceOrleans.GalleryBenchmark -- [sizes...] [--shards 8]
+//        [--queries 100] [--dir /tmp/x] [--models models] [--faces ../shared/testdata/faces]
 using System.Globalization;
-using FaceOrleans.Grains;
-using FaceOrleans.Grains.Gallery;
-using FaceOrleans.Vision;
+using FaceOrleans.GalleryBenchmark;
 
-var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty(10_000).ToList();
-if (!args.Any(a => int.TryParse(a, out _)))
+if (args.FirstOrDefault() == RestartProcess.Flag)
+{
+    return await RestartProcess.MainAsync(args);
+}
+
+var sizes = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList();
+if (sizes.Count == 0)
 {
     sizes = [10_000, 100_000, 1_000_000];
 }
 
-var shards = Option("--shards", 8);
-var folder = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "faceorleans-gallery-bench");
-const int Dimension = 512;
-const int Enrollments = 2_000;
-const int FacesPerSubject = 2;
+var settings = new BenchmarkSettings(
+    Shards: Option("--shards", 8),
+    SyntheticQueries: Option("--queries", 100),
+    Folder: Text("--dir") ?? Path.Combine(Path.GetTempPath(), "faceorleans-gallery-bench"));
 
-Console.WriteLine($"shards {shards}, {Dimension}-d float32, {Enrollments} timed single-record enrollments per size, {Environment.ProcessorCount} cores");
-Console.WriteLine();
-Console.WriteLine("| faces | enroll (faces/s, one durable record each) | identify p50 | identify p99 | memory per face (index) | database file per face | load after restart |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine($"{Environment.ProcessorCount} cores, {settings.Shards} shards, {GalleryRun.Dimension}-d, " +
+    $"{settings.SyntheticQueries} synthetic queries per size, top {GalleryRun.TopK}, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
+var photos = await RealFaces.EmbedAsync(Text("--models") ?? "models", Text("--faces") ?? Path.Combine("..", "shared", "testdata", "faces"));
+Console.WriteLine($"{photos.Count} real faces embedded from the shared photos; {GalleryRun.CopiesPerPhoto} near-duplicates of each enrolled, " +
+    $"{2 * photos.Count} real probes per size");
+
+var results = new List<GalleryResult>();
 foreach (var size in sizes)
 {
-    Console.WriteLine(Run(size));
-}
-
-string Run(int size)
-{
-    Directory.CreateDirectory(folder);
-    var database = Path.Combine(folder, $"gallery-{size}.db");
-    foreach (var file in Directory.GetFiles(folder, $"gallery-{size}.db*"))
-    {
-        File.Delete(file);
-    }
-
-    var store = new SqliteGalleryStore(database);
-    var random = new Random(size);
-    var tenant = "bench";
-    var subjects = Enumerable.Range(0, size / FacesPerSubject + 1)
-        .Select(i => new SubjectInfo($"s{i}", null, null, DateTimeOffset.UnixEpoch.AddSeconds(i), 0)).ToArray();
-    store.ImportSubjectsAsync(tenant, subjects).GetAwaiter().GetResult();
-
-    // Seed all but the timed enrollments through the import path, shard by shard.
-    var seeded = size - Enrollments;
-    var faces = new List<StoredFace>[shards];
-    for (var s = 0; s < shards; s++)
-    {
-        faces[s] = [];
-    }
-
-    for (var i = 0; i < seeded; i++)
-    {
-        var face = new StoredFace($"f{i}", $"s{i / FacesPerSubject}", UnitVector(random));
-        faces[GalleryOptions.ShardOf(face.FaceId, shards)].Add(face);
-    }
-
-    // One shard at a time: SQLite has a single writer, and a long import would time the others out.
-    for (var s = 0; s < shards; s++)
-    {
-        store.ImportFacesAsync(tenant, s, faces[s]).GetAwaiter().GetResult();
-        faces[s] = [];
-    }
-
-
-    // Timed: enrollments one durable record at a time, as the API does, 8 callers at once.
-    var enrollClock = Stopwatch.StartNew();
-    Task.WaitAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
-    {
-        var local = new Random(caller);
-        for (var i = seeded + caller; i < size; i += 8)
-        {
-            var face = new StoredFace($"f{i}", $"s{i / FacesPerSubject}", UnitVector(local));
-            await store.AddFaceAsync(tenant, GalleryOptions.ShardOf(face.FaceId, shards), face);
-        }
-    })).ToArray());
-    var enrollRate = Enrollments / enrollClock.Elapsed.TotalSeconds;
-    store.CheckpointAsync().GetAwaiter().GetResult();
-
-    // Timed: a restart, i.e. every shard loading its records into a fresh index, all shards at once.
+    Console.WriteLine($"{size:N0}: start, load average {LoadAverage()}");
+    results.Add(await new GalleryRun(size, settings, photos).RunAsync());
+    Console.WriteLine($"{size:N0}: done, load average {LoadAverage()}");
     GC.Collect();
-    var before = GC.GetTotalMemory(forceFullCollection: true);
-    var loadClock = Stopwatch.StartNew();
-    var indexes = Enumerable.Range(0, shards).Select(s => Task.Run(async () =>
-    {
-        var index = new GalleryIndex();
-        await foreach (var face in store.LoadShardAsync(tenant, s))
-        {
-            index.Add(face.FaceId, face.SubjectId, face.Embedding);
-        }
-
-        index.TrimExcess();
-        return index;
-    })).Select(t => t.Result).ToArray();
-    var loadSeconds = loadClock.Elapsed.TotalSeconds;
-    var bytesPerFace = (GC.GetTotalMemory(forceFullCollection: true) - before) / (double)size;
-    var loaded = indexes.Sum(i => i.Count);
-    if (loaded != size)
-    {
-        throw new InvalidOperationException($"loaded {loaded} faces, stored {size}");
-    }
-
-    // Timed: identify, i.e. the top 5 subjects over all shards in parallel, merged.
-    var queries = size >= 1_000_000 ? 60 : 300;
-    var latencies = new List<double>(queries);
-    for (var q = 0; q < queries + 5; q++)
-    {
-        var query = UnitVector(random);
-        var clock = Stopwatch.StartNew();
-        var top = indexes.AsParallel().SelectMany(i => i.Search(query, 5))
-            .GroupBy(c => c.SubjectId).Select(g => g.MaxBy(c => c.Similarity)!).OrderByDescending(c => c.Similarity).Take(5).ToArray();
-        if (q >= 5 && top.Length == 5)
-        {
-            latencies.Add(clock.Elapsed.TotalMilliseconds);
-        }
-    }
-
-    latencies.Sort();
-    var disk = new FileInfo(database).Length / (double)size;
-    GC.KeepAlive(indexes);
-    return string.Create(CultureInfo.InvariantCulture,
-        $"| {size:N0} | {enrollRate:N0} | {Percentile(latencies, 0.5):0.0} ms | {Percentile(latencies, 0.99):0.0} ms | {bytesPerFace:N0} B | {disk:N0} B | {loadSeconds:0.0} s |");
 }
 
-static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-static float[] UnitVector(Random random)
+Console.WriteLine();
+Console.WriteLine("| faces | identify p50: exact float32 | compact | ratio | identify p99: exact float32 | compact | ratio | top-1 mismatches (synthetic + real) | top-k mismatches (synthetic + real) |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var r in results)
 {
-    var vector = new float[Dimension];
-    for (var i = 0; i < vector.Length; i++)
-    {
-        // Box-Muller: Gaussian components give directions uniform on the sphere.
-        vector[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
-    }
-
-    FaceRecognizer.Normalize(vector);
-    return vector;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {r.Faces:N0} | {r.Exact.P50:0.0} ms | {r.Compact.P50:0.0} ms | {r.Compact.P50 / r.Exact.P50:0.00} | {r.Exact.P99:0.0} ms | {r.Compact.P99:0.0} ms | {r.Compact.P99 / r.Exact.P99:0.00} " +
+        $"| {r.Top1Mismatches.Synthetic} of {r.Queries.Synthetic} + {r.Top1Mismatches.Real} of {r.Queries.Real} | {r.TopKMismatches.Synthetic} + {r.TopKMismatches.Real} |"));
 }
 
-int Option(string name, int fallback)
+Console.WriteLine();
+Console.WriteLine("| faces | memory per face: exact float32 (GC heap) | compact (GC heap) | compact (process RSS) | load after restart: exact, from SQLite | compact, snapshot + reconcile | compact, cold from SQLite | enroll (faces/s, one durable record each) | disk per face: SQLite, vectors, snapshot |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var r in results)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {r.Faces:N0} | {r.ExactBytesPerFace:N0} B | {r.CompactHeapBytesPerFace:N0} B | {r.CompactRssBytesPerFace:N0} B | {r.ExactLoad.TotalSeconds:0.0} s " +
+        $"| {r.SnapshotLoad.TotalSeconds:0.0} s | {r.ColdLoad.TotalSeconds:0.0} s | {r.EnrollRate:N0} | {r.DiskPerFace.Sqlite:N0} B, {r.DiskPerFace.Vectors:N0} B, {r.DiskPerFace.Snapshot:N0} B |"));
+}
+
+return 0;
+
+// The machine's load while measuring (Linux): figures from a busy machine are not comparable with a quiet one's.
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+int Option(string name, int fallback) => Text(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+string? Text(string name)
 {
     var at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 }

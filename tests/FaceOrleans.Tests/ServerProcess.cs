@@ -97,6 +97,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return Output;
     }
 
+    /// <summary>SIGKILL: the process gets no chance to finish, flush or deactivate anything.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -119,4 +119,33 @@ public sealed class ApiGalleryTests(ApiFixture fixture)
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
+
+    [Fact]
+    public async Task Reshard_route_needs_a_tenant_admin_key_and_a_valid_count_and_moves_the_gallery()
+    {
+        var tenant = "shards-" + Guid.NewGuid().ToString("N")[..6];
+        using var admin = fixture.Client(ApiFixture.AdminKey);
+        using var plain = fixture.Client(await fixture.IssueKeyAsync(tenant, Grains.ApiKeyRole.Tenant));
+        await admin.PostAsJsonAsync($"/v1/{tenant}/subjects", new { id = "ann" });
+        await admin.PostAsync($"/v1/{tenant}/subjects/ann/faces", ApiFixture.Form(("image", "img10.jpg")));
+
+        var before = await Json(await plain.GetAsync($"/v1/{tenant}/gallery"));
+        await ProblemAssert.IsProblemAsync(await plain.PostAsJsonAsync($"/v1/{tenant}/gallery/reshard", new { shards = 2 }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsProblemAsync(await admin.PostAsJsonAsync($"/v1/{tenant}/gallery/reshard", new { }), HttpStatusCode.BadRequest, "missing-field");
+        await ProblemAssert.IsProblemAsync(await admin.PostAsJsonAsync($"/v1/{tenant}/gallery/reshard", new { shards = 0 }), HttpStatusCode.BadRequest, "invalid-parameter");
+        await ProblemAssert.IsProblemAsync(await admin.PostAsJsonAsync($"/v1/{tenant}/gallery/reshard", new { shards = 100_000 }), HttpStatusCode.BadRequest, "invalid-parameter");
+        var started = await admin.PostAsJsonAsync($"/v1/{tenant}/gallery/reshard", new { shards = 2 });
+        JsonElement after;
+        do
+        {
+            after = await Json(await plain.GetAsync($"/v1/{tenant}/gallery"));
+        }
+        while (after.GetProperty("resharding_to").ValueKind != JsonValueKind.Null);
+
+        Assert.Equal((8, 1L), (before.GetProperty("shards").GetInt32(), before.GetProperty("faces").GetInt64()));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal((2, 1L, 0L), (after.GetProperty("shards").GetInt32(), after.GetProperty("faces").GetInt64(), after.GetProperty("faces_to_move").GetInt64()));
+        var identified = await Json(await plain.PostAsync($"/v1/{tenant}/identify", ApiFixture.Form(("image", "img2.jpg"))));
+        Assert.Equal("ann", identified.GetProperty("faces")[0].GetProperty("match").GetString());
+    }
 }

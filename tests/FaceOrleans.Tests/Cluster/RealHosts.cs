@@ -31,6 +31,8 @@ internal static class RealHosts
         ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
         ["FaceOrleans:Placement:DefaultSlice"] = sliceId,
         ["FaceOrleans:Tenants:CounterFlushInterval"] = "00:00:01",
+        // Shard snapshots are a local cache; tests keep theirs out of the working directory.
+        ["FaceOrleans:Gallery:IndexDirectory"] = Path.Combine(Path.GetTempPath(), "faceorleans-gallery-index-" + clusterId),
     }.Concat(tenants.Select((t, i) => KeyValuePair.Create($"FaceOrleans:Slice:Tenants:{i}", (string?)t))).ToDictionary();
 
     public static async Task<IHost> StartSiloAsync(IReadOnlyDictionary<string, string?> settings)

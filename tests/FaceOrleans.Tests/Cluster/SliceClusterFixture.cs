@@ -36,6 +36,11 @@ public sealed class SliceClusterFixture : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>The silos' gallery store, for tests that seed or inspect records directly.</summary>
+    public IGalleryStore GalleryStore => _galleryStore ??= new SqliteGalleryStore(_database + "-gallery");
+
+    private IGalleryStore? _galleryStore;
+
     /// <summary>The slice the next silo started gets, when not the one its name implies (a restarted silo).</summary>
     private string? _nextSlice;
 
@@ -61,6 +66,9 @@ public sealed class SliceClusterFixture : IAsyncLifetime
             ["FaceOrleans:Placement:RefuseUnknownTenants"] = refuseUnknownTenants.ToString(),
             ["FaceOrleans:Placement:RetryAfterSeconds"] = "7",
             ["FaceOrleans:Tenants:CounterFlushInterval"] = "00:00:01",
+            // Small, paced re-shard batches, so that tests can watch a re-shard in progress.
+            ["FaceOrleans:Gallery:ReshardBatchSize"] = "50",
+            ["FaceOrleans:Gallery:ReshardPause"] = "00:00:00.020",
             // Pinned cluster-wide to a slice no silo of this cluster owns.
             ["FaceOrleans:Placement:Pins:vault"] = "slice-v",
         };
@@ -86,6 +94,7 @@ public sealed class SliceClusterFixture : IAsyncLifetime
             silo.AddFaceOrleansSlice(SiloConfiguration(Interlocked.Exchange(ref _nextSlice, null) ?? SliceOfSilo(options.SiloName)));
             silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = _database });
             silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(_database + "-gallery"));
+            silo.Services.Configure<GalleryOptions>(options => options.IndexDirectory = _database + "-gallery-index");
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -139,6 +148,11 @@ public sealed class SliceClusterFixture : IAsyncLifetime
         foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database)!, Path.GetFileName(_database) + "*"))
         {
             File.Delete(file);
+        }
+
+        if (Directory.Exists(_database + "-gallery-index"))
+        {
+            Directory.Delete(_database + "-gallery-index", recursive: true);
         }
     }
 }

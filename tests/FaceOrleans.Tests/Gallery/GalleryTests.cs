@@ -202,4 +202,98 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         await Rejections.ThrowsAsync(RejectionCode.NoEnrolledFace, () => gallery.Verify("ann", new IdentifyRequest(TestPaths.Photo("img2.jpg"))));
         await Rejections.ThrowsAsync(RejectionCode.UnknownSubject, () => gallery.DeleteFace("ann", face.FaceId));
     }
+
+    [Fact]
+    public async Task A_gallery_reshards_while_it_is_searched_and_enrolled_into_and_every_answer_stays_exact()
+    {
+        var gallery = NewGallery(out var tenant);
+        var store = fixture.GalleryStore;
+        var random = new Random(29);
+        var seeded = Enumerable.Range(0, 2000).Select(i => new Grains.Gallery.StoredFace($"f{i}", $"s{i % 700}", GalleryIndexTests.UnitVector(random, 512))).ToArray();
+        await Task.WhenAll(Enumerable.Range(0, 700).Select(i => store.CreateSubjectAsync(tenant, new SubjectInfo($"s{i}", null, null, DateTimeOffset.UtcNow, 0))));
+        foreach (var shard in seeded.GroupBy(f => Grains.Gallery.GalleryOptions.ShardOf(f.FaceId, 8)))
+        {
+            await ((Grains.Gallery.SqliteGalleryStore)store).ImportFacesAsync(tenant, shard.Key, shard.ToArray());
+        }
+
+        await gallery.CreateSubject("ann", null, null);
+        await gallery.CreateSubject("ben", null, null);
+        await gallery.Enroll("ann", new EnrollRequest(TestPaths.Photo("img10.jpg")));
+        var exact = new Grains.Gallery.ExactGalleryIndex(512);
+        await AddStoredFacesAsync(exact, store, tenant, Enumerable.Range(0, 8));
+        var queries = Enumerable.Range(0, 12).Select(q => q % 2 == 0 ? GalleryIndexTests.UnitVector(random, 512) : GalleryIndexTests.NearDuplicate(random, seeded[q * 97].Embedding, 0.2)).ToArray();
+
+        var started = await gallery.Reshard(3);
+        Assert.Equal((8, 3), (started.Shards, started.ReshardingTo));
+        await Rejections.ThrowsAsync(RejectionCode.ReshardInProgress, () => gallery.Reshard(5));
+        var checks = 0;
+        GalleryStatus status;
+        do
+        {
+            // Mid-way: every shard of both layouts, searched and merged as the gallery does, equals the exact answer.
+            await AssertShardsAnswerExactlyAsync(exact, tenant, Enumerable.Range(0, 11), queries);
+            if (checks++ == 1)
+            {
+                var ben = await gallery.Enroll("ben", new EnrollRequest(TestPaths.Photo("img12.jpg")));
+                await AddStoredFacesAsync(exact, store, tenant, [8 + Grains.Gallery.GalleryOptions.ShardOf(ben.FaceId, 3)], ben.FaceId);
+            }
+
+            status = await gallery.GetStatus();
+        }
+        while (status.ReshardingTo is not null);
+
+        Assert.True(checks >= 3, $"the re-shard finished after {checks} checks; too fast to have been observed under way");
+        Assert.Equal((3, 2002L, 0L), (status.Shards, status.Faces, status.FacesToMove));
+        await AssertShardsAnswerExactlyAsync(exact, tenant, Enumerable.Range(8, 3), queries);
+        Assert.Equal("ann", (await gallery.Identify(new IdentifyRequest(TestPaths.Photo("img2.jpg")))).Faces[0].Match);
+        await Rejections.ThrowsAsync(RejectionCode.InvalidParameter, () => gallery.Reshard(0));
+        Assert.Equal(3, (await gallery.Reshard(3)).Shards);
+    }
+
+    private static async Task AddStoredFacesAsync(Grains.Gallery.ExactGalleryIndex exact, Grains.Gallery.IGalleryStore store, string tenant, IEnumerable<int> shards, string? only = null)
+    {
+        foreach (var shard in shards)
+        {
+            await foreach (var face in store.LoadShardAsync(tenant, shard))
+            {
+                if (only is null || face.FaceId == only)
+                {
+                    exact.Add(face.FaceId, face.SubjectId, face.Embedding);
+                }
+            }
+        }
+    }
+
+    private async Task AssertShardsAnswerExactlyAsync(Grains.Gallery.ExactGalleryIndex exact, string tenant, IEnumerable<int> shards, float[][] queries)
+    {
+        var perShard = await Task.WhenAll(shards.Select(s => fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/{s}").Search(queries, 5, null)));
+        for (var q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(exact.Search(queries[q], 5), Grains.Gallery.SubjectRanking.Merge(perShard.SelectMany(r => r[q]), 5));
+        }
+    }
+
+    [Fact]
+    public async Task Searches_and_changes_sent_to_one_shard_at_once_all_complete_and_leave_it_exact()
+    {
+        var tenant = "shard-" + Guid.NewGuid().ToString("N")[..8];
+        var store = (Grains.Gallery.SqliteGalleryStore)fixture.GalleryStore;
+        var random = new Random(31);
+        await store.CreateSubjectAsync(tenant, new SubjectInfo("p", null, null, DateTimeOffset.UtcNow, 0));
+        await store.ImportFacesAsync(tenant, 0, Enumerable.Range(0, 3000).Select(i => new Grains.Gallery.StoredFace($"f{i}", "p", GalleryIndexTests.UnitVector(random, 512))).ToArray());
+        var shard = fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/0");
+        var query = GalleryIndexTests.UnitVector(random, 512);
+
+        // Interleaved: a change arriving behind searches must neither corrupt a scan nor wait for all of them.
+        var calls = Enumerable.Range(0, 60).Select(i => i % 3 == 0
+            ? (Task)shard.Add($"new{i}", "p", GalleryIndexTests.UnitVector(random, 512), null)
+            : shard.Search([query], 5, null)).ToArray();
+        await Task.WhenAll(calls);
+
+        Assert.All(calls.OfType<Task<bool>>(), added => Assert.True(added.Result));
+        Assert.Equal(3020, await shard.Count());
+        var exact = new Grains.Gallery.ExactGalleryIndex(512);
+        await AddStoredFacesAsync(exact, store, tenant, [0]);
+        Assert.Equal(exact.Search(query, 1), (await shard.Search([query], 1, null))[0]);
+    }
 }

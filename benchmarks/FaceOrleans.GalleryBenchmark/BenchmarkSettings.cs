@@ -1,0 +1,3 @@
+namespace FaceOrleans.GalleryBenchmark;
+
+internal sealed record BenchmarkSettings(int Shards, int SyntheticQueries, string Folder);

@@ -1,0 +1,3 @@
+namespace FaceOrleans.GalleryBenchmark;
+
+internal sealed record Latency(double P50, double P99);

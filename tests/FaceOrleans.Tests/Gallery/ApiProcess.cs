@@ -1,0 +1,88 @@
+using System.Globalization;
+using FaceOrleans.Grains;
+using FaceOrleans.Tests.Api;
+using FaceOrleans.Tests.Cluster;
+
+namespace FaceOrleans.Tests.Gallery;
+
+/// <summary>
+/// The real API executable with its embedded silo, as its own OS process on free loopback ports, so that a
+/// test can kill it outright (no shutdown, no flush) in the middle of work and start it again on the same data.
+/// </summary>
+internal sealed class ApiProcess : IAsyncDisposable
+{
+    private readonly ServerProcess _server;
+
+    private ApiProcess(ServerProcess server, Uri address)
+    {
+        _server = server;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>Starts the API with <paramref name="settings"/> as command-line configuration and waits until it answers.</summary>
+    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var address = new Uri($"http://127.0.0.1:{RealHosts.FreePort()}");
+
+        // The content root is the API's own folder, for appsettings.json; every data path in the settings is absolute.
+        var server = ServerProcess.Start(TestPaths.ApiAssembly,
+            [$"--Urls={address}", .. settings.Select(s => $"--{s.Key}={s.Value}")],
+            Path.GetDirectoryName(TestPaths.ApiAssembly)!);
+        var api = new ApiProcess(server, address);
+        try
+        {
+            using var client = api.Client();
+            await server.WaitForAsync(async () => await IsLiveAsync(client) ? api : null, TimeSpan.FromMinutes(2), $"the API at {address} never answered");
+            return api;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Settings for one embedded silo with its data under <paramref name="dataDirectory"/>.</summary>
+    public static Dictionary<string, string> Settings(string dataDirectory) => new()
+    {
+        ["FaceOrleans:Api:AdminKeySha256"] = ApiKeyHash.Of(ApiFixture.AdminKey),
+        ["FaceOrleans:Api:DemoKeysFile"] = Path.Combine(dataDirectory, "demo-keys.env"),
+        ["FaceOrleans:Cluster:ClusterId"] = "process-" + Guid.NewGuid().ToString("N")[..8],
+        ["FaceOrleans:Cluster:SiloPort"] = RealHosts.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["FaceOrleans:Cluster:GatewayPort"] = RealHosts.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["FaceOrleans:Cluster:StoragePath"] = Path.Combine(dataDirectory, "state.db"),
+        ["FaceOrleans:Gallery:IndexDirectory"] = Path.Combine(dataDirectory, "gallery-index"),
+        ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
+        ["FaceOrleans:Slice:IntraOpThreads"] = "1",
+    };
+
+    public HttpClient Client(string? apiKey = ApiFixture.AdminKey)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to finish, flush or deactivate anything.</summary>
+    public Task KillAsync() => _server.KillAsync();
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private static async Task<bool> IsLiveAsync(HttpClient client)
+    {
+        try
+        {
+            return (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // Not listening yet.
+        }
+    }
+}
