@@ -12,14 +12,28 @@ public sealed record FaceBounds(
     [property: Id(3)] float Bottom);
 
 /// <summary>
+/// A face's enrollment measures (<see cref="Vision.FaceQuality"/>) and what the tenant's limits make of them:
+/// <see cref="Problems"/> lists the reasons enrollment would refuse it (empty: it would enroll).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.FaceQualityInfo")]
+public sealed record FaceQualityInfo(
+    [property: Id(0)] float InterEyeDistance,
+    [property: Id(1)] float Sharpness,
+    [property: Id(2)] float Yaw,
+    [property: Id(3)] float Pitch,
+    [property: Id(4)] IReadOnlyList<string> Problems);
+
+/// <summary>
 /// A detected face: box, detector score and five landmarks (left eye, right eye, nose tip,
-/// left mouth corner, right mouth corner, as seen in the image).
+/// left mouth corner, right mouth corner, as seen in the image), with its quality where the slice measured it
+/// (detect, embed, identify, enroll; not compare).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.FaceInfo")]
 public sealed record FaceInfo(
     [property: Id(0)] FaceBounds Box,
     [property: Id(1)] float Score,
-    [property: Id(2)] IReadOnlyList<Point2> Landmarks);
+    [property: Id(2)] IReadOnlyList<Point2> Landmarks,
+    [property: Id(3)] FaceQualityInfo? Quality = null);
 
 [GenerateSerializer, Immutable, Alias("faceorleans.FaceEmbedding")]
 public sealed record FaceEmbedding([property: Id(0)] FaceInfo Face, [property: Id(1)] float[] Vector);
@@ -74,4 +88,5 @@ public sealed record EmbedResult(
     [property: Id(2)] int Dimensions,
     [property: Id(3)] string SliceId,
     [property: Id(4)] double ElapsedMilliseconds,
-    [property: Id(5)] float SimilarityThreshold);
+    [property: Id(5)] float SimilarityThreshold,
+    [property: Id(6)] float IdentificationThreshold);

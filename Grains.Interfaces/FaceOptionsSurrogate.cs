@@ -8,4 +8,10 @@ public readonly record struct FaceOptionsSurrogate(
     [property: Id(2)] long MaxPixels,
     [property: Id(3)] int MinSide,
     [property: Id(4)] int MaxWorkingSide,
-    [property: Id(5)] int MinWorkingSide);
+    [property: Id(5)] int MinWorkingSide,
+    [property: Id(6)] float IdentificationThreshold,
+    [property: Id(7)] float MinInterEyeDistance,
+    [property: Id(8)] float MinSharpness,
+    [property: Id(9)] float MaxYaw,
+    [property: Id(10)] float MaxPitch,
+    [property: Id(11)] Vision.DetectionMode Detection);

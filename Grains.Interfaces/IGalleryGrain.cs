@@ -40,6 +40,12 @@ public interface IGalleryGrain : IGrainWithStringKey
     [Alias("Verify"), Idempotent]
     Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Scores genuine and impostor pairs of the enrolled faces, read from the gallery store, and finds the threshold at
+    /// false accept rate <paramref name="far"/> and the accuracy-maximising one; bounded and deterministic on large galleries.
+    /// </summary>
+    [Alias("Calibrate")]
+    Task<GalleryCalibrationResult> Calibrate(double far, CancellationToken cancellationToken = default);
     [Alias("GetStatus")]
     Task<GalleryStatus> GetStatus();
 

@@ -16,7 +16,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Detect"), Idempotent]
     Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Every face with its embedding, and the similarity threshold this call resolved to, so 1:N matching decides as 1:1 does.</summary>
+    /// <summary>
+    /// Every face with its embedding, and the 1:1 and 1:N thresholds this call resolved to, so a gallery decides with
+    /// the tenant's settings as compare does.
+    /// </summary>
     [Alias("Embed"), Idempotent]
     Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default);
 
@@ -37,6 +40,14 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetSettings")]
     Task<TenantSettings> GetSettings();
+
+    /// <summary>The 1:1 and 1:N thresholds the tenant decides with now, resolved as a call without its own values would be.</summary>
+    [Alias("GetThresholds")]
+    Task<MatchThresholds> GetThresholds();
+
+    /// <summary>Sets one threshold in the tenant's settings, leaving the rest as they are; stored durably before it returns.</summary>
+    [Alias("SetThreshold")]
+    Task<TenantState> SetThreshold(ThresholdTarget target, float threshold);
 
     /// <summary>The tenant's rate quota; null when it has none.</summary>
     [Alias("GetRateQuota")]

@@ -8,7 +8,9 @@ namespace FaceOrleans.Grains;
 public sealed record RequestOptions(
     [property: Id(0)] float? SimilarityThreshold = null,
     [property: Id(1)] float? DetectionThreshold = null,
-    [property: Id(2)] long? MaxImagePixels = null)
+    [property: Id(2)] long? MaxImagePixels = null,
+    [property: Id(3)] float? IdentificationThreshold = null,
+    [property: Id(4)] Vision.DetectionMode? DetectionMode = null)
 {
     public static readonly RequestOptions None = new();
 
@@ -16,5 +18,7 @@ public sealed record RequestOptions(
     public void ThrowIfInvalid() => SettingRules.ThrowIfAny(
         ("threshold", SettingRules.CheckThreshold(SimilarityThreshold, "threshold")),
         ("det_threshold", SettingRules.CheckThreshold(DetectionThreshold, "det_threshold")),
+        ("threshold", SettingRules.CheckThreshold(IdentificationThreshold, "threshold")),
+        ("mode", SettingRules.CheckMode(DetectionMode, "mode")),
         ("max_image_pixels", SettingRules.CheckImagePixels(MaxImagePixels, "max_image_pixels")));
 }

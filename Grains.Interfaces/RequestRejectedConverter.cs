@@ -7,8 +7,8 @@ namespace FaceOrleans.Grains;
 public sealed class RequestRejectedConverter : IConverter<RequestRejectedException, RequestRejectedSurrogate>
 {
     public RequestRejectedException ConvertFromSurrogate(in RequestRejectedSurrogate surrogate) =>
-        new(surrogate.Code, surrogate.Field, surrogate.Message) { Slice = surrogate.Slice };
+        new(surrogate.Code, surrogate.Field, surrogate.Message) { Slice = surrogate.Slice, Reasons = surrogate.Reasons ?? [] };
 
     public RequestRejectedSurrogate ConvertToSurrogate(in RequestRejectedException value) =>
-        new(value.Code, value.Field, value.Message, value.Slice);
+        new(value.Code, value.Field, value.Message, value.Slice, value.Reasons.Count == 0 ? null : [.. value.Reasons]);
 }

@@ -23,6 +23,16 @@ public static class SettingRules
             ? $"{field} must be between {MinImagePixels} and {MaxImagePixels}"
             : null;
 
+    /// <summary>What is wrong with a quality limit called <paramref name="field"/> (inclusive range); null when it is valid or not given.</summary>
+    public static string? CheckRange(float? value, string field, float min, float max) =>
+        value is { } limit && (limit < min || limit > max || float.IsNaN(limit))
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{field} must be between {min} and {max}")
+            : null;
+
+    /// <summary>What is wrong with a detection mode called <paramref name="field"/>; null when it is valid or not given.</summary>
+    public static string? CheckMode(DetectionMode? value, string field) =>
+        value is { } mode && !Enum.IsDefined(mode) ? $"{field} must be fast or thorough" : null;
+
     /// <summary>Refuses the values when any check found a problem; the rejection names the field when only one is wrong.</summary>
     public static void ThrowIfAny(params (string Field, string? Problem)[] checks)
     {

@@ -5,15 +5,20 @@ namespace FaceOrleans.Grains;
 /// <summary>Maps the Orleans-free pipeline's face types to the serialisable contracts.</summary>
 internal static class FaceContractMapping
 {
-    public static FaceInfo ToContract(this DetectedFace face) => new(
+    /// <param name="limits">The tenant's enrollment limits, to judge the face's measured quality by (when it has one).</param>
+    public static FaceInfo ToContract(this DetectedFace face, QualityLimits? limits = null) => new(
         new FaceBounds(face.Box.Left, face.Box.Top, face.Box.Right, face.Box.Bottom),
         face.Score,
-        face.Landmarks.Select(p => new Point2(p.X, p.Y)).ToArray());
+        face.Landmarks.Select(p => new Point2(p.X, p.Y)).ToArray(),
+        face.Quality is { } quality && limits is not null
+            ? new FaceQualityInfo(quality.InterEyeDistance, quality.Sharpness, quality.Yaw, quality.Pitch, limits.Problems(quality))
+            : null);
 
-    public static FaceInfo[] ToContract(this IEnumerable<DetectedFace> faces) => faces.Select(ToContract).ToArray();
+    public static FaceInfo[] ToContract(this IEnumerable<DetectedFace> faces, QualityLimits? limits = null) =>
+        faces.Select(f => f.ToContract(limits)).ToArray();
 
-    public static FaceEmbedding[] ToContract(this IEnumerable<EmbeddedFace> faces) =>
-        faces.Select(f => new FaceEmbedding(f.Face.ToContract(), f.Embedding)).ToArray();
+    public static FaceEmbedding[] ToContract(this IEnumerable<EmbeddedFace> faces, QualityLimits? limits = null) =>
+        faces.Select(f => new FaceEmbedding(f.Face.ToContract(limits), f.Embedding)).ToArray();
 
     public static FaceBox ToBox(this FaceBounds box) => new(box.Left, box.Top, box.Right, box.Bottom);
 

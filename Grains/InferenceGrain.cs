@@ -39,7 +39,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         RunOffScheduler(async (pipeline, started) =>
         {
             var faces = await pipeline.DetectAsync([request.Image], options, cancellationToken);
-            return new DetectResult(faces[0].ToContract(), slice.Id, Elapsed(started));
+            return new DetectResult(faces[0].ToContract(options.Quality), slice.Id, Elapsed(started));
         }, cancellationToken);
 
     public Task<EmbedResult> Embed(EmbedRequest request, FaceOptions options, CancellationToken cancellationToken = default) =>
@@ -47,12 +47,13 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var faces = await pipeline.EmbedAsync([request.Image], options, request.ProminentFaceFirst, cancellationToken);
             return new EmbedResult(
-                faces[0].ToContract(),
+                faces[0].ToContract(options.Quality),
                 pipeline.Recognizer.ModelName,
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,
                 Elapsed(started),
-                options.SimilarityThreshold);
+                options.SimilarityThreshold,
+                options.IdentificationThreshold);
         }, cancellationToken);
 
     public Task<DetectBatchResult> DetectBatch(ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default) =>
@@ -60,7 +61,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var images = await pipeline.DetectEachAsync(DataOf(batch), NamesOf(batch), options, cancellationToken);
             return new DetectBatchResult(
-                images.Select(r => new ImageFaces(r.Value?.ToContract() ?? [], r.Rejection)).ToArray(), slice.Id, Elapsed(started));
+                images.Select(r => new ImageFaces(r.Value?.ToContract(options.Quality) ?? [], r.Rejection)).ToArray(), slice.Id, Elapsed(started));
         }, cancellationToken);
 
     public Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default) =>
@@ -68,7 +69,7 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         {
             var images = await pipeline.EmbedEachAsync(DataOf(batch), NamesOf(batch), options, cancellationToken);
             return new EmbedBatchResult(
-                images.Select(r => new ImageEmbeddings(r.Value?.ToContract() ?? [], r.Rejection)).ToArray(),
+                images.Select(r => new ImageEmbeddings(r.Value?.ToContract(options.Quality) ?? [], r.Rejection)).ToArray(),
                 pipeline.Recognizer.ModelName,
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,

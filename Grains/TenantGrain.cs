@@ -109,6 +109,20 @@ public sealed partial class TenantGrain(
 
     public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
 
+    public Task<MatchThresholds> GetThresholds()
+    {
+        var resolved = Resolve(RequestOptions.None);
+        return Task.FromResult(new MatchThresholds(localSlice.Pipeline.Recognizer.ModelName, resolved.SimilarityThreshold, resolved.IdentificationThreshold));
+    }
+
+    public Task<TenantState> SetThreshold(ThresholdTarget target, float threshold)
+    {
+        var settings = state.State.Settings;
+        return Configure(target == ThresholdTarget.Identification
+            ? settings with { IdentificationThreshold = threshold }
+            : settings with { SimilarityThreshold = threshold });
+    }
+
     public Task<RateQuota?> GetRateQuota() => Task.FromResult(state.State.RateQuota);
 
     public async Task<RateQuota?> SetRateQuota(RateQuota? quota)

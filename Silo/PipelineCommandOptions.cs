@@ -52,6 +52,16 @@ internal sealed class PipelineCommandOptions
             parse.GetValue(Recognizer) is { Length: > 0 } recognizer ? recognizer : defaults.Recognizer);
     }
 
+    /// <summary>A required <c>--images</c> folder of photos.</summary>
+    public static Option<DirectoryInfo> ImagesOption() => new("--images") { Description = "Folder of photos (JPEG or PNG)", Required = true };
+
+    /// <summary>The folder <paramref name="option"/> names; a missing one is a one-line error, as every input problem is.</summary>
+    public static DirectoryInfo ExistingFolder(ParseResult parse, Option<DirectoryInfo> option)
+    {
+        var folder = parse.GetRequiredValue(option);
+        return folder.Exists ? folder : throw new FileNotFoundException($"The images folder '{folder.FullName}' does not exist.");
+    }
+
     /// <summary>Runs a command's work; a model, input or argument problem becomes one line on stderr and exit code 1.</summary>
     public static async Task<int> ReportingErrorsAsync(Func<Task<int>> work)
     {

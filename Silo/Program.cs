@@ -7,6 +7,8 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
     CalibrateCommand.Create(),
     ProviderCheckCommand.Create(),
     ModelLatencyCommand.Create(),
+    QualityCommand.Create(),
+    DetectModesCommand.Create(),
 };
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));

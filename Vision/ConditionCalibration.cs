@@ -18,6 +18,11 @@ public sealed record ConditionResult(
     double RocAuc,
     float BestThreshold);
 
+/// <summary>
+/// What the condition study found. The chosen threshold is the 1:1 default (FAR at most <see cref="Far"/> in every
+/// condition); the identification threshold is the 1:N default, the same rule at the tighter
+/// <see cref="IdentificationFar"/>.
+/// </summary>
 public sealed record ConditionCalibrationReport(
     string Recognizer,
     int Photos,
@@ -31,7 +36,13 @@ public sealed record ConditionCalibrationReport(
     IReadOnlyList<ConditionResult> AtChosenThreshold,
     float MaxMinThreshold,
     double MaxMinWorstAccuracy,
-    double MaxMinWorstFar)
+    double MaxMinWorstFar,
+    double IdentificationFar,
+    float IdentificationThreshold,
+    float SuggestedIdentificationDefault,
+    double IdentificationWorstAccuracy,
+    IReadOnlyList<ConditionResult> AtSuggestedDefault,
+    IReadOnlyList<ConditionResult> AtSuggestedIdentificationDefault)
 {
     public string ToTable()
     {
@@ -43,10 +54,19 @@ public sealed record ConditionCalibrationReport(
         text.AppendLine(c, $"chosen threshold           {ChosenThreshold:0.000} (highest worst-case accuracy, {ChosenWorstAccuracy:P2}, of the thresholds with FAR <= {Far:P1} in every condition)");
         text.AppendLine(c, $"suggested default          {SuggestedDefault:0.00} (the chosen threshold rounded up, so the FAR still holds)");
         text.AppendLine(c, $"unconstrained max-min      {MaxMinThreshold:0.000} (worst-case accuracy {MaxMinWorstAccuracy:P2}, but FAR up to {MaxMinWorstFar:P2})");
+        text.AppendLine(c, $"identification threshold   {IdentificationThreshold:0.000} (highest worst-case accuracy, {IdentificationWorstAccuracy:P2}, of the thresholds with FAR <= {IdentificationFar:P2} in every condition)");
+        text.AppendLine(c, $"suggested 1:N default      {SuggestedIdentificationDefault:0.00} (rounded up, so the FAR still holds)");
         if (MathF.Abs(ChosenThreshold - Threshold) >= 0.0005f)
         {
             AppendTable(text, string.Create(c, $"at the chosen threshold {ChosenThreshold:0.000}"), AtChosenThreshold);
         }
+
+        if (MathF.Abs(SuggestedDefault - Threshold) >= 0.0005f)
+        {
+            AppendTable(text, string.Create(c, $"at the suggested default {SuggestedDefault:0.00} (1:1)"), AtSuggestedDefault);
+        }
+
+        AppendTable(text, string.Create(c, $"at the suggested 1:N default {SuggestedIdentificationDefault:0.00} (identification)"), AtSuggestedIdentificationDefault);
 
         return text.ToString().TrimEnd();
     }
@@ -68,16 +88,29 @@ public sealed record ConditionCalibrationReport(
 /// of the thresholds that keep the false accept rate at or under a target in every condition, take the one whose
 /// worst accuracy over the conditions is highest (the middle of the widest band of such thresholds). The FAR
 /// bound keeps the answer from following whichever degradation is harshest down to a threshold that lets
-/// impostors in everywhere; the unconstrained max-min threshold is reported beside it.
+/// impostors in everywhere; the unconstrained max-min threshold is reported beside it. The 1:N default is the same
+/// rule at a tighter bound, since a stranger searched against a gallery meets every enrolled subject.
 /// </summary>
 public static class ConditionCalibration
 {
+    /// <summary>The 1:1 bound the shipped thresholds hold: the finest FAR the shared photos resolve well (17 photo pairs in clean).</summary>
+    public const double DefaultFar = 0.01;
+
+    /// <summary>
+    /// The 1:N bound, five times tighter: the finest at which every condition's FAR still rests on at least three
+    /// different-person photo pairs (0.2 % of the 1690 clean pairs is 3; 0.1 % would be one, the single highest score).
+    /// </summary>
+    public const double DefaultIdentificationFar = 0.002;
+
     public static ConditionCalibrationReport Evaluate(
-        string recognizer, PhotoIdentities identities, IReadOnlyList<ConditionScores> conditions, float threshold, double far = 0.01)
+        string recognizer, PhotoIdentities identities, IReadOnlyList<ConditionScores> conditions, float threshold,
+        double far = DefaultFar, double identificationFar = DefaultIdentificationFar)
     {
         var sorted = conditions.Select(Sorted.From).ToArray();
         var (chosen, chosenAccuracy) = MaxMin(sorted, far);
         var (maxMin, maxMinAccuracy) = MaxMin(sorted, far: 1);
+        var (identification, identificationAccuracy) = MaxMin(sorted, identificationFar);
+        var (suggested, suggestedIdentification) = (RoundUp(chosen), RoundUp(identification));
         return new ConditionCalibrationReport(
             recognizer,
             identities.Photos.Count,
@@ -86,13 +119,22 @@ public static class ConditionCalibration
             sorted.Select(s => At(s, threshold)).ToArray(),
             far,
             chosen,
-            MathF.Ceiling(chosen * 100) / 100,
+            suggested,
             chosenAccuracy,
             sorted.Select(s => At(s, chosen)).ToArray(),
             maxMin,
             maxMinAccuracy,
-            sorted.Max(s => s.FalseAcceptRate(maxMin)));
+            sorted.Max(s => s.FalseAcceptRate(maxMin)),
+            identificationFar,
+            identification,
+            suggestedIdentification,
+            identificationAccuracy,
+            sorted.Select(s => At(s, suggested)).ToArray(),
+            sorted.Select(s => At(s, suggestedIdentification)).ToArray());
     }
+
+    /// <summary>Up to two decimals, as a shipped default is written; rounding up keeps the FAR bound.</summary>
+    public static float RoundUp(float threshold) => MathF.Ceiling(threshold * 100) / 100;
 
     /// <summary>
     /// Of the thresholds whose false accept rate is at most <paramref name="far"/> in every condition, the one whose
@@ -134,24 +176,6 @@ public static class ConditionCalibration
 
         public double Accuracy(float threshold) => 1 - ((FalseAcceptRate(threshold) + FalseRejectRate(threshold)) / 2);
 
-        private static int AtOrAbove(float[] ascending, float threshold)
-        {
-            // The first index whose score is >= threshold.
-            int low = 0, high = ascending.Length;
-            while (low < high)
-            {
-                var mid = (low + high) >>> 1;
-                if (ascending[mid] < threshold)
-                {
-                    low = mid + 1;
-                }
-                else
-                {
-                    high = mid;
-                }
-            }
-
-            return ascending.Length - low;
-        }
+        private static int AtOrAbove(float[] ascending, float threshold) => ascending.Length - Calibration.FirstAtOrAbove(ascending, threshold);
     }
 }

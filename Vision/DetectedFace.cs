@@ -8,8 +8,18 @@ public sealed record DetectedFace(FaceBox Box, float Score, IReadOnlyList<FacePo
 {
     public const int LandmarkCount = 5;
 
+    /// <summary>Size, sharpness and pose, when the pipeline measured them (detect, embed); null straight from the detector.</summary>
+    public FaceQuality? Quality { get; init; }
+
     public DetectedFace Scale(double factor) =>
-        factor == 1.0 ? this : new DetectedFace(Box.Scale(factor), Score, Landmarks.Select(p => p.Scale(factor)).ToArray());
+        factor == 1.0 ? this : this with { Box = Box.Scale(factor), Landmarks = Landmarks.Select(p => p.Scale(factor)).ToArray() };
+
+    /// <summary>This face moved by (<paramref name="dx"/>, <paramref name="dy"/>) pixels, as a face found in a crop is placed back in its image.</summary>
+    public DetectedFace Offset(float dx, float dy) => this with
+    {
+        Box = new FaceBox(Box.Left + dx, Box.Top + dy, Box.Right + dx, Box.Bottom + dy),
+        Landmarks = Landmarks.Select(p => new FacePoint(p.X + dx, p.Y + dy)).ToArray(),
+    };
 
     /// <summary>
     /// The face a 1:1 comparison uses when a photo holds several: the largest box, because the person

@@ -26,7 +26,9 @@ public sealed class FacePipeline
     public FaceRecognizer Recognizer { get; }
 
     /// <summary>The models' own thresholds and the service's image limits: what a request runs with when nothing overrides them.</summary>
-    public FaceOptions ModelDefaults => new(Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default);
+    public FaceOptions ModelDefaults => new(
+        Recognizer.DefaultThreshold, Detector.DefaultScoreThreshold, ImageLimits.Default, Recognizer.DefaultIdentificationThreshold,
+        QualityLimits.Default, DetectionMode.Fast);
 
     /// <summary>Long side images are detected at by default.</summary>
     public int FullSide { get; }
@@ -50,14 +52,14 @@ public sealed class FacePipeline
     }
 
     /// <summary>
-    /// Every face in every image, detected at full size and detail in one batched model call per input size; any image
+    /// Every face in every image with its <see cref="FaceQuality"/>, detected at full size and detail in one batched model call per input size; any image
     /// that cannot be decoded refuses the call.
     /// </summary>
     public async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
-        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, prominentFaceFirst: false, refuseAll: true, ScaleDetections, cancellationToken));
+        ValuesOf(await ForEachImageAsync(images, DefaultNames(images.Count), options, prominentFaceFirst: false, refuseAll: true, MeasureDetections, cancellationToken));
 
-    /// <summary>Every face in every image with its embedding; detection and embedding each run batched.</summary>
+    /// <summary>Every face in every image with its embedding and <see cref="FaceQuality"/>; detection and embedding each run batched.</summary>
     public Task<IReadOnlyList<IReadOnlyList<EmbeddedFace>>> EmbedAsync(
         IReadOnlyList<byte[]> images, FaceOptions options, CancellationToken cancellationToken = default) =>
         EmbedAsync(images, options, prominentFaceFirst: false, cancellationToken);
@@ -78,7 +80,7 @@ public sealed class FacePipeline
     /// </summary>
     public Task<IReadOnlyList<ImageResult<IReadOnlyList<DetectedFace>>>> DetectEachAsync(
         IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
-        ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, ScaleDetections, cancellationToken);
+        ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, MeasureDetections, cancellationToken);
 
     /// <summary>
     /// As <see cref="DetectEachAsync"/>, with every face's embedding: the images that decode are detected together
@@ -88,11 +90,11 @@ public sealed class FacePipeline
         IReadOnlyList<byte[]> images, IReadOnlyList<string> names, FaceOptions options, CancellationToken cancellationToken = default) =>
         ForEachImageAsync(images, names, options, prominentFaceFirst: false, refuseAll: false, EmbedDetectedAsync, cancellationToken);
 
-    /// <summary>Detections in each uploaded image's own pixels.</summary>
-    private static Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> ScaleDetections(
+    /// <summary>Detections in each uploaded image's own pixels, each with its <see cref="FaceQuality"/>.</summary>
+    private static Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> MeasureDetections(
         Upload[] uploads, IReadOnlyList<IReadOnlyList<DetectedFace>> detections, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<IReadOnlyList<DetectedFace>>>(detections
-            .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => f.Scale(uploads[i].Image.ScaleToOriginal)).ToArray())
+            .Select((faces, i) => (IReadOnlyList<DetectedFace>)faces.Select(f => Measured(uploads[i].Image, f, SharpnessOf(uploads[i].Image.Bgr, f))).ToArray())
             .ToArray());
 
     /// <summary>
@@ -115,13 +117,13 @@ public sealed class FacePipeline
                 }
             }
 
-            var embeddings = await EmbedFacesAsync(
+            var (embeddings, sharpness) = await AlignAndEmbedAsync(
                 targets.Select(t => AlignmentSource(uploads[t.Image].Image, detailed[t.Image], t.Face)).ToArray(), cancellationToken);
             var results = uploads.Select(_ => new List<EmbeddedFace>()).ToArray();
             for (var k = 0; k < targets.Count; k++)
             {
                 var (image, face) = targets[k];
-                results[image].Add(new EmbeddedFace(face.Scale(uploads[image].Image.ScaleToOriginal), embeddings[k]));
+                results[image].Add(new EmbeddedFace(Measured(uploads[image].Image, face, sharpness[k]), embeddings[k]));
             }
 
             return results;
@@ -134,8 +136,8 @@ public sealed class FacePipeline
 
     /// <summary>
     /// Compares the most prominent face of each image (see <see cref="DetectedFace.MostProminent"/>), detected at
-    /// <see cref="ProminentFaceSide"/> first (see <see cref="FaceOptions.ProminentFaceFirst"/>).
-    /// A missing face is an answer, not an error: the result says which image had none.
+    /// <see cref="ProminentFaceSide"/> first and always in <see cref="DetectionMode.Fast"/>: the largest face is never
+    /// one only tiles find. A missing face is an answer, not an error: the result says which image had none.
     /// </summary>
     public async Task<FaceComparison> CompareAsync(byte[] image1, byte[] image2, FaceOptions options, CancellationToken cancellationToken = default)
     {
@@ -144,7 +146,7 @@ public sealed class FacePipeline
         var limits = LimitsFor(options, prominentFaceFirst: true);
         using var first = Decode(image1, "image1", limits);
         using var second = Decode(image2, "image2", limits);
-        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, prominentFaceFirst: true, cancellationToken);
+        var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, DetectionMode.Fast, prominentFaceFirst: true, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
 
@@ -201,22 +203,31 @@ public sealed class FacePipeline
         detailed is null ? (image.Bgr, face) : (detailed.Bgr, face.Scale(image.ScaleToOriginal / detailed.ScaleToOriginal));
 
     /// <summary>Aligns each face on its image and embeds them all in batched recognizer calls.</summary>
-    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default)
+    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken = default) =>
+        (await AlignAndEmbedAsync(faces, cancellationToken)).Embeddings;
+
+    /// <summary>The embeddings, and each face's sharpness measured on the same aligned crop when it has the template's size.</summary>
+    private async Task<(float[][] Embeddings, float[] Sharpness)> AlignAndEmbedAsync(
+        IReadOnlyList<(Mat Image, DetectedFace Face)> faces, CancellationToken cancellationToken)
     {
         if (faces.Count == 0)
         {
-            return [];
+            return ([], []);
         }
 
         var crops = new Mat[faces.Count];
+        var sharpness = new float[faces.Count];
         try
         {
             for (var i = 0; i < faces.Count; i++)
             {
                 crops[i] = FaceAligner.Align(faces[i].Image, faces[i].Face.Landmarks, Recognizer.InputWidth, Recognizer.InputHeight);
+                sharpness[i] = crops[i].Width == FaceAligner.TemplateSize && crops[i].Height == FaceAligner.TemplateSize
+                    ? FaceQuality.SharpnessOf(crops[i])
+                    : SharpnessOf(faces[i].Image, faces[i].Face);
             }
 
-            return await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken);
+            return (await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken), sharpness);
         }
         finally
         {
@@ -227,15 +238,33 @@ public sealed class FacePipeline
         }
     }
 
+    /// <summary>A face found in a working image, in the uploaded image's pixels, with its quality measured.</summary>
+    private static DetectedFace Measured(DecodedImage image, DetectedFace workingFace, float sharpness)
+    {
+        var face = workingFace.Scale(image.ScaleToOriginal);
+        return face with { Quality = FaceQuality.Measure(face.Landmarks, sharpness) };
+    }
+
+    private static float SharpnessOf(Mat image, DetectedFace face)
+    {
+        using var crop = FaceAligner.Align(image, face.Landmarks);
+        return FaceQuality.SharpnessOf(crop);
+    }
+
     /// <summary>
-    /// Detections in working-image coordinates, one model call per input size in the batch; with
-    /// <paramref name="prominentFaceFirst"/>, at the prominent-face side first and again at full size, in one more
-    /// call, for the images where that found nothing.
+    /// Detections in working-image coordinates, one model call per input size in the batch. Thorough: the whole
+    /// images at full size and their tiles, in one call, merged. Otherwise, with <paramref name="prominentFaceFirst"/>,
+    /// at the prominent-face side first and again at full size, in one more call, for the images where that found nothing.
     /// </summary>
     private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectDecodedAsync(
-        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, bool prominentFaceFirst, CancellationToken cancellationToken)
+        IReadOnlyList<DecodedImage> decoded, float scoreThreshold, DetectionMode mode, bool prominentFaceFirst, CancellationToken cancellationToken)
     {
         var mats = decoded.Select(d => d.Bgr).ToArray();
+        if (mode == DetectionMode.Thorough)
+        {
+            return await DetectTiledAsync(mats, scoreThreshold, cancellationToken);
+        }
+
         if (!prominentFaceFirst || ProminentFaceSide >= FullSide)
         {
             return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, FullSide), cancellationToken);
@@ -253,6 +282,31 @@ public sealed class FacePipeline
         }
 
         return detections;
+    }
+
+    /// <summary>Each image at full size and its <see cref="TiledDetection"/> tiles in one batched call, merged per image.</summary>
+    private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectTiledAsync(Mat[] mats, float scoreThreshold, CancellationToken cancellationToken)
+    {
+        var plans = new List<TiledDetection>(mats.Length);
+        try
+        {
+            plans.AddRange(mats.Select(TiledDetection.Plan));
+            Mat[] all = [.. mats, .. plans.SelectMany(p => p.Tiles)];
+            var found = await _runner.RunAsync(() => Detector.Detect(all, scoreThreshold, FullSide), cancellationToken);
+            var next = mats.Length;
+            var merged = new IReadOnlyList<DetectedFace>[mats.Length];
+            for (var i = 0; i < mats.Length; i++)
+            {
+                merged[i] = plans[i].Merge(found[i], found.Skip(next).Take(plans[i].Tiles.Count).ToArray(), Detector.NmsIouThreshold);
+                next += plans[i].Tiles.Count;
+            }
+
+            return merged;
+        }
+        finally
+        {
+            plans.ForEach(p => p.Dispose());
+        }
     }
 
     /// <summary>
@@ -274,6 +328,8 @@ public sealed class FacePipeline
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(names.Count, images.Count, nameof(names));
         cancellationToken.ThrowIfCancellationRequested();
+        // Thorough detection looks for the small faces that the prominent-face shortcuts would give up.
+        prominentFaceFirst &= options.Detection == DetectionMode.Fast;
         var limits = LimitsFor(options, prominentFaceFirst);
         var decoded = new DecodedImage?[images.Count];
         var results = new ImageResult<T>[images.Count];
@@ -296,7 +352,7 @@ public sealed class FacePipeline
             {
                 var uploads = good.Select(i => new Upload(images[i], names[i], limits, decoded[i]!)).ToArray();
                 var detections = await DetectDecodedAsync(
-                    uploads.Select(u => u.Image).ToArray(), options.DetectionThreshold, prominentFaceFirst, cancellationToken);
+                    uploads.Select(u => u.Image).ToArray(), options.DetectionThreshold, options.Detection, prominentFaceFirst, cancellationToken);
                 var values = await then(uploads, detections, cancellationToken);
                 for (var k = 0; k < good.Length; k++)
                 {

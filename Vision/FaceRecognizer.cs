@@ -34,6 +34,9 @@ public sealed class FaceRecognizer : IDisposable
     /// <summary>The cosine similarity at or above which two faces are the same person, for this model.</summary>
     public float DefaultThreshold => _spec.Threshold;
 
+    /// <summary>The threshold a 1:N search matches at, for this model: stricter, since a stranger meets every enrolled subject.</summary>
+    public float DefaultIdentificationThreshold => _spec.IdentificationThreshold ?? _spec.Threshold;
+
     public int InputWidth => _input.Width;
 
     public int InputHeight => _input.Height;

@@ -85,4 +85,9 @@ public sealed record DetectorSpec(
     float ScoreThreshold,
     int? ProminentFaceSide = null);
 
-public sealed record RecognizerSpec(int EmbeddingSize, float Threshold);
+/// <param name="Threshold">The 1:1 similarity threshold: compare, and verify against one claimed subject.</param>
+/// <param name="IdentificationThreshold">
+/// The 1:N threshold (identify), stricter because a stranger is compared with every enrolled subject; without it,
+/// identification uses <paramref name="Threshold"/>.
+/// </param>
+public sealed record RecognizerSpec(int EmbeddingSize, float Threshold, float? IdentificationThreshold = null);

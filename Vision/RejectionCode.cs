@@ -34,6 +34,9 @@ public enum RejectionCode
     /// <summary>Several faces where exactly one is needed (enrollment).</summary>
     SeveralFaces = 21,
 
+    /// <summary>An enrollment photo's face is too small, too blurred or too far from frontal; the reasons say which.</summary>
+    LowQuality = 22,
+
     /// <summary>The subject (or one of its faces) does not exist in the tenant's gallery.</summary>
     UnknownSubject = 30,
 
@@ -45,4 +48,7 @@ public enum RejectionCode
 
     /// <summary>The gallery is being re-sharded to another count, or its layout changed while the request was made.</summary>
     ReshardInProgress = 33,
+
+    /// <summary>A threshold was asked for from a gallery calibration too small to trust; the reasons say why.</summary>
+    UntrustedCalibration = 34,
 }

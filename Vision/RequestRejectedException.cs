@@ -21,4 +21,7 @@ public sealed class RequestRejectedException : Exception
 
     /// <summary>The slice whose models found the problem, when one did (a comparison with no face in an image).</summary>
     public string? Slice { get; init; }
+
+    /// <summary>Each reason for the refusal as a stable code, when there can be several (<see cref="RejectionCode.LowQuality"/>).</summary>
+    public IReadOnlyList<string> Reasons { get; init; } = [];
 }

@@ -45,6 +45,9 @@ public sealed class RetinaFaceDetector : IDisposable
     /// <summary>The manifest's score threshold for this model: the default a tenant's settings start from.</summary>
     public float DefaultScoreThreshold => _spec.ScoreThreshold;
 
+    /// <summary>Overlap (IoU) above which two boxes are one face: the manifest's NMS setting, for callers merging detections.</summary>
+    public float NmsIouThreshold => _spec.NmsIou;
+
     /// <summary>The model file runs at any multiple of <see cref="Stride"/>, so images keep their aspect ratio.</summary>
     public bool HasDynamicInput => _input.DynamicSize;
 

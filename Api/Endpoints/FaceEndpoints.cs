@@ -33,7 +33,7 @@ internal static class FaceEndpoints
             .RequireAuthorization();
         faces.MapPost("/v1/{tenant}/detect", Detect)
             .WithName("Detect")
-            .WithSummary("Every face in the image with its box, score and five landmarks.")
+            .WithSummary("Every face in the image with its box, score, five landmarks and enrollment quality; mode=thorough also searches tiles for small faces.")
             .RequireTenantAccess();
         faces.MapPost("/v1/{tenant}/embed", Embed)
             .WithName("Embed")
@@ -64,14 +64,15 @@ internal static class FaceEndpoints
             new ComparedFaces(FaceJson.From(result.Faces1), FaceJson.From(result.Faces2)), ElapsedMs(started), result.SliceId));
     }
 
+    /// <param name="mode"><c>fast</c> (one pass) or <c>thorough</c> (tiles too, for small faces in crowds); default: the tenant's, else fast.</param>
     private static async Task<IResult> Detect(
-        string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold,
+        string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromForm] string? mode,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
-        var result = await cluster.GetGrain<ITenantGrain>(tenant).Detect(
-            new DetectRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
+        var requested = new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold"), DetectionMode: FormFields.ParseMode(mode, "mode"));
+        var result = await cluster.GetGrain<ITenantGrain>(tenant).Detect(new DetectRequest(bytes), requested, cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
         return TypedResults.Ok(new DetectResponse(result.Faces.Count, FaceJson.From(result.Faces), ElapsedMs(started), result.SliceId));
     }

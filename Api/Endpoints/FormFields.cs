@@ -56,6 +56,23 @@ internal static class FormFields
         _ => throw InvalidParameter(field, $"'{field}' must be true or false; got '{value}'."),
     };
 
+    /// <summary><c>fast</c> or <c>thorough</c> (any case); null when not given.</summary>
+    public static DetectionMode? ParseMode(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "fast" => DetectionMode.Fast,
+        "thorough" => DetectionMode.Thorough,
+        _ => throw InvalidParameter(field, $"'{field}' must be fast or thorough; got '{value}'."),
+    };
+
+    /// <summary>A mode as the API writes it.</summary>
+    public static string? ModeName(DetectionMode? mode) => mode switch
+    {
+        null => null,
+        DetectionMode.Thorough => "thorough",
+        _ => "fast",
+    };
+
     public static RequestRejectedException InvalidParameter(string field, string detail) => new(RejectionCode.InvalidParameter, field, detail);
 
     public static RequestRejectedException MissingField(string field, string detail) => new(RejectionCode.MissingField, field, detail);

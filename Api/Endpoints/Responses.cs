@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
 using FaceOrleans.Grains;
+using FaceOrleans.Vision;
 
 namespace FaceOrleans.Api.Endpoints;
 
@@ -10,14 +12,26 @@ public sealed record BoxJson(float Left, float Top, float Right, float Bottom, f
 /// <summary>Each point is [x, y] in the uploaded image's pixels.</summary>
 public sealed record LandmarksJson(float[] LeftEye, float[] RightEye, float[] Nose, float[] MouthLeft, float[] MouthRight);
 
-public sealed record FaceJson(BoxJson Box, float Score, LandmarksJson Landmarks)
+/// <summary>
+/// A face's enrollment measures, so a client can guide the person in front of the camera: pixels between the eyes,
+/// sharpness (variance of the Laplacian on the aligned face), yaw and pitch in degrees, and the reasons the
+/// tenant's limits would refuse it for enrollment (empty: it would enroll).
+/// </summary>
+public sealed record QualityJson(float InterEyePx, float Sharpness, float Yaw, float Pitch, IReadOnlyList<string> Problems);
+
+/// <summary>A face; <see cref="Quality"/> is left out where the service does not measure it (compare).</summary>
+public sealed record FaceJson(
+    BoxJson Box, float Score, LandmarksJson Landmarks,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] QualityJson? Quality = null)
 {
     public static FaceJson From(FaceInfo face)
     {
         var b = face.Box;
         var p = face.Landmarks.Select(l => new[] { l.X, l.Y }).ToArray();
+        var q = face.Quality;
         return new FaceJson(new BoxJson(b.Left, b.Top, b.Right, b.Bottom, b.Right - b.Left, b.Bottom - b.Top), face.Score,
-            new LandmarksJson(p[0], p[1], p[2], p[3], p[4]));
+            new LandmarksJson(p[0], p[1], p[2], p[3], p[4]),
+            q is null ? null : new QualityJson(q.InterEyeDistance, q.Sharpness, q.Yaw, q.Pitch, q.Problems));
     }
 
     public static FaceJson[] From(IEnumerable<FaceInfo> faces) => faces.Select(From).ToArray();
@@ -51,13 +65,22 @@ public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string?
 
 public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
 
+/// <summary>
+/// A tenant's configuration; <see cref="SimilarityThreshold"/> is 1:1 (compare, verify), <see cref="IdentificationThreshold"/>
+/// 1:N (identify); the four quality limits gate enrollment; <see cref="DetectionMode"/> is <c>fast</c> or <c>thorough</c>.
+/// </summary>
 public sealed record TenantConfigJson(
-    string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos)
+    string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos,
+    float? IdentificationThreshold = null, float? MinInterEyePx = null, float? MinSharpness = null, float? MaxYaw = null, float? MaxPitch = null,
+    string? DetectionMode = null)
 {
     public static TenantConfigJson From(TenantSettings s) =>
-        new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos);
+        new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos, s.IdentificationThreshold,
+            s.MinInterEyePixels, s.MinSharpness, s.MaxYawDegrees, s.MaxPitchDegrees, FormFields.ModeName(s.DetectionMode));
 
-    public TenantSettings ToSettings() => new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false);
+    public TenantSettings ToSettings() =>
+        new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false, IdentificationThreshold,
+            MinInterEyePx, MinSharpness, MaxYaw, MaxPitch, FormFields.ParseMode(DetectionMode, "detection_mode"));
 }
 
 public sealed record TenantResponse(

@@ -107,6 +107,7 @@ internal static partial class ApiHostingExtensions
         app.MapGalleryEndpoints();
         app.MapBatchEndpoints();
         app.MapQuotaEndpoints();
+        app.MapCalibrationEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))

@@ -29,6 +29,11 @@ public static class RejectionProblems
             extensions["slice"] = slice;
         }
 
+        if (rejection.Reasons.Count > 0)
+        {
+            extensions["reasons"] = rejection.Reasons;
+        }
+
         return ApiProblems.Create(status, type, title, rejection.Message, extensions);
     }
 
@@ -46,9 +51,11 @@ public static class RejectionProblems
         RejectionCode.ImageTooSmall => (StatusCodes.Status422UnprocessableEntity, "image-too-small", "Image too small", ImageExtension),
         RejectionCode.NoFace => (StatusCodes.Status422UnprocessableEntity, "no-face", "No face found", ImageExtension),
         RejectionCode.SeveralFaces => (StatusCodes.Status422UnprocessableEntity, "several-faces", "Several faces", ImageExtension),
+        RejectionCode.LowQuality => (StatusCodes.Status422UnprocessableEntity, "low-quality", "Face not good enough to enroll", ImageExtension),
         RejectionCode.UnknownSubject => (StatusCodes.Status404NotFound, "unknown-subject", "Unknown subject", FieldExtension),
         RejectionCode.SubjectExists => (StatusCodes.Status409Conflict, "subject-exists", "Subject exists", FieldExtension),
         RejectionCode.NoEnrolledFace => (StatusCodes.Status422UnprocessableEntity, "no-enrolled-face", "Nothing to compare with", FieldExtension),
+        RejectionCode.UntrustedCalibration => (StatusCodes.Status422UnprocessableEntity, "calibration-untrusted", "Calibration too weak to apply", FieldExtension),
         RejectionCode.ReshardInProgress => (StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress", FieldExtension),
     };
 }

@@ -84,10 +84,11 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         }
 
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        // Refusing a photo of several people counts every face, which is a question for the full detection size.
+        // Refusing a photo of several people counts every face, which is a question for the full detection size; and
+        // one pass: an enrollment photo is of one person, and a background face only tiles find would refuse it.
         var embedded = await TenantGrain.Embed(
             new EmbedRequest(request.Image, ProminentFaceFirst: request.UseLargestFace),
-            new RequestOptions(DetectionThreshold: request.DetectionThreshold),
+            new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast),
             cancellationToken);
         var face = FaceToEnroll(embedded.Faces, request.UseLargestFace, "image", inBatch: false);
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
@@ -98,7 +99,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
         var embedded = await TenantGrain.EmbedBatch(
-            new ImageBatch(request.Images), new RequestOptions(DetectionThreshold: request.DetectionThreshold), cancellationToken);
+            new ImageBatch(request.Images), new RequestOptions(DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
 
         // Every photo's face is stored before the batch answers; different shards store theirs in parallel.
@@ -135,8 +136,9 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         var started = Stopwatch.GetTimestamp();
         var topK = request.TopK >= 1 && request.TopK <= options.Value.MaxTopK ? request.TopK
             : throw new RequestRejectedException(RejectionCode.InvalidParameter, "top_k", $"top_k must be between 1 and {options.Value.MaxTopK}");
-        var embedded = await Embed(request, cancellationToken);
-        var threshold = embedded.SimilarityThreshold;
+        // A stranger meets every enrolled subject here, so the stricter 1:N threshold decides.
+        var embedded = await Embed(request, new RequestOptions(IdentificationThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold), cancellationToken);
+        var threshold = embedded.IdentificationThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
         var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null, cancellationToken);
 
@@ -152,7 +154,10 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     public async Task<VerifyResult> Verify(string subjectId, IdentifyRequest request, CancellationToken cancellationToken = default)
     {
         _ = await store.GetSubjectAsync(Tenant, subjectId) ?? throw NotFound(subjectId);
-        var embedded = await Embed(request, cancellationToken);
+        // One claimed identity: the 1:1 question, so the 1:1 threshold decides, as compare does; and, as compare,
+        // only the most prominent face counts, which one pass finds.
+        var embedded = await Embed(request, new RequestOptions(
+            SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
         var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
         var threshold = embedded.SimilarityThreshold;
         var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId, cancellationToken);
@@ -204,11 +209,12 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         return await GetStatus();
     }
 
-    /// <summary>The photo's faces, embedded on the tenant's slice, with the similarity threshold the tenant resolved for this call.</summary>
-    private Task<EmbedResult> Embed(IdentifyRequest request, CancellationToken cancellationToken) => TenantGrain.Embed(
-        new EmbedRequest(request.Image, ProminentFaceFirst: true),
-        new RequestOptions(SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold),
-        cancellationToken);
+    /// <summary>
+    /// The photo's faces, embedded on the tenant's slice (most prominent face first, unless the tenant or call asks
+    /// for thorough detection), with the thresholds the tenant resolved for this call.
+    /// </summary>
+    private Task<EmbedResult> Embed(IdentifyRequest request, RequestOptions options, CancellationToken cancellationToken) =>
+        TenantGrain.Embed(new EmbedRequest(request.Image, ProminentFaceFirst: true), options, cancellationToken);
 
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
@@ -254,14 +260,17 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         }
     }
 
+    private static string Describe(FaceQualityInfo quality) => QualityLimits.Describe(
+        new FaceQuality(quality.InterEyeDistance, quality.Sharpness, quality.Yaw, quality.Pitch), quality.Problems);
+
     /// <summary>
-    /// The photo's one face, or its largest when asked; refuses a photo with none or, unless asked, with several,
+    /// The photo's one face, or its largest when asked; refuses a photo with none, unless asked with several, or whose face the tenant's quality limits refuse,
     /// naming it by <paramref name="field"/> (and, in a batch, starting the message with that name).
     /// </summary>
     private static FaceEmbedding FaceToEnroll(IReadOnlyList<FaceEmbedding> faces, bool useLargest, string field, bool inBatch)
     {
         var prefix = inBatch ? field + ": " : string.Empty;
-        return faces.Count switch
+        var face = faces.Count switch
         {
             0 => throw new RequestRejectedException(RejectionCode.NoFace, field, $"{prefix}No face found in the photo; nothing was enrolled."),
             1 => faces[0],
@@ -269,6 +278,12 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             var n => throw new RequestRejectedException(RejectionCode.SeveralFaces, field,
                 $"{prefix}The photo shows {n} faces; send a photo of one person, or ask for the largest face."),
         };
+
+        // The slice measured the face and judged it by the tenant's limits; refuse before anything is stored.
+        return face.Face.Quality is { Problems.Count: > 0 } quality
+            ? throw new RequestRejectedException(RejectionCode.LowQuality, field,
+                $"{prefix}The face is not good enough to enroll; nothing was enrolled: {Describe(quality)}.") { Reasons = quality.Problems }
+            : face;
     }
 
     /// <summary>

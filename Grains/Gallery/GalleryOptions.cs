@@ -14,6 +14,15 @@ public sealed class GalleryOptions
     public int MaxTopK { get; set; } = 100;
 
     /// <summary>
+    /// Calibration keeps at most this many faces in memory (whole subjects, chosen by a hash of their id), about
+    /// 2 kB each at 512 dimensions.
+    /// </summary>
+    public int CalibrationMaxFaces { get; set; } = 20_000;
+
+    /// <summary>Calibration scores at most this many genuine pairs and as many impostor pairs; beyond, pairs are drawn with a fixed seed.</summary>
+    public int CalibrationMaxPairs { get; set; } = 200_000;
+
+    /// <summary>
     /// Local folder for each shard's index snapshot and float32 vector file (a cache of the store, which
     /// makes a restart fast). Null keeps vectors in temporary files and writes no snapshots. The silo's
     /// cluster setup defaults it beside the SQLite files (embedded) or to <c>data/gallery-index</c> (Redis).

@@ -80,6 +80,29 @@ public sealed class ApiFixture : IAsyncLifetime
         return body.RootElement.GetProperty("key").GetString()!;
     }
 
+    /// <summary>A tenant of its own for one test (named <paramref name="prefix"/> and a random suffix), with a client holding its tenant-admin key.</summary>
+    public async Task<(string Tenant, HttpClient Client)> NewTenantAsync(string prefix)
+    {
+        var tenant = prefix + "-" + Guid.NewGuid().ToString("N")[..6];
+        return (tenant, Client(await IssueKeyAsync(tenant, ApiKeyRole.TenantAdmin)));
+    }
+
+    /// <summary>The body of a 2xx answer; anything else fails the test with the status and the body.</summary>
+    public static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>The eyes of the first face of a detect answer, in the uploaded image's pixels.</summary>
+    public static (FaceOrleans.Vision.FacePoint Left, FaceOrleans.Vision.FacePoint Right) Eyes(JsonElement detected)
+    {
+        var landmarks = detected.GetProperty("faces")[0].GetProperty("landmarks");
+        FaceOrleans.Vision.FacePoint Point(string name) => new(landmarks.GetProperty(name)[0].GetSingle(), landmarks.GetProperty(name)[1].GetSingle());
+        return (Point("left_eye"), Point("right_eye"));
+    }
+
     public static MultipartFormDataContent Form(params (string Field, string Photo)[] files)
     {
         var form = new MultipartFormDataContent();
@@ -97,6 +120,25 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), field, fileName } };
         return form;
+    }
+
+    /// <summary>
+    /// A shared photo as an upload under <see cref="MaxUploadBytes"/>: as it is, or, for the three larger ones, its
+    /// pixels at the service's working size (<see cref="FaceOrleans.Vision.ImageLimits.MaxWorkingSide"/>, what the pipeline would
+    /// scale them to anyway) re-encoded as JPEG at quality 95.
+    /// </summary>
+    public static byte[] Uploadable(string photo)
+    {
+        var bytes = TestPaths.Photo(photo);
+        if (bytes.Length <= MaxUploadBytes)
+        {
+            return bytes;
+        }
+
+        using var image = OpenCvSharp.Cv2.ImDecode(bytes, OpenCvSharp.ImreadModes.Color);
+        var scale = Math.Min(1.0, (double)FaceOrleans.Vision.ImageLimits.Default.MaxWorkingSide / Math.Max(image.Width, image.Height));
+        using var resized = image.Resize(new OpenCvSharp.Size(0, 0), scale, scale, OpenCvSharp.InterpolationFlags.Area);
+        return FaceOrleans.Vision.PhotoDegrader.EncodeJpeg(resized, 95);
     }
 
     /// <summary>Adds a plain form field (a threshold, a flag) to a multipart form.</summary>

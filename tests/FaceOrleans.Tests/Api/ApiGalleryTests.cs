@@ -42,6 +42,37 @@ public sealed class ApiGalleryTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Identify_decides_at_the_1N_threshold_and_verify_at_the_1to1_one_each_set_per_tenant_and_per_call()
+    {
+        using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);
+        var subject = "id-" + Guid.NewGuid().ToString("N")[..6];
+        await client.PostAsJsonAsync("/v1/access/subjects", new { id = subject });
+        await client.PostAsync($"/v1/access/subjects/{subject}/faces", ApiFixture.Form(("image", "img10.jpg")));
+        var shipped = ShippedModels.DefaultRecognizer;
+
+        var identified = await Json(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img2.jpg"))));
+        var verified = await Json(await client.PostAsync($"/v1/access/subjects/{subject}/verify", ApiFixture.Form(("image", "img2.jpg"))));
+        var configured = await Json(await client.PutAsJsonAsync("/v1/access/config", new { identification_threshold = 0.99 }));
+        var strictTenant = await Json(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img2.jpg"))));
+        var verifiedAfter = await Json(await client.PostAsync($"/v1/access/subjects/{subject}/verify", ApiFixture.Form(("image", "img2.jpg"))));
+        var perCall = await Json(await client.PostAsync("/v1/access/identify", ApiFixture.WithField(ApiFixture.Form(("image", "img2.jpg")), "threshold", "0.35")));
+        await client.PutAsJsonAsync("/v1/access/config", new { });
+        await client.DeleteAsync($"/v1/access/subjects/{subject}");
+
+        Assert.Equal(shipped.IdentificationThreshold, identified.GetProperty("threshold").GetSingle());
+        Assert.Equal(subject, identified.GetProperty("faces")[0].GetProperty("match").GetString());
+        Assert.Equal(shipped.Threshold, verified.GetProperty("threshold").GetSingle());
+        Assert.Equal(0.99f, configured.GetProperty("config").GetProperty("identification_threshold").GetSingle());
+        Assert.Equal(0.99f, strictTenant.GetProperty("threshold").GetSingle());
+        Assert.Equal("unknown", strictTenant.GetProperty("faces")[0].GetProperty("match").GetString());
+        // The 1:N setting leaves the 1:1 decision alone.
+        Assert.Equal(shipped.Threshold, verifiedAfter.GetProperty("threshold").GetSingle());
+        Assert.True(verifiedAfter.GetProperty("is_match").GetBoolean());
+        Assert.Equal(0.35f, perCall.GetProperty("threshold").GetSingle());
+        Assert.Equal(subject, perCall.GetProperty("faces")[0].GetProperty("match").GetString());
+    }
+
+    [Fact]
     public async Task A_stored_enrollment_photo_is_served_back_when_the_tenant_keeps_photos()
     {
         using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);

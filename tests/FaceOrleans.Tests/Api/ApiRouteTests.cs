@@ -20,7 +20,7 @@ public sealed class ApiRouteTests(ApiFixture fixture)
 
         Assert.True(same.GetProperty("is_same_person").GetBoolean());
         Assert.InRange(same.GetProperty("similarity").GetSingle(), 0.4f, 1f);
-        Assert.Equal(0.4f, same.GetProperty("threshold").GetSingle());
+        Assert.Equal(ShippedModels.DefaultRecognizer.Threshold, same.GetProperty("threshold").GetSingle());
         Assert.StartsWith("Same person", same.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("cpu-0", same.GetProperty("slice").GetString());
         Assert.True(same.GetProperty("timing_ms").GetDouble() > 0);

@@ -31,6 +31,7 @@ public sealed class WireFormatTests : IDisposable
     {
         var serializer = _services.GetRequiredService<Serializer>();
         Exception sent = new RequestRejectedException(RejectionCode.NoFace, "image2", "No face found in image2.") { Slice = "slice-a" };
+        Exception reasoned = new RequestRejectedException(RejectionCode.UntrustedCalibration, "far", "Too few pairs.") { Reasons = ["few subjects", "few faces"] };
 
         var received = Assert.IsType<RequestRejectedException>(serializer.Deserialize<Exception>(serializer.SerializeToArray(sent)));
         var copied = Assert.IsType<RequestRejectedException>(_services.GetRequiredService<DeepCopier>().Copy(sent));
@@ -41,7 +42,12 @@ public sealed class WireFormatTests : IDisposable
             Assert.Equal("image2", rejection.Field);
             Assert.Equal("slice-a", rejection.Slice);
             Assert.Equal("No face found in image2.", rejection.Message);
+            Assert.Empty(rejection.Reasons);
         }
+
+        var withReasons = Assert.IsType<RequestRejectedException>(serializer.Deserialize<Exception>(serializer.SerializeToArray(reasoned)));
+        Assert.Equal((RejectionCode.UntrustedCalibration, "far"), (withReasons.Code, withReasons.Field));
+        Assert.Equal(["few subjects", "few faces"], withReasons.Reasons);
     }
 
     [Fact]
@@ -68,7 +74,8 @@ public sealed class WireFormatTests : IDisposable
     public void Resolved_options_cross_unchanged()
     {
         var serializer = _services.GetRequiredService<Serializer>();
-        var sent = new FaceOptions(0.37f, 0.82f, new ImageLimits { MaxPixels = 12_000_000, MinSide = 20, MaxWorkingSide = 1600 });
+        var sent = new FaceOptions(0.37f, 0.82f, new ImageLimits { MaxPixels = 12_000_000, MinSide = 20, MaxWorkingSide = 1600 }, 0.52f,
+            new QualityLimits(33, 70, 25, 20), DetectionMode.Thorough);
 
         Assert.Equal(sent, serializer.Deserialize<FaceOptions>(serializer.SerializeToArray(sent)));
     }
