@@ -51,7 +51,7 @@ public sealed partial class TenantGrain(
     public async Task<CompareResult> Compare(CompareRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         var resolved = Resolve(options);
-        var result = await Track("compare", () => Inference.Compare(request, resolved, cancellationToken), r => r.Faces1.Count + r.Faces2.Count);
+        var result = await Track("compare", () => Inference.Compare(TenantId, request, resolved, cancellationToken), r => r.Faces1.Count + r.Faces2.Count);
 
         // Counted as served, since the slice did its work; refused as enrollment refuses a photo without a face.
         return result.MissingFaceIn is { } missing
@@ -62,26 +62,26 @@ public sealed partial class TenantGrain(
     public Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         var resolved = Resolve(options);
-        return Track("detect", () => Inference.Detect(request, resolved, cancellationToken), r => r.Faces.Count);
+        return Track("detect", () => Inference.Detect(TenantId, request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
     public Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         var resolved = Resolve(options);
-        return Track("embed", () => Inference.Embed(request, resolved, cancellationToken), r => r.Faces.Count);
+        return Track("embed", () => Inference.Embed(TenantId, request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
     public Task<DetectBatchResult> DetectBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         var resolved = Resolve(options);
-        return Track("detect_batch", () => Inference.DetectBatch(batch, resolved, cancellationToken),
+        return Track("detect_batch", () => Inference.DetectBatch(TenantId, batch, resolved, cancellationToken),
             r => r.Images.Sum(i => i.Faces.Count), r => r.Images.Count(i => i.Failure is not null));
     }
 
     public Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         var resolved = Resolve(options);
-        return Track("embed_batch", () => Inference.EmbedBatch(batch, resolved, cancellationToken),
+        return Track("embed_batch", () => Inference.EmbedBatch(TenantId, batch, resolved, cancellationToken),
             r => r.Images.Sum(i => i.Faces.Count), r => r.Images.Count(i => i.Failure is not null));
     }
 

@@ -21,6 +21,15 @@ public sealed class FacePipeline
         (FullSide, ProminentFaceSide) = (sides ?? new DetectionSides()).Resolve(detector);
     }
 
+    private FacePipeline(FacePipeline pipeline, IModelRunner runner)
+    {
+        (Detector, Recognizer, FullSide, ProminentFaceSide) = (pipeline.Detector, pipeline.Recognizer, pipeline.FullSide, pipeline.ProminentFaceSide);
+        _runner = runner;
+    }
+
+    /// <summary>The same networks and sizes with model calls sent to another runner (a slice's scheduler on behalf of one tenant).</summary>
+    public FacePipeline WithRunner(IModelRunner runner) => new(this, runner);
+
     public RetinaFaceDetector Detector { get; }
 
     public FaceRecognizer Recognizer { get; }
@@ -217,6 +226,7 @@ public sealed class FacePipeline
 
         var crops = new Mat[faces.Count];
         var sharpness = new float[faces.Count];
+        PreparedInput[] inputs = [];
         try
         {
             for (var i = 0; i < faces.Count; i++)
@@ -227,14 +237,13 @@ public sealed class FacePipeline
                     : SharpnessOf(faces[i].Image, faces[i].Face);
             }
 
-            return (await _runner.RunAsync(() => Recognizer.Embed(crops), cancellationToken), sharpness);
+            inputs = crops.Select(Recognizer.Prepare).ToArray();
+            return (await _runner.RunAsync(Recognizer, inputs, cancellationToken), sharpness);
         }
         finally
         {
-            foreach (var crop in crops)
-            {
-                crop?.Dispose();
-            }
+            DisposeAll(inputs);
+            DisposeAll(crops);
         }
     }
 
@@ -267,14 +276,14 @@ public sealed class FacePipeline
 
         if (!prominentFaceFirst || ProminentFaceSide >= FullSide)
         {
-            return await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, FullSide), cancellationToken);
+            return await DetectAtAsync(mats, scoreThreshold, FullSide, cancellationToken);
         }
 
-        var detections = (await _runner.RunAsync(() => Detector.Detect(mats, scoreThreshold, ProminentFaceSide), cancellationToken)).ToArray();
+        var detections = (await DetectAtAsync(mats, scoreThreshold, ProminentFaceSide, cancellationToken)).ToArray();
         var missed = Enumerable.Range(0, mats.Length).Where(i => detections[i].Count == 0).ToArray();
         if (missed.Length > 0)
         {
-            var retried = await _runner.RunAsync(() => Detector.Detect(missed.Select(i => mats[i]).ToArray(), scoreThreshold, FullSide), cancellationToken);
+            var retried = await DetectAtAsync(missed.Select(i => mats[i]).ToArray(), scoreThreshold, FullSide, cancellationToken);
             for (var k = 0; k < missed.Length; k++)
             {
                 detections[missed[k]] = retried[k];
@@ -282,6 +291,31 @@ public sealed class FacePipeline
         }
 
         return detections;
+    }
+
+    /// <summary>
+    /// Detection at one long side: resizing and packing here, the model call through the runner (where other
+    /// requests' images of the same size may join it), prior decoding and NMS here again.
+    /// </summary>
+    private async Task<IReadOnlyList<DetectedFace>[]> DetectAtAsync(Mat[] mats, float scoreThreshold, int side, CancellationToken cancellationToken)
+    {
+        var inputs = new DetectorInput[mats.Length];
+        DetectorOutput[] outputs = [];
+        try
+        {
+            for (var i = 0; i < mats.Length; i++)
+            {
+                inputs[i] = Detector.Prepare(mats[i], side);
+            }
+
+            outputs = await _runner.RunAsync(Detector, inputs, cancellationToken);
+            return inputs.Select((input, i) => (IReadOnlyList<DetectedFace>)Detector.Decode(input, outputs[i], scoreThreshold)).ToArray();
+        }
+        finally
+        {
+            DisposeAll(outputs);
+            DisposeAll(inputs);
+        }
     }
 
     /// <summary>Each image at full size and its <see cref="TiledDetection"/> tiles in one batched call, merged per image.</summary>
@@ -292,7 +326,7 @@ public sealed class FacePipeline
         {
             plans.AddRange(mats.Select(TiledDetection.Plan));
             Mat[] all = [.. mats, .. plans.SelectMany(p => p.Tiles)];
-            var found = await _runner.RunAsync(() => Detector.Detect(all, scoreThreshold, FullSide), cancellationToken);
+            var found = await DetectAtAsync(all, scoreThreshold, FullSide, cancellationToken);
             var next = mats.Length;
             var merged = new IReadOnlyList<DetectedFace>[mats.Length];
             for (var i = 0; i < mats.Length; i++)
@@ -387,11 +421,11 @@ public sealed class FacePipeline
         }
     }
 
-    private static void DisposeAll(DecodedImage?[] decoded)
+    private static void DisposeAll(IEnumerable<IDisposable?> items)
     {
-        foreach (var image in decoded)
+        foreach (var item in items)
         {
-            image?.Dispose();
+            item?.Dispose();
         }
     }
 

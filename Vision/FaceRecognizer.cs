@@ -9,7 +9,7 @@ namespace FaceOrleans.Vision;
 /// normalisation and embedding size all come from the manifest, so CurricularFace, face_embed_512d
 /// and mobilefacenet_128d run through this one class. Owns its session; thread-safe.
 /// </summary>
-public sealed class FaceRecognizer : IDisposable
+public sealed class FaceRecognizer : IBatchModel<PreparedInput, float[]>, IDisposable
 {
     private readonly ModelSession _model;
     private readonly ModelInputSpec _input;
@@ -41,49 +41,78 @@ public sealed class FaceRecognizer : IDisposable
 
     public int InputHeight => _input.Height;
 
-    /// <summary>Embeds aligned BGR crops of the model's input size; one unit-length vector per crop.</summary>
+    public int MaxBatchSize => _maxBatch;
+
+    /// <summary>
+    /// Embeds aligned BGR crops of the model's input size on the calling thread; one unit-length vector per crop.
+    /// A slice runs the same steps with only the model call in its scheduler: <see cref="Prepare"/>, <see cref="RunBatch"/>.
+    /// </summary>
     public float[][] Embed(IReadOnlyList<Mat> alignedFaces)
     {
-        var results = new float[alignedFaces.Count][];
-        for (var start = 0; start < alignedFaces.Count; start += _maxBatch)
+        var inputs = new PreparedInput[alignedFaces.Count];
+        try
         {
-            var count = Math.Min(_maxBatch, alignedFaces.Count - start);
-            EmbedBatch(alignedFaces, start, count, results);
-        }
-
-        return results;
-    }
-
-    private void EmbedBatch(IReadOnlyList<Mat> faces, int start, int count, float[][] results)
-    {
-        using var tensor = new PooledInputTensor(count, _input);
-        for (var i = 0; i < count; i++)
-        {
-            var face = faces[start + i];
-            if (face.Width != _input.Width || face.Height != _input.Height)
+            for (var i = 0; i < alignedFaces.Count; i++)
             {
-                throw new ArgumentException(
-                    $"'{ModelName}' needs {_input.Width}x{_input.Height} crops; got {face.Width}x{face.Height}.", nameof(faces));
+                inputs[i] = Prepare(alignedFaces[i]);
             }
 
-            TensorPacking.Pack(face, _input, tensor, i);
+            return BatchRuns.RunGrouped(this, inputs);
+        }
+        finally
+        {
+            foreach (var input in inputs)
+            {
+                input?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Packs one aligned crop as the network's input (normalisation and channel order from the manifest).</summary>
+    public PreparedInput Prepare(Mat alignedFace)
+    {
+        if (alignedFace.Width != _input.Width || alignedFace.Height != _input.Height)
+        {
+            throw new ArgumentException(
+                $"'{ModelName}' needs {_input.Width}x{_input.Height} crops; got {alignedFace.Width}x{alignedFace.Height}.", nameof(alignedFace));
         }
 
-        using var input = tensor.ToOrtValue();
-        using var outputs = _model.Run(input, [_model.Model.Output("embedding")]);
+        var tensor = new PooledInputTensor(1, _input);
+        try
+        {
+            TensorPacking.Pack(alignedFace, _input, tensor, 0);
+            return new PreparedInput(tensor);
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    public InputShape ShapeOf(PreparedInput input) => input.Shape;
+
+    /// <summary>The model call alone: one ONNX Runtime run over prepared crops, each embedding L2-normalised.</summary>
+    public float[][] RunBatch(IReadOnlyList<PreparedInput> inputs)
+    {
+        using var stacked = PreparedInput.Stack(inputs);
+        using var outputs = _model.Run(stacked.Value, [_model.Model.Output("embedding")]);
         var output = outputs[0].GetTensorDataAsSpan<float>();
-        if (output.Length != count * _spec.EmbeddingSize)
+        if (output.Length != inputs.Count * _spec.EmbeddingSize)
         {
             throw new ModelUnavailableException(ModelName,
-                $"'{ModelName}' returned {output.Length / count} values per face; the manifest says {_spec.EmbeddingSize}.");
+                $"'{ModelName}' returned {output.Length / inputs.Count} values per face; the manifest says {_spec.EmbeddingSize}.");
         }
 
-        for (var i = 0; i < count; i++)
+        var results = new float[inputs.Count][];
+        for (var i = 0; i < inputs.Count; i++)
         {
             var embedding = output.Slice(i * _spec.EmbeddingSize, _spec.EmbeddingSize).ToArray();
             Normalize(embedding);
-            results[start + i] = embedding;
+            results[i] = embedding;
         }
+
+        return results;
     }
 
     public static void Normalize(Span<float> vector)

@@ -8,10 +8,10 @@ namespace FaceOrleans.Vision;
 /// RetinaFace (detection + 5 landmarks). Each image is resized to the requested long side keeping its aspect
 /// ratio and padded to a multiple of the largest stride (a model with a fixed input is letterboxed into it
 /// instead); the batch runs as one call, is decoded against prior boxes for that input size with the manifest's
-/// variances and filtered by NMS.
-/// Owns its session. Thread-safe: ONNX Runtime sessions allow concurrent Run calls.
+/// variances and filtered by NMS. Only the model call (<see cref="RunBatch"/>) needs the session: preparing and
+/// decoding run wherever the caller is. Owns its session. Thread-safe: ONNX Runtime sessions allow concurrent Run calls.
 /// </summary>
-public sealed class RetinaFaceDetector : IDisposable
+public sealed class RetinaFaceDetector : IBatchModel<DetectorInput, DetectorOutput>, IDisposable
 {
     private const int PreNmsTopK = 5000;
     private const int MaxFacesPerImage = 750;
@@ -64,30 +64,104 @@ public sealed class RetinaFaceDetector : IDisposable
     public int PriorCount(int width, int height) => PriorsFor(width, height).Length / 4;
 
     /// <summary>
-    /// Detects faces scoring above <paramref name="scoreThreshold"/> in each image; coordinates are in that image's
-    /// pixels. <paramref name="longSide"/> is the long side each image is scaled to (default <see cref="FullSide"/>);
-    /// a fixed-input model ignores it.
-    /// Images that pad to the same input size run as one batch, so a batch gives the same faces as single calls.
+    /// Detects faces scoring above <paramref name="scoreThreshold"/> in each image on the calling thread; coordinates
+    /// are in that image's pixels. <paramref name="longSide"/> is the long side each image is scaled to (default
+    /// <see cref="FullSide"/>); a fixed-input model ignores it. Images that pad to the same input size run as one
+    /// batch, so a batch gives the same faces as single calls. A slice runs the same three steps with only the model
+    /// call in its scheduler: <see cref="Prepare"/>, <see cref="RunBatch"/>, <see cref="Decode"/>.
     /// </summary>
     public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float scoreThreshold, int? longSide = null)
     {
-        var side = longSide ?? FullSide;
-        ArgumentOutOfRangeException.ThrowIfLessThan(side, _stride, nameof(longSide));
-        var fits = images.Select(image => Fit(image.Width, image.Height, side)).ToArray();
-        var results = new IReadOnlyList<DetectedFace>[images.Count];
-        foreach (var group in Enumerable.Range(0, images.Count).GroupBy(i => InputSize(fits[i])))
+        var inputs = new DetectorInput[images.Count];
+        DetectorOutput[] outputs = [];
+        try
         {
-            foreach (var chunk in group.Chunk(_maxBatch))
+            for (var i = 0; i < images.Count; i++)
             {
-                var faces = DetectBatch(chunk.Select(i => images[i]).ToArray(), chunk.Select(i => fits[i]).ToArray(), group.Key, scoreThreshold);
-                for (var k = 0; k < chunk.Length; k++)
-                {
-                    results[chunk[k]] = faces[k];
-                }
+                inputs[i] = Prepare(images[i], longSide ?? FullSide);
             }
+
+            outputs = BatchRuns.RunGrouped(this, inputs);
+            return inputs.Select((input, i) => (IReadOnlyList<DetectedFace>)Decode(input, outputs[i], scoreThreshold)).ToArray();
+        }
+        finally
+        {
+            DisposeAll(outputs);
+            DisposeAll(inputs);
+        }
+    }
+
+    /// <summary>Resizes one image to <paramref name="longSide"/> keeping its aspect ratio and packs it as the network's input.</summary>
+    public DetectorInput Prepare(Mat image, int longSide)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(longSide, _stride, nameof(longSide));
+        var fit = Fit(image.Width, image.Height, longSide);
+        var size = InputSize(fit);
+        var tensor = new PooledInputTensor(1, size.Width, size.Height);
+        try
+        {
+            using var resized = new Mat();
+            Cv2.Resize(image, resized, new Size(fit.Width, fit.Height), 0, 0,
+                fit.Scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+            TensorPacking.Pack(resized, _input, tensor, 0);
+            return new DetectorInput(new PreparedInput(tensor), fit.Scale, image.Width, image.Height);
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    public InputShape ShapeOf(DetectorInput input) => input.Tensor.Shape;
+
+    public int MaxBatchSize => _maxBatch;
+
+    /// <summary>The model call alone: one ONNX Runtime run over inputs of one size, each image's raw answer copied out.</summary>
+    public DetectorOutput[] RunBatch(IReadOnlyList<DetectorInput> inputs)
+    {
+        var shape = inputs[0].Tensor.Shape;
+        var priorCount = PriorsFor(shape.Width, shape.Height).Length / 4;
+        using var stacked = PreparedInput.Stack(inputs.Select(i => i.Tensor).ToArray());
+        using var outputs = _model.Run(stacked.Value, [_model.Model.Output("boxes"), _model.Model.Output("scores"), _model.Model.Output("landmarks")]);
+        var boxes = outputs[0].GetTensorDataAsSpan<float>();
+        var scores = outputs[1].GetTensorDataAsSpan<float>();
+        var landmarks = outputs[2].GetTensorDataAsSpan<float>();
+        if (scores.Length != inputs.Count * priorCount * 2)
+        {
+            throw new ModelUnavailableException(ModelName,
+                $"'{ModelName}' returned {scores.Length / (2 * inputs.Count)} candidates per image at {shape.Width}x{shape.Height}; " +
+                $"its manifest's steps and min_sizes give {priorCount}.");
+        }
+
+        var results = new DetectorOutput[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            results[i] = new DetectorOutput(
+                priorCount,
+                boxes.Slice(i * priorCount * 4, priorCount * 4),
+                scores.Slice(i * priorCount * 2, priorCount * 2),
+                landmarks.Slice(i * priorCount * 10, priorCount * 10));
         }
 
         return results;
+    }
+
+    /// <summary>Prior decoding and NMS of one image's raw answer: faces above the threshold, in the image's pixels.</summary>
+    public List<DetectedFace> Decode(DetectorInput input, DetectorOutput output, float scoreThreshold)
+    {
+        var shape = input.Tensor.Shape;
+        return Decode(
+            PriorsFor(shape.Width, shape.Height), output.Boxes, output.Scores, output.Landmarks, scoreThreshold,
+            new DecodeFrame(shape.Width, shape.Height, 1.0 / input.Scale, input.ImageWidth, input.ImageHeight));
+    }
+
+    private static void DisposeAll(IEnumerable<IDisposable?> items)
+    {
+        foreach (var item in items)
+        {
+            item?.Dispose();
+        }
     }
 
     public void Dispose() => _model.Dispose();
@@ -108,58 +182,6 @@ public sealed class RetinaFaceDetector : IDisposable
     /// <summary>The input tensor's size for a resized image: padded to a multiple of the stride, or the fixed input.</summary>
     public (int Width, int Height) InputSize((double Scale, int Width, int Height) fit) =>
         HasDynamicInput ? (RoundUp(fit.Width, _stride), RoundUp(fit.Height, _stride)) : (_input.Width, _input.Height);
-
-    private List<IReadOnlyList<DetectedFace>> DetectBatch(
-        Mat[] images, (double Scale, int Width, int Height)[] fits, (int Width, int Height) size, float threshold)
-    {
-        using var tensor = new PooledInputTensor(images.Length, size.Width, size.Height);
-        for (var i = 0; i < images.Length; i++)
-        {
-            ResizeAndPack(images[i], fits[i], tensor, i);
-        }
-
-        var boxesName = _model.Model.Output("boxes");
-        var scoresName = _model.Model.Output("scores");
-        var landmarksName = _model.Model.Output("landmarks");
-        using var input = tensor.ToOrtValue();
-        using var outputs = _model.Run(input, [boxesName, scoresName, landmarksName]);
-        var boxes = outputs[0].GetTensorDataAsSpan<float>();
-        var scores = outputs[1].GetTensorDataAsSpan<float>();
-        var landmarks = outputs[2].GetTensorDataAsSpan<float>();
-
-        var priors = PriorsFor(size.Width, size.Height);
-        var priorCount = priors.Length / 4;
-        if (scores.Length != images.Length * priorCount * 2)
-        {
-            throw new ModelUnavailableException(ModelName,
-                $"'{ModelName}' returned {scores.Length / (2 * images.Length)} candidates per image at {size.Width}x{size.Height}; " +
-                $"its manifest's steps and min_sizes give {priorCount}.");
-        }
-
-        var results = new List<IReadOnlyList<DetectedFace>>(images.Length);
-        for (var i = 0; i < images.Length; i++)
-        {
-            var faces = Decode(
-                priors,
-                boxes.Slice(i * priorCount * 4, priorCount * 4),
-                scores.Slice(i * priorCount * 2, priorCount * 2),
-                landmarks.Slice(i * priorCount * 10, priorCount * 10),
-                threshold,
-                new DecodeFrame(size.Width, size.Height, 1.0 / fits[i].Scale, images[i].Width, images[i].Height));
-            results.Add(faces);
-        }
-
-        return results;
-    }
-
-    /// <summary>Resizes keeping the aspect ratio and packs the result top-left into slot <paramref name="batchIndex"/>.</summary>
-    private void ResizeAndPack(Mat image, (double Scale, int Width, int Height) fit, PooledInputTensor tensor, int batchIndex)
-    {
-        using var resized = new Mat();
-        Cv2.Resize(image, resized, new Size(fit.Width, fit.Height), 0, 0,
-            fit.Scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
-        TensorPacking.Pack(resized, _input, tensor, batchIndex);
-    }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 

@@ -23,12 +23,16 @@ public sealed class ApiMetrics
 
     private static readonly Counter Faces = Metrics.CreateCounter("faceorleans_faces_detected_total", "Faces detected by tenant.", "tenant");
 
-    private static readonly Gauge QueueDepth = Metrics.CreateGauge("faceorleans_slice_queue_depth", "Model calls waiting for the slice.", "slice");
-    private static readonly Gauge Running = Metrics.CreateGauge("faceorleans_slice_running", "Model calls running on the slice (0 or 1).", "slice");
-    private static readonly Gauge ModelCalls = Metrics.CreateGauge("faceorleans_slice_model_calls", "Model calls the slice has completed.", "slice");
+    private static readonly Gauge QueueDepth = Metrics.CreateGauge("faceorleans_slice_queue_depth", "Images or faces waiting for the slice's models.", "slice");
+    private static readonly Gauge Running = Metrics.CreateGauge("faceorleans_slice_running", "Model calls running on the slice.", "slice");
+    private static readonly Gauge ModelCalls = Metrics.CreateGauge("faceorleans_slice_model_calls", "Model calls the slice has run (each may hold several requests' inputs).", "slice");
+    private static readonly Gauge SliceRequests = Metrics.CreateGauge("faceorleans_slice_requests", "Detection or embedding requests that left the slice's queue, by how they ended.", "slice", "outcome");
     private static readonly Gauge InferenceMs = Metrics.CreateGauge("faceorleans_slice_inference_mean_milliseconds", "Mean duration of one model call on the slice.", "slice");
-    private static readonly Gauge Cancelled = Metrics.CreateGauge("faceorleans_slice_cancelled_calls", "Model calls dropped before running because their caller had gone.", "slice");
+    private static readonly Gauge ModelCallMs = Metrics.CreateGauge("faceorleans_slice_model_call_milliseconds", "Duration of one model call on the slice, by quantile.", "slice", "quantile");
+    private static readonly Gauge WaitMs = Metrics.CreateGauge("faceorleans_slice_wait_milliseconds", "Time an image or face waited for its model call, by quantile.", "slice", "quantile");
+    private static readonly Gauge Cancelled = Metrics.CreateGauge("faceorleans_slice_cancelled_calls", "Requests dropped before running because their caller had gone.", "slice");
     private static readonly Gauge BatchSize = Metrics.CreateGauge("faceorleans_slice_mean_batch_size", "Mean images or faces per model call on the slice.", "slice");
+    private static readonly Gauge BatchSizes = Metrics.CreateGauge("faceorleans_slice_batches", "Model calls the slice has run, by how many images or faces each held.", "slice", "size");
 
     public void FacesDetected(string tenant, int count) => Faces.WithLabels(tenant).Inc(count);
 
@@ -48,13 +52,7 @@ public sealed class ApiMetrics
             {
                 foreach (var slice in await cluster.GetGrain<ISliceCatalogGrain>(0).GetSlices().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken))
                 {
-                    var stats = await cluster.GetGrain<IInferenceGrain>(slice.SliceId).GetStats();
-                    QueueDepth.WithLabels(slice.SliceId).Set(stats.Queued);
-                    Running.WithLabels(slice.SliceId).Set(stats.Running);
-                    ModelCalls.WithLabels(slice.SliceId).Set(stats.Completed);
-                    InferenceMs.WithLabels(slice.SliceId).Set(stats.MeanRunMilliseconds);
-                    BatchSize.WithLabels(slice.SliceId).Set(stats.MeanBatchSize);
-                    Cancelled.WithLabels(slice.SliceId).Set(stats.Cancelled);
+                    Publish(slice.SliceId, await cluster.GetGrain<IInferenceGrain>(slice.SliceId).GetStats());
                 }
             }
             catch (Exception ex) when (ex is TimeoutException or SliceUnavailableException or OrleansException)
@@ -62,6 +60,35 @@ public sealed class ApiMetrics
                 // A scrape must still answer with the request metrics while the cluster is unreachable.
             }
         });
+
+    private static void Publish(string slice, InferenceStats stats)
+    {
+        QueueDepth.WithLabels(slice).Set(stats.Queued);
+        Running.WithLabels(slice).Set(stats.Running);
+        ModelCalls.WithLabels(slice).Set(stats.Batches);
+        SliceRequests.WithLabels(slice, "completed").Set(stats.Completed);
+        SliceRequests.WithLabels(slice, "failed").Set(stats.Failed);
+        SliceRequests.WithLabels(slice, "cancelled").Set(stats.Cancelled);
+        SliceRequests.WithLabels(slice, "refused").Set(stats.Refused);
+        InferenceMs.WithLabels(slice).Set(stats.MeanRunMilliseconds);
+        BatchSize.WithLabels(slice).Set(stats.MeanBatchSize);
+        Cancelled.WithLabels(slice).Set(stats.Cancelled);
+        foreach (var (quantile, call, wait) in new[]
+                 {
+                     ("0.5", stats.ModelCall.P50Milliseconds, stats.Wait.P50Milliseconds),
+                     ("0.95", stats.ModelCall.P95Milliseconds, stats.Wait.P95Milliseconds),
+                     ("0.99", stats.ModelCall.P99Milliseconds, stats.Wait.P99Milliseconds),
+                 })
+        {
+            ModelCallMs.WithLabels(slice, quantile).Set(call);
+            WaitMs.WithLabels(slice, quantile).Set(wait);
+        }
+
+        for (var size = 1; size <= stats.BatchSizes.Count; size++)
+        {
+            BatchSizes.WithLabels(slice, size.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(stats.BatchSizes[size - 1]);
+        }
+    }
 
     /// <summary>Records every routed request once, with the status the client finally saw.</summary>
     public static async Task RecordAsync(HttpContext context, Func<Task> next)

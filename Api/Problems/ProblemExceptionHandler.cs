@@ -27,7 +27,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         }
 
         var problem = Map(exception);
-        if (problem.Status >= 500 && exception is not SliceUnavailableException)
+        if (problem.Status >= 500 && exception is not (SliceUnavailableException or SliceBusyException))
         {
             LogUnexpected(logger, exception, httpContext.Request.Path);
         }
@@ -35,6 +35,10 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         if (exception is SliceUnavailableException unavailable)
         {
             httpContext.Response.Headers.RetryAfter = unavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (exception is SliceBusyException busy)
+        {
+            httpContext.Response.Headers.RetryAfter = busy.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
@@ -51,6 +55,8 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         RequestRejectedException rejected => RejectionProblems.Create(rejected),
         SliceUnavailableException slice => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-unavailable", "Slice unavailable", slice.Message,
             new Dictionary<string, object?> { ["slice"] = slice.SliceId, ["retry_after_seconds"] = slice.RetryAfterSeconds }),
+        SliceBusyException busy => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-busy", "Slice busy", busy.Message,
+            new Dictionary<string, object?> { ["slice"] = busy.SliceId, ["retry_after_seconds"] = busy.RetryAfterSeconds }),
         GalleryStoreUnavailableException store => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "gallery-unavailable",
             "Gallery store unavailable", store.Message),
         TenantNotServedException tenant => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-tenant", "Unknown tenant", tenant.Message),

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FaceOrleans.Grains.Slices;
 
 /// <summary>
-/// The slice this silo owns: its ONNX Runtime sessions, its pipeline and the runner that serialises every
+/// The slice this silo owns: its ONNX Runtime sessions, its pipeline and the scheduler that runs every
 /// model call on it. One per silo process; the InferenceGrain is its only door.
 /// </summary>
 public sealed class LocalSlice : IDisposable
@@ -24,14 +24,14 @@ public sealed class LocalSlice : IDisposable
             throw new OptionsValidationException(SliceOptions.Section, typeof(SliceOptions), problems);
         }
 
-        Runner = new SerialModelRunner(Options.Id);
+        Scheduler = new SliceScheduler(Options.Id, Options.ToSchedulerOptions());
         _sessions = new OnnxSessionFactory(
             ModelCatalog.Locate(models.Value.Directory), Options.ToInferenceOptions(), loggerFactory.CreateLogger<OnnxSessionFactory>());
         try
         {
             // Creating the pipeline loads and verifies every model now, so a missing or corrupt file stops the
             // silo at start-up instead of failing its first request.
-            Pipeline = FacePipeline.Create(_sessions, Options.Detector, Options.Recognizer, runner: Runner, sides: Options.DetectionSides);
+            Pipeline = FacePipeline.Create(_sessions, Options.Detector, Options.Recognizer, runner: Scheduler.For(ProbeTenant), sides: Options.DetectionSides);
         }
         catch
         {
@@ -48,7 +48,14 @@ public sealed class LocalSlice : IDisposable
 
     public FacePipeline Pipeline { get; }
 
-    public SerialModelRunner Runner { get; }
+    /// <summary>Where every model call on the slice waits and runs; <see cref="PipelineFor"/> queues calls as one tenant's.</summary>
+    public SliceScheduler Scheduler { get; }
+
+    /// <summary>The name the slice's own calls (probes, warm-up) queue under, beside its tenants.</summary>
+    public const string ProbeTenant = "(slice)";
+
+    /// <summary>The slice's pipeline with its model calls queued as <paramref name="tenant"/>'s, for fairness between tenants.</summary>
+    public FacePipeline PipelineFor(string tenant) => Pipeline.WithRunner(Scheduler.For(tenant));
 
     /// <summary>The provider the models actually run on (CPU after a CUDA fallback).</summary>
     public string ExecutionProvider { get; }
@@ -67,7 +74,7 @@ public sealed class LocalSlice : IDisposable
 
     public void Dispose()
     {
-        Runner.Dispose();
+        Scheduler.Dispose();
         _sessions.Dispose();
     }
 }

@@ -57,7 +57,24 @@ public sealed class SliceOptions
     /// <summary>ONNX Runtime's memory pattern (its default); see docs/benchmarks.md.</summary>
     public bool EnableMemoryPattern { get; set; } = true;
 
+    /// <summary>Most images or faces in one model call, from one request or many (a GPU slice's micro-batch).</summary>
     public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>
+    /// Model calls the slice runs at once; null takes the device's policy: 1 on a GPU, and on a CPU the cores divided
+    /// by <see cref="IntraOpThreads"/> (1 with ONNX Runtime's default of one thread per core).
+    /// </summary>
+    public int? ConcurrentCalls { get; set; }
+
+    /// <summary>
+    /// GPU slices only: how long, in milliseconds, the oldest waiting image or face may wait for others of its size to
+    /// share its model call when fewer than <see cref="MaxBatchSize"/> are waiting. A CPU slice never waits: a batch
+    /// saves it nothing (docs/benchmarks.md).
+    /// </summary>
+    public double MaxBatchWaitMs { get; set; } = 2;
+
+    /// <summary>Images or faces that may wait for the slice's models; past it requests get 503 <c>slice-busy</c> with Retry-After.</summary>
+    public int QueueCapacity { get; set; } = 64;
 
     public bool IsNvidiaUuid => Device.StartsWith("MIG-", StringComparison.Ordinal) || Device.StartsWith("GPU-", StringComparison.Ordinal);
 
@@ -101,7 +118,16 @@ public sealed class SliceOptions
             problems.Add($"FaceOrleans:Slice:DetectionSide and ProminentFaceDetectionSide must be between {MinDetectionSide} and {MaxDetectionSide} px");
         }
 
+        problems.AddRange(ToSchedulerOptions().Validate().Select(p => $"FaceOrleans:Slice scheduler: {p}"));
         return problems;
+    }
+
+    /// <summary>The slice scheduler's policy for this slice's device, with what the settings override.</summary>
+    public SchedulerOptions ToSchedulerOptions()
+    {
+        var policy = SchedulerOptions.ForDevice(
+            gpu: Device != "cpu", IntraOpThreads, Math.Max(1, MaxBatchSize), TimeSpan.FromMilliseconds(MaxBatchWaitMs), Environment.ProcessorCount);
+        return policy with { ConcurrentCalls = ConcurrentCalls ?? policy.ConcurrentCalls, QueueCapacity = QueueCapacity };
     }
 
     /// <summary>The ONNX Runtime settings for this slice; exports CUDA_VISIBLE_DEVICES for a UUID device.</summary>

@@ -23,8 +23,8 @@ internal sealed class LoadCommand(LoadSettings settings)
         new ConfigurationBuilder().AddCommandLine(settings.ServiceArguments.ToArray()).Build().GetSection(SliceOptions.Section).Bind(slice);
         using var sessions = new OnnxSessionFactory(ModelCatalog.Locate(Benchmarks.BenchmarkPaths.ModelsDirectory), slice.ToInferenceOptions());
         var inline = FacePipeline.Create(sessions, sides: slice.DetectionSides);
-        using var serialRunner = new SerialModelRunner("benchmark");
-        var serial = FacePipeline.Create(sessions, sides: slice.DetectionSides, runner: serialRunner);
+        using var scheduler = new SliceScheduler("benchmark", slice.ToSchedulerOptions());
+        var scheduled = FacePipeline.Create(sessions, sides: slice.DetectionSides, runner: scheduler.For(settings.Tenant));
 
         using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
         var url = settings.Url ?? service!.Url;
@@ -38,13 +38,13 @@ internal sealed class LoadCommand(LoadSettings settings)
 
         Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
         Func<LabelledPair, Task<bool>> inProcess = pair => CompareInProcessAsync(inline, workload, pair);
-        Func<LabelledPair, Task<bool>> inProcessSerial = pair => CompareInProcessAsync(serial, workload, pair);
+        Func<LabelledPair, Task<bool>> inProcessScheduled = pair => CompareInProcessAsync(scheduled, workload, pair);
         Func<TimeSpan>? serviceCpu = service is null ? null : () => service.Cpu;
         var ownCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
 
-        PrintHeader(url, workload);
+        PrintHeader(url, workload, scheduler.Options);
         var warmup = workload.Pairs.Take(WarmupRequests).ToArray();
-        foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process serial", inProcessSerial) })
+        foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process scheduled", inProcessScheduled) })
         {
             var result = await Driver.RunAsync(warmup, 2, call, null);
             if (result.Failures > 0)
@@ -64,7 +64,7 @@ internal sealed class LoadCommand(LoadSettings settings)
             Console.WriteLine();
         }
 
-        Console.WriteLine("| concurrency | HTTP compares/s | p50 / p95 / p99 ms | HTTP CPU ms per compare (busy) | in-process compares/s | p50 ms | in-process CPU ms per compare | HTTP / in-process | in-process, slice's serial runner: compares/s | HTTP / serial |");
+        Console.WriteLine("| concurrency | HTTP compares/s | p50 / p95 / p99 ms | HTTP CPU ms per compare (busy) | in-process compares/s | p50 ms | in-process CPU ms per compare | HTTP / in-process | in-process through the slice's scheduler: compares/s | HTTP / scheduled |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var failed = 0;
         foreach (var level in settings.Levels)
@@ -72,13 +72,13 @@ internal sealed class LoadCommand(LoadSettings settings)
             // Alternated per level so that both sides of each ratio run on the same machine state.
             var overHttpResult = await Driver.RunAsync(workload.Pairs, level, overHttp, serviceCpu);
             var inProcessResult = await Driver.RunAsync(workload.Pairs, level, inProcess, ownCpu);
-            var serialResult = await Driver.RunAsync(workload.Pairs, level, inProcessSerial, ownCpu);
-            failed += overHttpResult.Failures + inProcessResult.Failures + serialResult.Failures;
+            var scheduledResult = await Driver.RunAsync(workload.Pairs, level, inProcessScheduled, ownCpu);
+            failed += overHttpResult.Failures + inProcessResult.Failures + scheduledResult.Failures;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {level} | {overHttpResult.PerSecond:0.0} | {overHttpResult.Percentile(0.5):0} / {overHttpResult.Percentile(0.95):0} / {overHttpResult.Percentile(0.99):0} " +
                 $"| {Driver.Ms(overHttpResult.CpuMsPerRequest)} ({Driver.Fixed(overHttpResult.CpuShare, "P0")}) " +
                 $"| {inProcessResult.PerSecond:0.0} | {inProcessResult.Percentile(0.5):0} | {Driver.Ms(inProcessResult.CpuMsPerRequest)} " +
-                $"| {overHttpResult.PerSecond / inProcessResult.PerSecond:P0} | {serialResult.PerSecond:0.0} | {overHttpResult.PerSecond / serialResult.PerSecond:P0} |"));
+                $"| {overHttpResult.PerSecond / inProcessResult.PerSecond:P0} | {scheduledResult.PerSecond:0.0} | {overHttpResult.PerSecond / scheduledResult.PerSecond:P0} |"));
         }
 
         if (failed > 0)
@@ -89,15 +89,19 @@ internal sealed class LoadCommand(LoadSettings settings)
         return failed == 0 ? 0 : 1;
     }
 
-    private void PrintHeader(Uri url, Workload workload)
+    private void PrintHeader(Uri url, Workload workload, SchedulerOptions policy)
     {
         Console.WriteLine($"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; settings: " +
             $"{(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
             $"HTTP: POST {url}v1/{settings.Tenant}/compare{(settings.Url is null ? " (embedded service started by this tool)" : "")}; " +
             "in-process: FacePipeline.CompareAsync in this process with the slice's default settings, model calls run " +
-            "concurrently on the callers' threads (serial: through a SerialModelRunner, as the slice runs them today).");
+            "concurrently on the callers' threads (scheduled: through a SliceScheduler with the slice's policy, " +
+            $"{Describe(policy)}, as the service runs them).");
         Console.WriteLine();
     }
+
+    private static string Describe(SchedulerOptions policy) => string.Create(CultureInfo.InvariantCulture,
+        $"{policy.ConcurrentCalls} model call(s) at once, up to {policy.MaxBatch} inputs per call, waiting {policy.MaxWait.TotalMilliseconds:0.#} ms for a batch");
 
     private async Task<bool> CompareOverHttpAsync(HttpClient http, Workload workload, LabelledPair pair)
     {

@@ -61,6 +61,8 @@ public sealed class SliceClusterFixture : IAsyncLifetime
             ["FaceOrleans:Slice:Device"] = "cpu",
             // Three slices share two cores here; one thread each keeps them from fighting over both.
             ["FaceOrleans:Slice:IntraOpThreads"] = "1",
+            // One model call at a time, as a GPU slice runs them: the serialisation and cancellation tests measure that slot.
+            ["FaceOrleans:Slice:ConcurrentCalls"] = "1",
             ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
             ["FaceOrleans:Placement:DefaultSlice"] = refuseUnknownTenants ? null : "slice-a",
             ["FaceOrleans:Placement:RefuseUnknownTenants"] = refuseUnknownTenants.ToString(),

@@ -138,10 +138,12 @@ public sealed class TenantGrainTests(SliceClusterFixture fixture)
         var inference = fixture.Client.GetGrain<IInferenceGrain>("slice-c");
         var analytics = fixture.Client.GetGrain<ITenantGrain>("analytics");
         var before = await inference.GetStats();
-        using var release = new ManualResetEventSlim();
+        var slowModel = new GatedModel();
+        var release = slowModel.Gate;
+        release.Reset();
 
-        // A slow call holds the slice's only slot (it is not a model call, so it leaves the ONNX Runtime count alone) ...
-        var slow = localSlice.Runner.RunAsync(() => release.Wait(TimeSpan.FromMinutes(2)));
+        // A slow call holds the slice's only slot (it is not an ONNX Runtime model, so it leaves that count alone) ...
+        var slow = localSlice.Scheduler.RunAsync("blocker", slowModel, [new GatedModel.Input(1, Holds: true)]);
         try
         {
             await Polling.UntilAsync(inference.GetStats, s => s.Running == 1, TimeSpan.FromSeconds(20));
@@ -156,7 +158,7 @@ public sealed class TenantGrainTests(SliceClusterFixture fixture)
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => detect);
             var dropped = await Polling.UntilAsync(inference.GetStats, s => s.Cancelled == before.Cancelled + 1, TimeSpan.FromSeconds(20));
             release.Set();
-            Assert.True(await slow);
+            Assert.Equal(2, Assert.Single(await slow));
             var after = await Polling.UntilAsync(inference.GetStats, s => s.Running == 0, TimeSpan.FromSeconds(20));
 
             Assert.Equal(0, dropped.Queued);

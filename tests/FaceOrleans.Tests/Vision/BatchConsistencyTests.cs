@@ -48,6 +48,43 @@ public sealed class BatchConsistencyTests(VisionFixture fixture)
     }
 
     [Fact]
+    public async Task Requests_micro_batched_together_across_tenants_get_the_same_faces_and_embeddings_as_alone()
+    {
+        // A GPU slice's policy on the CPU: one model call at a time, inputs of one size from any request gathered for
+        // up to the longest wait, so the requests below, sent at once, share model calls.
+        using var scheduler = new SliceScheduler("micro-batch", new SchedulerOptions { ConcurrentCalls = 1, MaxBatch = 8, MaxWait = TimeSpan.FromSeconds(1) });
+        var images = Photos.Select(TestPaths.Photo).ToArray();
+
+        var together = await Task.WhenAll(images.Select((image, i) =>
+            Task.Run(() => fixture.Pipeline.WithRunner(scheduler.For($"tenant-{i % 3}")).EmbedAsync([image], fixture.Defaults))));
+        var alone = new List<IReadOnlyList<EmbeddedFace>>();
+        foreach (var image in images)
+        {
+            alone.Add((await fixture.Pipeline.EmbedAsync([image], fixture.Defaults))[0]);
+        }
+
+        var stats = scheduler.Stats;
+        Assert.True(stats.BatchSizes.Skip(1).Sum() > 0, $"no model call held more than one request's inputs: {string.Join(",", stats.BatchSizes)}");
+        Assert.True(stats.Batches < stats.BatchedInputs);
+        Assert.Equal(Photos.Length * 2, stats.Completed); // a detection and an embedding request per photo
+        for (var i = 0; i < images.Length; i++)
+        {
+            var (one, many) = (alone[i], Assert.Single(together[i]));
+            Assert.Equal(one.Count, many.Count);
+            for (var f = 0; f < one.Count; f++)
+            {
+                Assert.Equal(one[f].Face.Score, many[f].Face.Score, 1e-4);
+                Assert.Equal(one[f].Face.Box.Left, many[f].Face.Box.Left, 1e-2);
+                Assert.Equal(one[f].Face.Box.Top, many[f].Face.Box.Top, 1e-2);
+                for (var d = 0; d < one[f].Embedding.Length; d++)
+                {
+                    Assert.Equal(one[f].Embedding[d], many[f].Embedding[d], 1e-4);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Thirty_two_faces_embedded_at_once_match_one_by_one()
     {
         // Crops from every face of several photos, embedded in one call and then one at a time.

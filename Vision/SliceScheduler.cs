@@ -1,0 +1,485 @@
+using System.Diagnostics;
+
+namespace FaceOrleans.Vision;
+
+/// <summary>
+/// Runs every model call of one slice on its own threads, by the slice's <see cref="SchedulerOptions"/>. Callers hand
+/// in inputs already prepared on their own threads (<see cref="IBatchModel{TInput,TOutput}"/>); only the model call
+/// runs here, so the serial section of a GPU slice is the model and nothing else. Inputs of one model and shape that
+/// wait together, from any requests and tenants, share one call of up to <see cref="SchedulerOptions.MaxBatch"/>,
+/// and each caller gets its own outputs back.
+/// <para>Fair between tenants: each call is filled round-robin across the tenants with inputs waiting, and the tenant
+/// whose input opened a call goes to the back of the line, so one tenant's burst delays another's request by at most
+/// a call. Bounded: past <see cref="SchedulerOptions.QueueCapacity"/> waiting inputs a request is refused with
+/// <see cref="ModelQueueFullException"/>. A request cancelled while it waits leaves the queue at once, is counted
+/// in <see cref="SchedulerStats.Cancelled"/> and never reaches the model.</para>
+/// Dedicated threads keep blocking inference off the Orleans scheduler and the shared thread pool, so a flooded
+/// slice never holds threads another slice needs; callers resume on the thread pool, never on these threads.
+/// </summary>
+public sealed class SliceScheduler : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly string _name;
+    private readonly Thread[] _workers;
+
+    // Tenants with inputs waiting, in the order they are served next; each tenant's inputs in arrival order.
+    private readonly LinkedList<TenantQueue> _line = new();
+    private readonly Dictionary<string, TenantQueue> _queues = new(StringComparer.Ordinal);
+    private readonly long[] _batchSizes;
+    private readonly LatencySketch _modelCalls = new();
+    private readonly LatencySketch _waits = new();
+    private int _queued;
+    private int _running;
+    private bool _stopping;
+    private long _completed;
+    private long _failed;
+    private long _cancelled;
+    private long _refused;
+    private long _batches;
+    private long _batchedInputs;
+
+    public SliceScheduler(string name, SchedulerOptions options)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Scheduler '{name}': {string.Join("; ", problems)}", nameof(options));
+        }
+
+        _name = name;
+        Options = options;
+        _batchSizes = new long[options.MaxBatch];
+        _workers = Enumerable.Range(0, options.ConcurrentCalls)
+            .Select(_ => new Thread(Work) { IsBackground = true, Name = $"inference:{name}" })
+            .ToArray();
+        foreach (var worker in _workers)
+        {
+            worker.Start();
+        }
+    }
+
+    public SchedulerOptions Options { get; }
+
+    /// <summary>A runner that queues its calls as <paramref name="tenant"/>'s, for fairness between the slice's tenants.</summary>
+    public IModelRunner For(string tenant) => new TenantRunner(this, tenant);
+
+    /// <summary>Queues each input for a model call; the task ends when all have run (or the caller cancels while they wait).</summary>
+    public Task<TOutput[]> RunAsync<TInput, TOutput>(
+        string tenant, IBatchModel<TInput, TOutput> model, IReadOnlyList<TInput> inputs, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (inputs.Count == 0)
+        {
+            return Task.FromResult(Array.Empty<TOutput>());
+        }
+
+        var request = new Request<TOutput>(this, inputs.Count);
+        var now = Stopwatch.GetTimestamp();
+        var items = new Pending[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            items[i] = new Pending<TInput, TOutput>(request, i, model, inputs[i], model.ShapeOf(inputs[i]), now);
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+
+            // A request larger than the whole queue still runs when it would wait alone.
+            if (_queued > 0 && _queued + items.Length > Options.QueueCapacity)
+            {
+                _refused++;
+                throw new ModelQueueFullException(_name, Options.QueueCapacity, Options.RetryAfterSeconds);
+            }
+
+            if (!_queues.TryGetValue(tenant, out var queue))
+            {
+                queue = new TenantQueue(tenant);
+                _queues.Add(tenant, queue);
+            }
+
+            if (queue.Items.Count == 0)
+            {
+                _line.AddLast(queue.Place);
+            }
+
+            foreach (var item in items)
+            {
+                item.Queue = queue;
+                item.Node = queue.Items.AddLast(item);
+            }
+
+            request.Items = items;
+            _queued += items.Length;
+            Monitor.PulseAll(_gate);
+        }
+
+        request.CancelWith(cancellationToken);
+        return request.Task;
+    }
+
+    public SchedulerStats Stats
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new SchedulerStats(
+                    _queued, _running, _completed, _failed, _cancelled, _refused, _batches, _batchedInputs,
+                    [.. _batchSizes], _modelCalls.Snapshot(), _waits.Snapshot(), Options);
+            }
+        }
+    }
+
+    /// <summary>Stops taking requests; those already waiting still run, then the threads end.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void Work()
+    {
+        while (NextBatch() is { } batch)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var succeeded = batch[0].RunBatch(batch);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _modelCalls.Record(elapsed);
+            lock (_gate)
+            {
+                _running--;
+                if (succeeded)
+                {
+                    _batches++;
+                    _batchedInputs += batch.Count;
+                    _batchSizes[batch.Count - 1]++;
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits for the next call's inputs and takes them from the queue; null once stopped and drained.</summary>
+    private List<Pending>? NextBatch()
+    {
+        lock (_gate)
+        {
+            while (true)
+            {
+                if (_line.First is not { } first)
+                {
+                    if (_stopping)
+                    {
+                        return null;
+                    }
+
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+
+                var opener = first.Value.Items.First!.Value;
+                var limit = Math.Min(Options.MaxBatch, Math.Max(1, opener.MaxBatchSize));
+                if (Options.MaxWait > TimeSpan.Zero && !_stopping && CountLike(opener, limit) < limit)
+                {
+                    var due = Options.MaxWait - Stopwatch.GetElapsedTime(opener.EnqueuedAt);
+                    if (due > TimeSpan.Zero)
+                    {
+                        Monitor.Wait(_gate, due);
+                        continue;
+                    }
+                }
+
+                var batch = TakeLike(opener, limit);
+                // The tenant that opened this call waits behind every other tenant for the next one.
+                if (first.List is not null && first.Value.Items.Count > 0 && _line.Count > 1)
+                {
+                    _line.Remove(first);
+                    _line.AddLast(first);
+                }
+
+                _queued -= batch.Count;
+                _running++;
+                var now = Stopwatch.GetTimestamp();
+                foreach (var item in batch)
+                {
+                    _waits.Record(Stopwatch.GetElapsedTime(item.EnqueuedAt, now));
+                }
+
+                return batch;
+            }
+        }
+    }
+
+    /// <summary>Inputs waiting that could share <paramref name="opener"/>'s call, counted up to <paramref name="limit"/>.</summary>
+    private int CountLike(Pending opener, int limit)
+    {
+        var count = 0;
+        foreach (var queue in _line)
+        {
+            foreach (var item in queue.Items)
+            {
+                if (item.SharesCallWith(opener) && ++count >= limit)
+                {
+                    return count;
+                }
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Takes up to <paramref name="limit"/> inputs that share <paramref name="opener"/>'s call, one per tenant per round.</summary>
+    private List<Pending> TakeLike(Pending opener, int limit)
+    {
+        var batch = new List<Pending>(limit);
+        var progress = true;
+        while (batch.Count < limit && progress)
+        {
+            progress = false;
+            for (var place = _line.First; place is not null && batch.Count < limit;)
+            {
+                var next = place.Next;
+                for (var node = place.Value.Items.First; node is not null; node = node.Next)
+                {
+                    if (node.Value.SharesCallWith(opener))
+                    {
+                        place.Value.Items.Remove(node);
+                        batch.Add(node.Value);
+                        progress = true;
+                        break;
+                    }
+                }
+
+                if (place.Value.Items.Count == 0)
+                {
+                    _line.Remove(place);
+                }
+
+                place = next;
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>Takes a cancelled request's inputs that still wait out of the queue; how many it took.</summary>
+    private int Withdraw(Pending[] items)
+    {
+        lock (_gate)
+        {
+            var withdrawn = 0;
+            foreach (var item in items)
+            {
+                if (item.Node?.List is { } list)
+                {
+                    list.Remove(item.Node);
+                    withdrawn++;
+                    if (item.Queue is { Items.Count: 0, Place.List: not null } queue)
+                    {
+                        _line.Remove(queue.Place);
+                    }
+                }
+            }
+
+            _queued -= withdrawn;
+            return withdrawn;
+        }
+    }
+
+    private void Count(RequestEnd end)
+    {
+        lock (_gate)
+        {
+            _ = end switch
+            {
+                RequestEnd.Completed => ++_completed,
+                RequestEnd.Failed => ++_failed,
+                _ => ++_cancelled,
+            };
+        }
+    }
+
+    private enum RequestEnd
+    {
+        Completed,
+        Failed,
+        Cancelled,
+    }
+
+    private sealed class TenantQueue
+    {
+        public TenantQueue(string tenant)
+        {
+            Tenant = tenant;
+            Place = new LinkedListNode<TenantQueue>(this);
+        }
+
+        public string Tenant { get; }
+
+        public LinkedList<Pending> Items { get; } = new();
+
+        /// <summary>This tenant's node in the scheduler's line, linked only while it has inputs waiting.</summary>
+        public LinkedListNode<TenantQueue> Place { get; }
+    }
+
+    private sealed class TenantRunner(SliceScheduler scheduler, string tenant) : IModelRunner
+    {
+        public Task<TOutput[]> RunAsync<TInput, TOutput>(IBatchModel<TInput, TOutput> model, IReadOnlyList<TInput> inputs, CancellationToken cancellationToken = default) =>
+            scheduler.RunAsync(tenant, model, inputs, cancellationToken);
+    }
+
+    /// <summary>One input waiting for its model call.</summary>
+    private abstract class Pending
+    {
+        private readonly object _model;
+        private readonly InputShape _shape;
+
+        protected Pending(object model, InputShape shape, int maxBatchSize, long enqueuedAt)
+        {
+            _model = model;
+            _shape = shape;
+            MaxBatchSize = maxBatchSize;
+            EnqueuedAt = enqueuedAt;
+        }
+
+        public long EnqueuedAt { get; }
+
+        public int MaxBatchSize { get; }
+
+        public TenantQueue? Queue { get; set; }
+
+        public LinkedListNode<Pending>? Node { get; set; }
+
+        public bool SharesCallWith(Pending other) => ReferenceEquals(_model, other._model) && _shape == other._shape;
+
+        /// <summary>Runs the batch (inputs of this one's model and shape) as one model call and answers each request; false when it threw.</summary>
+        public abstract bool RunBatch(List<Pending> batch);
+    }
+
+    private sealed class Pending<TInput, TOutput> : Pending
+    {
+        private readonly Request<TOutput> _request;
+        private readonly int _index;
+        private readonly IBatchModel<TInput, TOutput> _model;
+        private readonly TInput _input;
+
+        public Pending(Request<TOutput> request, int index, IBatchModel<TInput, TOutput> model, TInput input, InputShape shape, long enqueuedAt)
+            : base(model, shape, model.MaxBatchSize, enqueuedAt)
+        {
+            (_request, _index, _model, _input) = (request, index, model, input);
+        }
+
+        public override bool RunBatch(List<Pending> batch)
+        {
+            var members = batch.Cast<Pending<TInput, TOutput>>().ToArray();
+            try
+            {
+                var outputs = _model.RunBatch(members.Select(m => m._input).ToArray());
+                for (var k = 0; k < members.Length; k++)
+                {
+                    members[k]._request.Deliver(members[k]._index, outputs[k]);
+                }
+
+                return true;
+            }
+            catch (Exception ex)
+            {
+                foreach (var member in members)
+                {
+                    member._request.Fail(ex);
+                }
+
+                return false;
+            }
+        }
+    }
+
+    /// <summary>One caller's inputs: answered when the last has run, failed by the first failure, or cancelled.</summary>
+    private sealed class Request<TOutput>(SliceScheduler scheduler, int count)
+    {
+        // Continuations must not run inline on an inference thread, or a caller's decoding would hold the slice.
+        private readonly TaskCompletionSource<TOutput[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TOutput[] _outputs = new TOutput[count];
+        private int _remaining = count;
+        private int _ended;
+        private volatile bool _cancelled;
+        private CancellationToken _cancelledBy;
+        private CancellationTokenRegistration _registration;
+
+        public Task<TOutput[]> Task => _completion.Task;
+
+        public Pending[] Items { get; set; } = [];
+
+        /// <summary>
+        /// Cancelling the token takes the request's waiting inputs out of the queue; with none in a model call the
+        /// caller is answered at once, else when those calls end (their inputs are in use until then). A request all
+        /// of whose inputs are already in a model call is answered as if not cancelled.
+        /// </summary>
+        public void CancelWith(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                _registration = cancellationToken.UnsafeRegister(static (state, token) => ((Request<TOutput>)state!).Cancel(token), this);
+            }
+        }
+
+        public void Deliver(int index, TOutput output)
+        {
+            _outputs[index] = output;
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                End();
+            }
+        }
+
+        public void Fail(Exception exception)
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                _registration.Dispose();
+                scheduler.Count(RequestEnd.Failed);
+                _completion.TrySetException(exception);
+            }
+        }
+
+        private void Cancel(CancellationToken token)
+        {
+            var withdrawn = scheduler.Withdraw(Items);
+            if (withdrawn == 0)
+            {
+                return; // every input is in or past its model call: the answer stands
+            }
+
+            // Withdrawn inputs never deliver, so only this can bring the count to zero now.
+            _cancelledBy = token;
+            _cancelled = true;
+            if (Interlocked.Add(ref _remaining, -withdrawn) == 0)
+            {
+                End();
+            }
+        }
+
+        private void End()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) != 0)
+            {
+                return;
+            }
+
+            _registration.Dispose();
+            if (_cancelled)
+            {
+                scheduler.Count(RequestEnd.Cancelled);
+                _completion.TrySetCanceled(_cancelledBy);
+            }
+            else
+            {
+                scheduler.Count(RequestEnd.Completed);
+                _completion.TrySetResult(_outputs);
+            }
+        }
+    }
+}
