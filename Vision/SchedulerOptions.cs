@@ -16,7 +16,7 @@ public sealed record SchedulerOptions
     public TimeSpan MaxWait { get; init; }
 
     /// <summary>Inputs that may wait at once; past it a call is refused with <see cref="ModelQueueFullException"/>.</summary>
-    public int QueueCapacity { get; init; } = 64;
+    public int QueueCapacity { get; init; } = 256;
 
     /// <summary>What a refused caller is told to wait before trying again.</summary>
     public int RetryAfterSeconds { get; init; } = 1;

@@ -74,7 +74,7 @@ public sealed class SliceOptions
     public double MaxBatchWaitMs { get; set; } = 2;
 
     /// <summary>Images or faces that may wait for the slice's models; past it requests get 503 <c>slice-busy</c> with Retry-After.</summary>
-    public int QueueCapacity { get; set; } = 64;
+    public int QueueCapacity { get; set; } = 256;
 
     public bool IsNvidiaUuid => Device.StartsWith("MIG-", StringComparison.Ordinal) || Device.StartsWith("GPU-", StringComparison.Ordinal);
 
