@@ -13,6 +13,9 @@ namespace FaceOrleans.Api.Hosting;
 /// When a silo dies, two kinds of call go wrong, and both are sent again:
 /// <list type="bullet">
 /// <item>a call Orleans proves never reached its grain (<see cref="CallDelivery"/>): the gateway was already gone;</item>
+/// <item>an <see cref="IdempotentAttribute">idempotent</see> call refused because a silo on its way had just died
+/// (<see cref="SiloUnavailableException"/>, or <see cref="SliceUnavailableException.InnerCallNotDelivered"/>): it may
+/// have run in part, which is harmless, and passes once the cluster has declared that silo dead;</item>
 /// <item>an <see cref="IdempotentAttribute">idempotent</see> call in flight when a silo was lost (<see cref="SiloLosses"/>:
 /// a gateway connection closed, or membership dropped a silo): it, or its answer, may be lost with that silo and would
 /// otherwise wait out the response timeout. It is cancelled and sent again at once; if it did get through the first
@@ -71,8 +74,13 @@ internal sealed partial class ClientCallResender(SiloLosses siloLosses, ILogger<
             // Cancelled by us, or failed by Orleans as the connection went: either way the lost silo took the call with it.
             var lostWithSilo = tokenIndex >= 0 && siloLost.IsCancellationRequested && !callerToken.IsCancellationRequested
                 && failure is OperationCanceledException or SiloUnavailableException or OrleansMessageRejectionException;
+            // Refused on the way because a silo it needed (a gateway, a directory partition, a grain it calls) just
+            // died: proof of nothing, but an idempotent call may be sent again whatever became of it. A slice with no
+            // live silo at all is refused by placement with a plain SliceUnavailableException, which is not resent.
+            var refusedOnTheWay = tokenIndex >= 0 && !callerToken.IsCancellationRequested
+                && failure is SiloUnavailableException or SliceUnavailableException { InnerCallNotDelivered: true };
             firstFailure ??= Stopwatch.GetTimestamp();
-            if (!(lostWithSilo || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(firstFailure.Value) > Budget)
+            if (!(lostWithSilo || refusedOnTheWay || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(firstFailure.Value) > Budget)
             {
                 if (!carriedInResponse)
                 {
@@ -82,7 +90,7 @@ internal sealed partial class ClientCallResender(SiloLosses siloLosses, ILogger<
                 return;
             }
 
-            LogResending(logger, context.TargetId, lostWithSilo ? "a silo was lost while it was in flight" : "it was not delivered", failure);
+            LogResending(logger, context.TargetId, lostWithSilo ? "a silo was lost while it was in flight" : refusedOnTheWay ? "a silo it needed was unavailable" : "it was not delivered", failure);
             if (!lostWithSilo)
             {
                 await Task.Delay(Pause, CancellationToken.None);
