@@ -47,4 +47,12 @@ public sealed class SliceUnavailableException : Exception
 
     [Id(2)]
     public int RetryAfterSeconds { get; private set; }
+
+    /// <summary>
+    /// The slice's silo is up and ran the call, but a call the grain made inside the slice could not be delivered (a
+    /// directory partition or a grain on a silo that had just died). An idempotent call may be sent again at once:
+    /// unlike a slice with no live silo, this passes as soon as the cluster has declared that silo dead.
+    /// </summary>
+    [Id(3)]
+    public bool InnerCallNotDelivered { get; init; }
 }

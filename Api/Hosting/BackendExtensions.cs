@@ -29,8 +29,9 @@ internal static class BackendExtensions
             });
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = cluster.Failure.ResponseTimeout);
             client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = cluster.Failure.GatewayListRefresh);
-            client.Services.AddSingleton<GatewayLosses>();
-            client.AddGatewayCountChangedHandler(services => services.GetRequiredService<GatewayLosses>().OnGatewayCountChanged);
+            client.Services.AddSingleton<SiloLosses>();
+            client.AddGatewayCountChangedHandler(services => services.GetRequiredService<SiloLosses>().OnGatewayCountChanged);
+            client.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<SiloDeathWatcher>(services, cluster.Failure.MembershipPoll));
             client.AddOutgoingGrainCallFilter<ClientCallResender>();
             if (cluster.Mode == ClusterMode.Redis)
             {

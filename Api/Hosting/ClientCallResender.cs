@@ -7,19 +7,25 @@ using FaceOrleans.Grains;
 namespace FaceOrleans.Api.Hosting;
 
 /// <summary>
-/// Keeps the loss of one gateway silo from failing calls for tenants that silo does not serve. Orleans sends a client's
-/// calls to a grain through one gateway chosen by the grain's id, not by where the grain lives, so a tenant's calls
-/// may pass through another tenant's silo. When that silo dies, two kinds of call go wrong, and both are sent again:
+/// Keeps the loss of one silo from failing calls for tenants that silo does not serve, and from leaving its own
+/// tenants' calls to wait out the response timeout. Orleans sends a client's calls to a grain through one gateway
+/// chosen by the grain's id, not by where the grain lives, so a tenant's calls may pass through another tenant's silo.
+/// When a silo dies, two kinds of call go wrong, and both are sent again:
 /// <list type="bullet">
 /// <item>a call Orleans proves never reached its grain (<see cref="CallDelivery"/>): the gateway was already gone;</item>
-/// <item>an <see cref="IdempotentAttribute">idempotent</see> call in flight when a gateway connection closed: it, or
-/// its answer, may be lost with that gateway and would otherwise wait out the response timeout. It is cancelled and
-/// sent again at once through a live gateway; if it did get through the first time, running it twice is harmless.</item>
+/// <item>an <see cref="IdempotentAttribute">idempotent</see> call refused because a silo on its way had just died
+/// (<see cref="SiloUnavailableException"/>, or <see cref="SliceUnavailableException.InnerCallNotDelivered"/>): it may
+/// have run in part, which is harmless, and passes once the cluster has declared that silo dead;</item>
+/// <item>an <see cref="IdempotentAttribute">idempotent</see> call in flight when a silo was lost (<see cref="SiloLosses"/>:
+/// a gateway connection closed, or membership dropped a silo): it, or its answer, may be lost with that silo and would
+/// otherwise wait out the response timeout. It is cancelled and sent again at once; if it did get through the first
+/// time, running it twice is harmless. Sent again after the silo was declared dead, a call for that silo's own tenant
+/// is refused by placement with the typed slice-unavailable error, which is not resent.</item>
 /// </list>
 /// Any other failure is the caller's. Resending stops <see cref="Budget"/> after the first failure, so a cluster with no
 /// live gateway still fails fast.
 /// </summary>
-internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, ILogger<ClientCallResender> logger) : IOutgoingGrainCallFilter
+internal sealed partial class ClientCallResender(SiloLosses siloLosses, ILogger<ClientCallResender> logger) : IOutgoingGrainCallFilter
 {
     /// <summary>
     /// Longer than it takes the cluster to declare a silo dead (≈3 s, more on a starved CPU): until then a resent call
@@ -39,8 +45,8 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
         var callerToken = context.Request.GetCancellationToken();
         while (true)
         {
-            var gatewayLost = gatewayLosses.Next;
-            using var linked = tokenIndex >= 0 ? CancellationTokenSource.CreateLinkedTokenSource(callerToken, gatewayLost) : null;
+            var siloLost = siloLosses.Next;
+            using var linked = tokenIndex >= 0 ? CancellationTokenSource.CreateLinkedTokenSource(callerToken, siloLost) : null;
             if (linked is not null)
             {
                 context.Request.SetArgument(tokenIndex, linked.Token);
@@ -65,11 +71,16 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
                 failure = thrown;
             }
 
-            // Cancelled by us, or failed by Orleans as the connection went: either way the gateway took the call with it.
-            var lostWithGateway = tokenIndex >= 0 && gatewayLost.IsCancellationRequested && !callerToken.IsCancellationRequested
+            // Cancelled by us, or failed by Orleans as the connection went: either way the lost silo took the call with it.
+            var lostWithSilo = tokenIndex >= 0 && siloLost.IsCancellationRequested && !callerToken.IsCancellationRequested
                 && failure is OperationCanceledException or SiloUnavailableException or OrleansMessageRejectionException;
+            // Refused on the way because a silo it needed (a gateway, a directory partition, a grain it calls) just
+            // died: proof of nothing, but an idempotent call may be sent again whatever became of it. A slice with no
+            // live silo at all is refused by placement with a plain SliceUnavailableException, which is not resent.
+            var refusedOnTheWay = tokenIndex >= 0 && !callerToken.IsCancellationRequested
+                && failure is SiloUnavailableException or SliceUnavailableException { InnerCallNotDelivered: true };
             firstFailure ??= Stopwatch.GetTimestamp();
-            if (!(lostWithGateway || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(firstFailure.Value) > Budget)
+            if (!(lostWithSilo || refusedOnTheWay || CallDelivery.ProvesNotDelivered(failure)) || Stopwatch.GetElapsedTime(firstFailure.Value) > Budget)
             {
                 if (!carriedInResponse)
                 {
@@ -79,8 +90,8 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
                 return;
             }
 
-            LogResending(logger, context.TargetId, lostWithGateway ? "a gateway closed while it was in flight" : "it was not delivered", failure);
-            if (!lostWithGateway)
+            LogResending(logger, context.TargetId, lostWithSilo ? "a silo was lost while it was in flight" : refusedOnTheWay ? "a silo it needed was unavailable" : "it was not delivered", failure);
+            if (!lostWithSilo)
             {
                 await Task.Delay(Pause, CancellationToken.None);
             }
@@ -95,24 +106,4 @@ internal sealed partial class ClientCallResender(GatewayLosses gatewayLosses, IL
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resending a call to {Grain}: {Reason}")]
     private static partial void LogResending(ILogger logger, GrainId grain, string reason, Exception exception);
-}
-
-/// <summary>Signals each time the client loses a gateway connection (<see cref="GatewayCountChangedHandler"/>).</summary>
-internal sealed class GatewayLosses : IDisposable
-{
-    private CancellationTokenSource _next = new();
-
-    /// <summary>Cancelled at the next loss of a gateway connection.</summary>
-    public CancellationToken Next => Volatile.Read(ref _next).Token;
-
-    public void OnGatewayCountChanged(object? sender, GatewayCountChangedEventArgs e)
-    {
-        if (e.NumberOfConnectedGateways < e.PreviousNumberOfConnectedGateways)
-        {
-            // Not disposed: calls in flight still hold its token; it holds no unmanaged resource once cancelled.
-            Interlocked.Exchange(ref _next, new CancellationTokenSource()).Cancel();
-        }
-    }
-
-    public void Dispose() => _next.Dispose();
 }

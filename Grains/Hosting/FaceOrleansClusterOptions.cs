@@ -39,7 +39,8 @@ public sealed class FaceOrleansClusterOptions
 /// <see cref="ProbeTimeout"/> × <see cref="MissedProbes"/> after it stops answering (≈3 s by default, Orleans' own
 /// defaults take 15 s or more), and every call still waiting on it then fails at once. Shorter settings notice a death
 /// sooner but may declare a silo that merely stalled (a long GC pause, a starved CPU) dead; that silo then stops and
-/// its tenants get 503 until it is restarted.
+/// its tenants get 503 until it is restarted. An API client notices the death within <see cref="MembershipPoll"/> of it
+/// being declared and resends, or fails with 503, the calls it still had in flight there.
 /// </summary>
 public sealed class FailureDetectionOptions
 {
@@ -61,4 +62,12 @@ public sealed class FailureDetectionOptions
 
     /// <summary>How often an API client re-reads the gateway list, to drop a dead gateway and take a restarted one.</summary>
     public TimeSpan GatewayListRefresh { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often an API client reads membership to notice a silo that has been declared dead, and resends the calls in
+    /// flight that it would otherwise never answer (a call passes through a gateway that is often not its grain's silo,
+    /// and that gateway does not fail what it forwarded). Adds at most this to how long such a call takes to get its
+    /// 503; each read is one small read of the membership table per API instance.
+    /// </summary>
+    public TimeSpan MembershipPoll { get; set; } = TimeSpan.FromMilliseconds(500);
 }
