@@ -139,7 +139,7 @@ public sealed class FacePipeline
         }
         finally
         {
-            DisposeAll(detailed);
+            Disposables.DisposeAll(detailed);
         }
     }
 
@@ -242,8 +242,8 @@ public sealed class FacePipeline
         }
         finally
         {
-            DisposeAll(inputs);
-            DisposeAll(crops);
+            Disposables.DisposeAll(inputs);
+            Disposables.DisposeAll(crops);
         }
     }
 
@@ -313,8 +313,8 @@ public sealed class FacePipeline
         }
         finally
         {
-            DisposeAll(outputs);
-            DisposeAll(inputs);
+            Disposables.DisposeAll(outputs);
+            Disposables.DisposeAll(inputs);
         }
     }
 
@@ -398,7 +398,7 @@ public sealed class FacePipeline
         }
         finally
         {
-            DisposeAll(decoded);
+            Disposables.DisposeAll(decoded);
         }
     }
 
@@ -418,14 +418,6 @@ public sealed class FacePipeline
         catch (RequestRejectedException ex)
         {
             throw new RequestRejectedException(ex.Code, name, $"{name}: {ex.Message}");
-        }
-    }
-
-    private static void DisposeAll(IEnumerable<IDisposable?> items)
-    {
-        foreach (var item in items)
-        {
-            item?.Dispose();
         }
     }
 

@@ -61,10 +61,7 @@ public sealed class FaceRecognizer : IBatchModel<PreparedInput, float[]>, IDispo
         }
         finally
         {
-            foreach (var input in inputs)
-            {
-                input?.Dispose();
-            }
+            Disposables.DisposeAll(inputs);
         }
     }
 

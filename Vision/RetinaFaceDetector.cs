@@ -86,8 +86,8 @@ public sealed class RetinaFaceDetector : IBatchModel<DetectorInput, DetectorOutp
         }
         finally
         {
-            DisposeAll(outputs);
-            DisposeAll(inputs);
+            Disposables.DisposeAll(outputs);
+            Disposables.DisposeAll(inputs);
         }
     }
 
@@ -154,14 +154,6 @@ public sealed class RetinaFaceDetector : IBatchModel<DetectorInput, DetectorOutp
         return Decode(
             PriorsFor(shape.Width, shape.Height), output.Boxes, output.Scores, output.Landmarks, scoreThreshold,
             new DecodeFrame(shape.Width, shape.Height, 1.0 / input.Scale, input.ImageWidth, input.ImageHeight));
-    }
-
-    private static void DisposeAll(IEnumerable<IDisposable?> items)
-    {
-        foreach (var item in items)
-        {
-            item?.Dispose();
-        }
     }
 
     public void Dispose() => _model.Dispose();
