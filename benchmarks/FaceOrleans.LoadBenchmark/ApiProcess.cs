@@ -71,9 +71,16 @@ internal sealed class ApiProcess : IDisposable
         // Ctrl+C or a kill of this tool must not leave the service running.
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            if (!process.HasExited)
+            try
             {
-                process.Kill(entireProcessTree: true);
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Dispose already killed and released it: the normal end of a run.
             }
         };
         var log = new StreamWriter(Path.Combine(data.FullName, "api.log")) { AutoFlush = true };
