@@ -122,7 +122,7 @@ public sealed class FacePipeline
                 targets.AddRange(detections[i].Select(face => (i, face)));
                 if (detections[i].Any(face => NeedsDetail(uploads[i].Image, face)))
                 {
-                    detailed[i] = Decode(uploads[i].Data, uploads[i].Name, uploads[i].Limits.FullDetail);
+                    detailed[i] = UploadDecoder.Decode(uploads[i].Data, uploads[i].Name, uploads[i].Limits.FullDetail);
                 }
             }
 
@@ -153,8 +153,14 @@ public sealed class FacePipeline
         cancellationToken.ThrowIfCancellationRequested();
         var threshold = options.SimilarityThreshold;
         var limits = LimitsFor(options, prominentFaceFirst: true);
-        using var first = Decode(image1, "image1", limits);
-        using var second = Decode(image2, "image2", limits);
+        var both = UploadDecoder.DecodeEach([image1, image2], ["image1", "image2"], limits);
+        using var first = both[0].Value!;
+        using var second = both[1].Value!;
+        if (both.FirstOrDefault(d => d.Rejection is not null)?.Rejection is { } rejection)
+        {
+            throw rejection;
+        }
+
         var detections = await DetectDecodedAsync([first, second], options.DetectionThreshold, DetectionMode.Fast, prominentFaceFirst: true, cancellationToken);
         var faces1 = detections[0].Select(f => f.Scale(first.ScaleToOriginal)).ToArray();
         var faces2 = detections[1].Select(f => f.Scale(second.ScaleToOriginal)).ToArray();
@@ -172,8 +178,8 @@ public sealed class FacePipeline
             return new FaceComparison(null, false, threshold, $"No face found in {missing}.", faces1, faces2, missing);
         }
 
-        using var detailed1 = NeedsDetail(first, chosen1) ? Decode(image1, "image1", limits.FullDetail) : null;
-        using var detailed2 = NeedsDetail(second, chosen2) ? Decode(image2, "image2", limits.FullDetail) : null;
+        using var detailed1 = NeedsDetail(first, chosen1) ? UploadDecoder.Decode(image1, "image1", limits.FullDetail) : null;
+        using var detailed2 = NeedsDetail(second, chosen2) ? UploadDecoder.Decode(image2, "image2", limits.FullDetail) : null;
         var embeddings = await EmbedFacesAsync(
             [AlignmentSource(first, detailed1, chosen1), AlignmentSource(second, detailed2, chosen2)], cancellationToken);
         var similarity = FaceRecognizer.Similarity(embeddings[0], embeddings[1]);
@@ -369,16 +375,19 @@ public sealed class FacePipeline
         var results = new ImageResult<T>[images.Count];
         try
         {
+            var each = UploadDecoder.DecodeEach(images, names, limits);
             for (var i = 0; i < images.Count; i++)
             {
-                try
-                {
-                    decoded[i] = Decode(images[i], names[i], limits);
-                }
-                catch (RequestRejectedException rejection) when (!refuseAll)
+                decoded[i] = each[i].Value;
+                if (each[i].Rejection is { } rejection)
                 {
                     results[i] = new ImageResult<T>(default, rejection);
                 }
+            }
+
+            if (refuseAll && results.FirstOrDefault(r => r is not null)?.Rejection is { } first)
+            {
+                throw first;
             }
 
             var good = Enumerable.Range(0, images.Count).Where(i => decoded[i] is not null).ToArray();
@@ -407,19 +416,6 @@ public sealed class FacePipeline
     /// <summary>How a call's images are named in rejections: "image" alone, "image 1", "image 2", … in a batch.</summary>
     private static string[] DefaultNames(int count) =>
         count == 1 ? ["image"] : Enumerable.Range(1, count).Select(i => $"image {i}").ToArray();
-
-    /// <summary>Decodes an upload, naming it in any error so the caller knows which field was wrong.</summary>
-    private static DecodedImage Decode(byte[] data, string name, ImageLimits limits)
-    {
-        try
-        {
-            return ImageDecoder.Decode(data, limits);
-        }
-        catch (RequestRejectedException ex)
-        {
-            throw new RequestRejectedException(ex.Code, name, $"{name}: {ex.Message}");
-        }
-    }
 
     /// <summary>One decoded upload with what it takes to decode it again at full detail.</summary>
     private sealed record Upload(byte[] Data, string Name, ImageLimits Limits, DecodedImage Image);
