@@ -15,6 +15,13 @@ public sealed record SchedulerOptions
     /// </summary>
     public TimeSpan MaxWait { get; init; }
 
+    /// <summary>
+    /// Whether a call takes only its share of the waiting inputs of its shape while other calls are free, so that they
+    /// run side by side rather than one after another inside one call. A CPU slice spreads: there a batch costs about
+    /// its inputs' sum, and spreading lets a lone compare's two faces run on two cores. A GPU slice runs one call.
+    /// </summary>
+    public bool SpreadOverFreeCalls { get; init; }
+
     /// <summary>Inputs that may wait at once; past it a call is refused with <see cref="ModelQueueFullException"/>.</summary>
     public int QueueCapacity { get; init; } = 256;
 
@@ -25,7 +32,8 @@ public sealed record SchedulerOptions
     /// The policy for a device. GPU: one model call at a time, micro-batched across requests and tenants up to
     /// <paramref name="maxBatch"/> inputs or <paramref name="gpuMaxWait"/>. CPU: as many calls at once as the cores hold
     /// calls of <paramref name="intraOpThreads"/> threads (0: ONNX Runtime's one per core), each taking what is already
-    /// waiting of one shape and never waiting for more, since a CPU gains nothing from a larger batch (docs/benchmarks.md).
+    /// waiting of one shape (its share, while other calls are free) and never waiting for more, since a CPU gains nothing
+    /// from a larger batch (docs/benchmarks.md).
     /// </summary>
     public static SchedulerOptions ForDevice(bool gpu, int intraOpThreads, int maxBatch, TimeSpan gpuMaxWait, int cores) =>
         gpu
@@ -35,6 +43,7 @@ public sealed record SchedulerOptions
                 ConcurrentCalls = Math.Max(1, cores / (intraOpThreads <= 0 ? cores : intraOpThreads)),
                 MaxBatch = maxBatch,
                 MaxWait = TimeSpan.Zero,
+                SpreadOverFreeCalls = true,
             };
 
     public IReadOnlyList<string> Validate()

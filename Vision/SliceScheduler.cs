@@ -192,6 +192,13 @@ public sealed class SliceScheduler : IDisposable
                     }
                 }
 
+                if (Options.SpreadOverFreeCalls)
+                {
+                    // This worker is one of the free calls; the others are awake too (every enqueue pulses them all).
+                    var free = Math.Max(1, Options.ConcurrentCalls - _running);
+                    limit = Math.Max(1, (CountLike(opener, limit) + free - 1) / free);
+                }
+
                 var batch = TakeLike(opener, limit);
                 // The tenant that opened this call waits behind every other tenant for the next one.
                 if (first.List is not null && first.Value.Items.Count > 0 && _line.Count > 1)

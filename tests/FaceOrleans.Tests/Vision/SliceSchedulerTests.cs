@@ -237,6 +237,40 @@ public sealed class SliceSchedulerTests
         Assert.Equal(2, model.Gauge.Max);
     }
 
+    [Fact]
+    public async Task A_cpu_slice_spreads_a_lone_requests_inputs_over_its_free_calls_and_batches_them_when_busy()
+    {
+        using var scheduler = new SliceScheduler("cpu", new SchedulerOptions { ConcurrentCalls = 2, MaxBatch = 8, SpreadOverFreeCalls = true });
+        var model = new GatedModel();
+        model.Gate.Reset();
+
+        // Both calls free: a compare's two faces run side by side, one each.
+        var lone = scheduler.RunAsync("t", model, [new Input(1, Holds: true), new Input(2, Holds: true)]);
+        await Polling.UntilAsync(() => Task.FromResult(scheduler.Stats), s => s.RunningCalls == 2, TimeSpan.FromSeconds(30));
+        model.Gate.Set();
+        var loneAnswer = await lone;
+        Assert.Equal([2, 4], loneAnswer);
+        Assert.Equal([1, 1], model.Calls.Select(c => c.Length));
+
+        // One call busy: what waits goes to the one free call, whole.
+        model.Gate.Reset();
+        model.Holding.Reset();
+        var blocker = scheduler.RunAsync("t", model, [new Input(0, Size: 9, Holds: true)]);
+        Assert.True(model.Holding.Wait(TimeSpan.FromSeconds(30)));
+        var queued = scheduler.RunAsync("t", model, [new Input(10, Size: 2, Holds: true), new Input(11, Size: 2), new Input(12, Size: 2), new Input(13, Size: 2)]);
+        var queuedAnswer = await WithGateOpenedOnceRunning(scheduler, model, queued, running: 2);
+        Assert.Equal([20, 22, 24, 26], queuedAnswer);
+        await blocker;
+        Assert.Equal(4, Assert.Single(model.Calls, c => c[0].Size == 2).Length);
+    }
+
+    private static async Task<int[]> WithGateOpenedOnceRunning(SliceScheduler scheduler, GatedModel model, Task<int[]> call, int running)
+    {
+        await Polling.UntilAsync(() => Task.FromResult(scheduler.Stats), s => s.RunningCalls == running, TimeSpan.FromSeconds(30));
+        model.Gate.Set();
+        return await call;
+    }
+
     [Theory]
     [InlineData(false, 0, 2, 1)] // ONNX Runtime's one thread per core: one call fills the cores
     [InlineData(false, 1, 2, 2)]
@@ -249,6 +283,7 @@ public sealed class SliceSchedulerTests
         Assert.Equal(concurrentCalls, policy.ConcurrentCalls);
         Assert.Equal(8, policy.MaxBatch);
         Assert.Equal(gpu ? TimeSpan.FromMilliseconds(2) : TimeSpan.Zero, policy.MaxWait);
+        Assert.Equal(!gpu, policy.SpreadOverFreeCalls);
     }
 
     [Fact]
