@@ -48,11 +48,17 @@ public sealed class SliceOptions
     /// </summary>
     public int? ProminentFaceDetectionSide { get; set; }
 
-    /// <summary>CPU threads per model call (0 = one per core).</summary>
-    public int IntraOpThreads { get; set; }
+    /// <summary>
+    /// CPU threads per model call (0 = one per core); null takes the device's: 1 on a CPU slice, which then runs a
+    /// call per core (<see cref="ConcurrentCalls"/>), the fastest there by docs/benchmarks.md; ONNX Runtime's own on a GPU.
+    /// </summary>
+    public int? IntraOpThreads { get; set; }
 
-    /// <summary>Whether ONNX Runtime's intra-op threads spin between operators (its default); see docs/benchmarks.md.</summary>
-    public bool AllowSpinning { get; set; } = true;
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin between operators. Off by default: spinning threads burn the cores
+    /// that the slice's other calls (and other silos on the host) need; see docs/benchmarks.md, "Load".
+    /// </summary>
+    public bool AllowSpinning { get; set; }
 
     /// <summary>ONNX Runtime's memory pattern (its default); see docs/benchmarks.md.</summary>
     public bool EnableMemoryPattern { get; set; } = true;
@@ -62,7 +68,7 @@ public sealed class SliceOptions
 
     /// <summary>
     /// Model calls the slice runs at once; null takes the device's policy: 1 on a GPU, and on a CPU the cores divided
-    /// by <see cref="IntraOpThreads"/> (1 with ONNX Runtime's default of one thread per core).
+    /// by <see cref="IntraOpThreads"/> (one per core by default).
     /// </summary>
     public int? ConcurrentCalls { get; set; }
 
@@ -122,11 +128,14 @@ public sealed class SliceOptions
         return problems;
     }
 
+    /// <summary><see cref="IntraOpThreads"/> with the device's default applied.</summary>
+    private int ThreadsPerCall => IntraOpThreads ?? (Device == "cpu" ? 1 : 0);
+
     /// <summary>The slice scheduler's policy for this slice's device, with what the settings override.</summary>
     public SchedulerOptions ToSchedulerOptions()
     {
         var policy = SchedulerOptions.ForDevice(
-            gpu: Device != "cpu", IntraOpThreads, Math.Max(1, MaxBatchSize), TimeSpan.FromMilliseconds(MaxBatchWaitMs), Environment.ProcessorCount);
+            gpu: Device != "cpu", ThreadsPerCall, Math.Max(1, MaxBatchSize), TimeSpan.FromMilliseconds(MaxBatchWaitMs), Environment.ProcessorCount);
         return policy with { ConcurrentCalls = ConcurrentCalls ?? policy.ConcurrentCalls, QueueCapacity = QueueCapacity };
     }
 
@@ -152,7 +161,7 @@ public sealed class SliceOptions
             Device = device,
             GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
             RequireGpu = RequireGpu,
-            IntraOpThreads = IntraOpThreads,
+            IntraOpThreads = ThreadsPerCall,
             AllowSpinning = AllowSpinning,
             EnableMemoryPattern = EnableMemoryPattern,
             MaxBatchSize = MaxBatchSize,
