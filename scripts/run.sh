@@ -8,6 +8,9 @@ data="$(realpath -m "${FACEORLEANS_DATA:-$(dirname "$0")/../data}")"
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 mkdir -p "$data"
+# Two glibc malloc arenas instead of 8 per core: decoding on many threads otherwise fragments native memory and the
+# process keeps growing under load (docs/soak.md). Set it yourself to override.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec dotnet run -c Release --project Api -- \
   --FaceOrleans:Cluster:StoragePath="$data/faceorleans.db" \
   --FaceOrleans:Api:DemoKeysFile="$data/demo-keys.env" \
