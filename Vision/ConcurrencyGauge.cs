@@ -8,11 +8,11 @@ namespace FaceOrleans.Vision;
 public sealed class ConcurrencyGauge
 {
     private int _current;
-    private int _max;
+    private long _max;
     private long _entered;
     private long _items;
 
-    public int Max => Volatile.Read(ref _max);
+    public int Max => (int)Interlocked.Read(ref _max);
 
     public long Entered => Interlocked.Read(ref _entered);
 
@@ -24,17 +24,7 @@ public sealed class ConcurrencyGauge
         Interlocked.Increment(ref _entered);
         Interlocked.Add(ref _items, items);
         var now = Interlocked.Increment(ref _current);
-        var max = Volatile.Read(ref _max);
-        while (now > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _max, now, max);
-            if (seen == max)
-            {
-                break;
-            }
-
-            max = seen;
-        }
+        InterlockedMax.Raise(ref _max, now);
 
         return new Scope(this);
     }

@@ -15,17 +15,7 @@ public sealed class LatencySketch
         Interlocked.Increment(ref _total);
         var micros = (long)(milliseconds * 1000);
         Interlocked.Add(ref _totalMicroseconds, micros);
-        var max = Interlocked.Read(ref _maxMicroseconds);
-        while (micros > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _maxMicroseconds, micros, max);
-            if (seen == max)
-            {
-                break;
-            }
-
-            max = seen;
-        }
+        InterlockedMax.Raise(ref _maxMicroseconds, micros);
     }
 
     public LatencyQuantiles Snapshot()
