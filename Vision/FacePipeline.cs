@@ -156,7 +156,7 @@ public sealed partial class FacePipeline
         var both = UploadDecoder.DecodeEach([image1, image2], ["image1", "image2"], limits);
         using var first = both[0].Value!;
         using var second = both[1].Value!;
-        if (both.FirstOrDefault(d => d.Rejection is not null)?.Rejection is { } rejection)
+        if (UploadDecoder.FirstRejection(both) is { } rejection)
         {
             throw rejection;
         }
@@ -302,7 +302,7 @@ public sealed partial class FacePipeline
                 }
             }
 
-            if (refuseAll && results.FirstOrDefault(r => r is not null)?.Rejection is { } first)
+            if (refuseAll && UploadDecoder.FirstRejection(each) is { } first)
             {
                 throw first;
             }

@@ -21,6 +21,10 @@ internal static class UploadDecoder
         }
     }
 
+    /// <summary>The first image's rejection, in the order given; null when every image decoded.</summary>
+    public static RequestRejectedException? FirstRejection(IEnumerable<ImageResult<DecodedImage>> decoded) =>
+        decoded.FirstOrDefault(d => d.Rejection is not null)?.Rejection;
+
     /// <summary>
     /// Each upload decoded, or the rejection naming it, in the order given. Any other failure is thrown, with the
     /// images that did decode already freed.
