@@ -4,11 +4,15 @@
   python3 scripts/soak.py --minutes 10 --setup embedded   # the embedded default: API + one silo in one process
   python3 scripts/soak.py --minutes 10 --setup cluster    # redis-server, three silo processes (one tenant each), API as client
 
+  python3 scripts/soak.py --minutes 60 --setup cluster --window 5 --warmup 10   # an hour, a row per 5 minutes
+
 Run `dotnet build -c Release` first. Every tenant gets a closed loop of `--workers` clients alternating 1:1 compares
 and enrollments as fast as they are answered (a 429 counts as an answer, not an error: it is the API shedding load
-at saturation). Per minute: requests, errors (5xx or no answer), p50/p99 latency of answered requests and the RSS of
-every process started, then the RSS growth from the first to the last minute. Everything runs on free loopback ports
-with a temporary data folder; nothing touches ./data.
+at saturation). Per window of `--window` minutes: requests, errors (5xx or no answer), other 4xx, p50/p99 latency of
+answered requests and the mean RSS of every process started. RSS is sampled every 5 s and averaged over the window,
+because one reading lands anywhere on the garbage collector's saw-tooth (tens of MB from one second to the next).
+Then the RSS growth from the first window to the last, and from the first window after `--warmup` minutes to the last.
+Everything runs on free loopback ports with a temporary data folder; nothing touches ./data.
 """
 import argparse
 import glob
@@ -145,11 +149,48 @@ def ready(setup, keys, tenants, photo):
     sys.exit(f"the service never answered a compare for every tenant; logs in {setup.folder}")
 
 
+def print_table(options, tenants, samples, rss):
+    names = list(rss[0][1])
+    window = options.window * 60
+    windows = max(1, int(options.minutes * 60 // window))
+    print(f"soak: {options.setup}, {options.minutes:g} min, {options.workers} closed-loop clients per tenant "
+          f"({', '.join(tenants)}), compare and enroll alternating; a row per {options.window} min, RSS its mean")
+    print("| minutes | requests | errors | other 4xx | 429 | p50 ms | p99 ms | "
+          + " | ".join(f"RSS {n} MB" for n in names) + " |")
+    print("|---" * (7 + len(names)) + "|")
+    means = []
+    for w in range(windows):
+        low, high = w * window, (w + 1) * window
+        rows = [s for s in samples if low <= s[0] < high]
+        answered = sorted(s[2] for s in rows if 200 <= s[1] < 300)
+        errors = sum(1 for s in rows if s[1] == 0 or s[1] >= 500)
+        shed = sum(1 for s in rows if s[1] == 429)
+        rejected = sum(1 for s in rows if 400 <= s[1] < 500 and s[1] != 429)
+        pct = lambda q: answered[min(len(answered) - 1, int(q * len(answered)))] * 1000 if answered else float("nan")
+        readings = [r for t, r in rss if low < t <= high + 1]
+        means.append({n: sum(r[n] for r in readings) / len(readings) for n in names})
+        print(f"| {low // 60:.0f}-{high // 60:.0f} | {len(rows)} | {errors} | {rejected} | {shed} | {pct(0.50):.0f} | "
+              f"{pct(0.99):.0f} | " + " | ".join(f"{means[-1][n]:.0f}" for n in names) + " |")
+
+    def growth(first):
+        return ", ".join(f"{n} {(means[-1][n] / means[first][n] - 1) * 100:+.1f} %" for n in names)
+
+    print(f"RSS growth, first window to last: {growth(0)}")
+    settled = min(windows - 1, -(-options.warmup * 60 // window))
+    if options.warmup:
+        print(f"RSS growth, from minute {settled * options.window} to the end: {growth(settled)}")
+    print(f"total: {len(samples)} requests, {sum(1 for s in samples if s[1] == 0 or s[1] >= 500)} errors, "
+          f"{sum(1 for s in samples if 400 <= s[1] < 500 and s[1] != 429)} other 4xx")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setup", choices=["embedded", "cluster"], default="embedded")
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--workers", type=int, default=4, help="closed-loop clients per tenant (default 4)")
+    parser.add_argument("--window", type=int, default=1, help="minutes per table row (default 1)")
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="minutes after which the second growth figure starts (default 0: only the first)")
     options = parser.parse_args()
     tenants = ["attendance", "access"] if options.setup == "embedded" else ["attendance", "access", "analytics"]
     photo1 = open(os.path.join(FACES, "img1.jpg"), "rb").read()
@@ -181,31 +222,13 @@ def main():
         threads = [threading.Thread(target=loop, args=(t, w), daemon=True) for t in tenants for w in range(options.workers)]
         for thread in threads:
             thread.start()
-        rss = []
-        minute = 1
-        while minute <= options.minutes:
-            time.sleep(max(0, start + minute * 60 - time.monotonic()))
-            rss.append({name: rss_mb(p.pid) for name, p in setup.processes.items() if name != "redis"})
-            minute += 1
+        rss = []  # (seconds since start, {process: MB})
+        while time.monotonic() < end:
+            time.sleep(min(5, max(0, end - time.monotonic())))
+            rss.append((time.monotonic() - start, {n: rss_mb(p.pid) for n, p in setup.processes.items() if n != "redis"}))
         for thread in threads:
             thread.join()
-
-        names = list(rss[0])
-        print(f"soak: {options.setup}, {options.minutes:g} min, {options.workers} closed-loop clients per tenant "
-              f"({', '.join(tenants)}), compare and enroll alternating")
-        print("| minute | requests | errors | 429 | p50 ms | p99 ms | " + " | ".join(f"RSS {n} MB" for n in names) + " |")
-        print("|---" * (6 + len(names)) + "|")
-        for m, memory in enumerate(rss):
-            window = [s for s in samples if m * 60 <= s[0] < (m + 1) * 60]
-            answered = sorted(s[2] for s in window if 200 <= s[1] < 300)
-            errors = sum(1 for s in window if s[1] == 0 or s[1] >= 500)
-            shed = sum(1 for s in window if s[1] == 429)
-            pct = lambda q: answered[min(len(answered) - 1, int(q * len(answered)))] * 1000 if answered else float("nan")
-            print(f"| {m + 1} | {len(window)} | {errors} | {shed} | {pct(0.50):.0f} | {pct(0.99):.0f} | "
-                  + " | ".join(f"{memory[n]:.0f}" for n in names) + " |")
-        growth = {n: (rss[-1][n] / rss[0][n] - 1) * 100 for n in names}
-        print("RSS growth, first to last minute: " + ", ".join(f"{n} {g:+.1f} %" for n, g in growth.items()))
-        print(f"total: {len(samples)} requests, {sum(1 for s in samples if s[1] == 0 or s[1] >= 500)} errors")
+        print_table(options, tenants, samples, rss)
     finally:
         setup.stop()
 
