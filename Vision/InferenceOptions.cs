@@ -32,6 +32,12 @@ public sealed class InferenceOptions
     /// <summary>ONNX Runtime's memory pattern: plans the buffers of one input shape ahead and reuses the plan.</summary>
     public bool EnableMemoryPattern { get; set; } = true;
 
+    /// <summary>
+    /// ONNX Runtime's CPU arena: tensors of the CPU provider come from blocks the session keeps, and never returns,
+    /// instead of from malloc.
+    /// </summary>
+    public bool EnableCpuMemArena { get; set; } = true;
+
     /// <summary>Largest number of images or faces sent to a model in one call; bounds memory per call.</summary>
     public int MaxBatchSize { get; set; } = 16;
 

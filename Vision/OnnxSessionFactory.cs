@@ -157,6 +157,7 @@ public sealed partial class OnnxSessionFactory : IDisposable
             InterOpNumThreads = _options.InterOpThreads,
             IntraOpNumThreads = _options.IntraOpThreads,
             EnableMemoryPattern = _options.EnableMemoryPattern,
+            EnableCpuMemArena = _options.EnableCpuMemArena,
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         return options;

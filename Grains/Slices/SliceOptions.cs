@@ -63,6 +63,9 @@ public sealed class SliceOptions
     /// <summary>ONNX Runtime's memory pattern (its default); see docs/benchmarks.md.</summary>
     public bool EnableMemoryPattern { get; set; } = true;
 
+    /// <summary>ONNX Runtime's CPU memory arena (its default); see docs/soak.md for what it costs in resident memory.</summary>
+    public bool EnableCpuMemArena { get; set; } = true;
+
     /// <summary>Most images or faces in one model call, from one request or many (a GPU slice's micro-batch).</summary>
     public int MaxBatchSize { get; set; } = 8;
 
@@ -164,6 +167,7 @@ public sealed class SliceOptions
             IntraOpThreads = ThreadsPerCall,
             AllowSpinning = AllowSpinning,
             EnableMemoryPattern = EnableMemoryPattern,
+            EnableCpuMemArena = EnableCpuMemArena,
             MaxBatchSize = MaxBatchSize,
         };
     }
