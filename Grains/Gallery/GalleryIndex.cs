@@ -156,6 +156,11 @@ public sealed partial class GalleryIndex : IDisposable
         {
             try
             {
+                if (ScanStarting is { } hold)
+                {
+                    await hold();
+                }
+
                 var search = new GallerySearch(this, queries.Select(q => new QuantizedQuery(q)).ToArray(), topK, cancellationToken);
                 return onlySubject is null ? await search.RunAsync() : search.ExactForSubject(onlySubject);
             }
@@ -165,6 +170,9 @@ public sealed partial class GalleryIndex : IDisposable
             }
         });
     }
+
+    /// <summary>Tests only: awaited at the start of every scan, so a test can hold a real search in flight.</summary>
+    internal Func<Task>? ScanStarting { get; set; }
 
     /// <summary>Synchronous form of <see cref="SearchAsync"/> for one query.</summary>
     public IReadOnlyList<Candidate> Search(float[] query, int topK, string? onlySubject = null) =>

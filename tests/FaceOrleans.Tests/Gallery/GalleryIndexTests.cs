@@ -256,9 +256,14 @@ public sealed class GalleryIndexTests
             index.Add($"f{i}", $"s{i}", UnitVector(random, 256));
         }
 
+        // Held at its start, so the search is certainly in flight when the changes are tried, however fast the scan.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        index.ScanStarting = () => release.Task;
         var search = index.SearchAsync([UnitVector(random, 256)], 5);
         Assert.Throws<InvalidOperationException>(() => index.Add("late", "s", UnitVector(random, 256)));
         Assert.Throws<InvalidOperationException>(() => index.Remove("f1"));
+        Assert.False(search.IsCompleted);
+        release.SetResult();
         Assert.Equal(5, (await search)[0].Count);
         Assert.True(index.Add("late", "s", UnitVector(random, 256)));
     }
