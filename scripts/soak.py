@@ -60,7 +60,8 @@ def rss_mb(pid):
 class Setup:
     """The processes under test, started on free ports in a temporary folder."""
 
-    def __init__(self, kind, tenants):
+    def __init__(self, kind, tenants, silo_args=None, silo_env=None):
+        silo_args, silo_env = silo_args or {}, silo_env or {}
         self.folder = tempfile.mkdtemp(prefix="faceorleans-soak-")
         self.processes = {}
         self.url = f"http://127.0.0.1:{free_port()}"
@@ -84,14 +85,15 @@ class Setup:
             self.start(f"silo cpu-{i + 1}", assembly("Silo", "FaceOrleans.Silo.dll"), [
                 *cluster, *models, *pins, f"--FaceOrleans:Slice:Id=cpu-{i + 1}", "--FaceOrleans:Slice:Tenants=" + tenant,
                 "--FaceOrleans:Slice:IntraOpThreads=1", "--FaceOrleans:Placement:RefuseUnknownTenants=true",
-                f"--FaceOrleans:Cluster:SiloPort={free_port()}", f"--FaceOrleans:Cluster:GatewayPort={free_port()}"])
+                f"--FaceOrleans:Cluster:SiloPort={free_port()}", f"--FaceOrleans:Cluster:GatewayPort={free_port()}",
+                *silo_args.get(i + 1, [])], silo_env.get(i + 1, {}))  # last, so a variant overrides the defaults above
         self.start("api", assembly("Api", "FaceOrleans.Api.dll"), ["--urls", self.url, *cluster, *demo, "--FaceOrleans:Api:HostSilo=false"])
 
-    def start(self, name, program, arguments):
+    def start(self, name, program, arguments, extra_env=None):
         command = ([program] if not program.endswith(".dll") else ["dotnet", program]) + arguments
         log = open(os.path.join(self.folder, name.replace(" ", "-") + ".log"), "w")
         # As scripts/run.sh and the images run the service: two glibc arenas, or native memory fragments (docs/soak.md).
-        env = {"MALLOC_ARENA_MAX": "2", **os.environ}
+        env = {"MALLOC_ARENA_MAX": "2", **os.environ, **(extra_env or {})}
         self.processes[name] = subprocess.Popen(command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, env=env)
 
     def keys(self, tenants, timeout=300):
@@ -179,6 +181,7 @@ def print_table(options, tenants, samples, rss):
     settled = min(windows - 1, -(-options.warmup * 60 // window))
     if options.warmup:
         print(f"RSS growth, from minute {settled * options.window} to the end: {growth(settled)}")
+    print("answered per tenant: " + ", ".join(f"{t} {sum(1 for s in samples if s[3] == t and 200 <= s[1] < 300)}" for t in tenants))
     print(f"total: {len(samples)} requests, {sum(1 for s in samples if s[1] == 0 or s[1] >= 500)} errors, "
           f"{sum(1 for s in samples if 400 <= s[1] < 500 and s[1] != 429)} other 4xx")
 
@@ -191,12 +194,25 @@ def main():
     parser.add_argument("--window", type=int, default=1, help="minutes per table row (default 1)")
     parser.add_argument("--warmup", type=int, default=0,
                         help="minutes after which the second growth figure starts (default 0: only the first)")
+    parser.add_argument("--silo-arg", action="append", default=[], metavar="N:ARG",
+                        help="cluster: one more argument for silo cpu-N only, e.g. 2:--FaceOrleans:Slice:EnableCpuMemArena=false,"
+                             " to compare settings side by side under the same load")
+    parser.add_argument("--silo-env", action="append", default=[], metavar="N:NAME=VALUE",
+                        help="cluster: an environment variable for silo cpu-N only, e.g. 2:MALLOC_MMAP_THRESHOLD_=131072")
     options = parser.parse_args()
+    silo_args, silo_env = {}, {}
+    for item in options.silo_arg:
+        n, arg = item.split(":", 1)
+        silo_args.setdefault(int(n), []).append(arg)
+    for item in options.silo_env:
+        n, pair = item.split(":", 1)
+        name, value = pair.split("=", 1)
+        silo_env.setdefault(int(n), {})[name] = value
     tenants = ["attendance", "access"] if options.setup == "embedded" else ["attendance", "access", "analytics"]
     photo1 = open(os.path.join(FACES, "img1.jpg"), "rb").read()
     photo2 = open(os.path.join(FACES, "img2.jpg"), "rb").read()
 
-    setup = Setup(options.setup, tenants)
+    setup = Setup(options.setup, tenants, silo_args, silo_env)
     try:
         keys = setup.keys(tenants)
         ready(setup, keys, tenants, photo2)
@@ -216,7 +232,7 @@ def main():
                 route, (body, kind) = (("compare", compare) if n % 2 == 0 else (f"subjects/soak/faces", enroll))
                 status, seconds = post(f"{setup.url}/v1/{tenant}/{route}", keys[tenant], body, kind)
                 with lock:
-                    samples.append((time.monotonic() - start, status, seconds))
+                    samples.append((time.monotonic() - start, status, seconds, tenant))
                 n += 1
 
         threads = [threading.Thread(target=loop, args=(t, w), daemon=True) for t in tenants for w in range(options.workers)]
