@@ -31,7 +31,7 @@ public sealed partial class SliceScheduler
     /// <summary>One input waiting for its model call.</summary>
     private abstract class Pending(CallKey call, int maxBatchSize, long enqueuedAt)
     {
-        private readonly CallKey _call = call;
+        protected CallKey Call { get; } = call;
 
         public long EnqueuedAt { get; } = enqueuedAt;
 
@@ -41,7 +41,7 @@ public sealed partial class SliceScheduler
 
         public LinkedListNode<Pending>? Node { get; set; }
 
-        public bool SharesCallWith(Pending other) => _call == other._call;
+        public bool SharesCallWith(Pending other) => Call == other.Call;
 
         /// <summary>Runs the batch (inputs of this one's model and shape) as one model call and answers each request; false when it threw.</summary>
         public abstract bool RunBatch(List<Pending> batch);
@@ -51,13 +51,12 @@ public sealed partial class SliceScheduler
     {
         private readonly Request<TOutput> _request;
         private readonly int _index;
-        private readonly IBatchModel<TInput, TOutput> _model;
         private readonly TInput _input;
 
         public Pending(Request<TOutput> request, int index, IBatchModel<TInput, TOutput> model, TInput input, InputShape shape, long enqueuedAt)
             : base(new CallKey(model, shape), model.MaxBatchSize, enqueuedAt)
         {
-            (_request, _index, _model, _input) = (request, index, model, input);
+            (_request, _index, _input) = (request, index, input);
         }
 
         public override bool RunBatch(List<Pending> batch)
@@ -65,7 +64,8 @@ public sealed partial class SliceScheduler
             var members = batch.Cast<Pending<TInput, TOutput>>().ToArray();
             try
             {
-                var outputs = _model.RunBatch(members.Select(m => m._input).ToArray());
+                // The key holds the model this input was queued with; the batch shares it by construction.
+                var outputs = ((IBatchModel<TInput, TOutput>)Call.Model).RunBatch(members.Select(m => m._input).ToArray());
                 for (var k = 0; k < members.Length; k++)
                 {
                     members[k]._request.Deliver(members[k]._index, outputs[k]);
