@@ -7,7 +7,8 @@ namespace FaceOrleans.Grains.Gallery;
 /// <list type="number">
 /// <item>The target layout is recorded first; from then on the store refuses faces for the old shards, so
 /// nothing new can land behind the mover.</item>
-/// <item>Faces move in batches, each one store transaction: a crash leaves every face in exactly one shard.</item>
+/// <item>Faces move in batches, each one store transaction: a crash leaves every face in exactly one shard. The
+/// old shard is made to load before each batch leaves it, so it still holds the batch in memory.</item>
 /// <item>After a batch, the new shards index the moved faces by reading them from the store (so a face deleted
 /// meanwhile is not brought back). The old shards keep them until the end: searches fan out to old and new
 /// shards one message each, so a face dropped from an old shard mid-way could be missed by a search that
@@ -33,7 +34,7 @@ public sealed partial class GalleryGrain
                 foreach (var from in layout.Retiring)
                 {
                     IReadOnlyList<(string FaceId, int Shard)> faces;
-                    while ((faces = await store.MoveFacesAsync(Tenant, from, batch, layout.ShardFor)).Count > 0)
+                    while ((faces = await MoveBatchAsync(layout, from, batch)).Count > 0)
                     {
                         DelayDeactivation(TimeSpan.FromMinutes(10));
                         await Task.WhenAll(faces.GroupBy(f => f.Shard).Select(g => Shard(g.Key).Reload(g.Select(f => f.FaceId).ToArray())));
@@ -58,6 +59,16 @@ public sealed partial class GalleryGrain
                 await Task.Delay(RetryAfterFailure);
             }
         }
+    }
+
+    private async Task<IReadOnlyList<(string FaceId, int Shard)>> MoveBatchAsync(GalleryLayout layout, int from, int batch)
+    {
+        // The old shard must hold the batch in memory before the store moves it: an old shard first
+        // activated after the move would load without it, and until the new shard's Reload a search would
+        // find the face in neither. Asking it to count activates it (loaded from before the move) and keeps
+        // it from being collected as idle while the batch is on its way.
+        await Shard(from).Count();
+        return await store.MoveFacesAsync(Tenant, from, batch, layout.ShardFor);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gallery {Tenant}: re-shard complete, {Shards} shards ({Moved} faces moved by this activation)")]
