@@ -38,6 +38,13 @@ public sealed class InferenceOptions
     /// </summary>
     public bool EnableCpuMemArena { get; set; } = true;
 
+    /// <summary>
+    /// With the CPU arena on: one arena for the whole process that grows by what each tensor asks for
+    /// (<see cref="SharedCpuArena"/>), instead of one per session that doubles. On by default: the sessions' own
+    /// arenas kept a silo's memory climbing under mixed image and batch sizes (docs/soak.md).
+    /// </summary>
+    public bool ShareCpuArena { get; set; } = true;
+
     /// <summary>Largest number of images or faces sent to a model in one call; bounds memory per call.</summary>
     public int MaxBatchSize { get; set; } = 16;
 

@@ -160,6 +160,12 @@ public sealed partial class OnnxSessionFactory : IDisposable
             EnableCpuMemArena = _options.EnableCpuMemArena,
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
+        if (_options.EnableCpuMemArena && _options.ShareCpuArena)
+        {
+            SharedCpuArena.EnsureRegistered();
+            options.AddSessionConfigEntry("session.use_env_allocators", "1");
+        }
+
         return options;
     }
 

@@ -66,6 +66,12 @@ public sealed class SliceOptions
     /// <summary>ONNX Runtime's CPU memory arena (its default); see docs/soak.md for what it costs in resident memory.</summary>
     public bool EnableCpuMemArena { get; set; } = true;
 
+    /// <summary>
+    /// One CPU arena for the process, growing by what is asked, instead of one per session that doubles (on by
+    /// default; docs/soak.md, "The arena that doubled").
+    /// </summary>
+    public bool ShareCpuArena { get; set; } = true;
+
     /// <summary>Most images or faces in one model call, from one request or many (a GPU slice's micro-batch).</summary>
     public int MaxBatchSize { get; set; } = 8;
 
@@ -168,6 +174,7 @@ public sealed class SliceOptions
             AllowSpinning = AllowSpinning,
             EnableMemoryPattern = EnableMemoryPattern,
             EnableCpuMemArena = EnableCpuMemArena,
+            ShareCpuArena = ShareCpuArena,
             MaxBatchSize = MaxBatchSize,
         };
     }

@@ -66,6 +66,38 @@ public sealed class ExecutionProviderTests
             && e.Message.Contains("on execution provider CPU", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Models_on_the_shared_cpu_arena_give_the_answers_of_their_own_arenas()
+    {
+        using var photo = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"), ImageLimits.Default);
+        var (ownFaces, ownEmbeddings) = DetectAndEmbed(new InferenceOptions { ShareCpuArena = false }, photo.Bgr);
+
+        var (faces, embeddings) = DetectAndEmbed(new InferenceOptions { ShareCpuArena = true }, photo.Bgr);
+
+        Assert.Equal(2, faces.Count);
+        Assert.Equal(ownFaces.Select(f => f.Box), faces.Select(f => f.Box));
+        for (var i = 0; i < faces.Count; i++)
+        {
+            Assert.Equal(1.0, FaceRecognizer.Similarity(ownEmbeddings[i], embeddings[i]), 5);
+        }
+    }
+
+    private static (IReadOnlyList<DetectedFace> Faces, float[][] Embeddings) DetectAndEmbed(InferenceOptions options, OpenCvSharp.Mat bgr)
+    {
+        using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options);
+        var detector = sessions.Detector("retinaface_mnet025");
+        var faces = detector.Detect([bgr], detector.DefaultScoreThreshold)[0];
+        var aligned = faces.Select(f => FaceAligner.Align(bgr, f.Landmarks)).ToArray();
+        try
+        {
+            return (faces, sessions.Recognizer("face_embed_512d").Embed(aligned));
+        }
+        finally
+        {
+            Disposables.DisposeAll(aligned);
+        }
+    }
+
     private sealed class RecordingLogger<T> : ILogger<T>
     {
         public List<(LogLevel Level, string Message)> Entries { get; } = [];
