@@ -67,35 +67,26 @@ public sealed class ExecutionProviderTests
     }
 
     [Fact]
-    public void Models_on_the_shared_cpu_arena_give_the_answers_of_their_own_arenas()
+    public async Task Models_on_the_shared_cpu_arena_give_the_answers_of_their_own_arenas()
     {
-        using var photo = ImageDecoder.Decode(TestPaths.Photo("couple.jpg"), ImageLimits.Default);
-        var (ownFaces, ownEmbeddings) = DetectAndEmbed(new InferenceOptions { ShareCpuArena = false }, photo.Bgr);
+        var photo = TestPaths.Photo("couple.jpg");
+        var own = await EmbedAsync(new InferenceOptions { ShareCpuArena = false }, photo);
 
-        var (faces, embeddings) = DetectAndEmbed(new InferenceOptions { ShareCpuArena = true }, photo.Bgr);
+        var shared = await EmbedAsync(new InferenceOptions { ShareCpuArena = true }, photo);
 
-        Assert.Equal(2, faces.Count);
-        Assert.Equal(ownFaces.Select(f => f.Box), faces.Select(f => f.Box));
-        for (var i = 0; i < faces.Count; i++)
+        Assert.Equal(2, shared.Count);
+        Assert.Equal(own.Select(f => f.Face.Box), shared.Select(f => f.Face.Box));
+        for (var i = 0; i < shared.Count; i++)
         {
-            Assert.Equal(1.0, FaceRecognizer.Similarity(ownEmbeddings[i], embeddings[i]), 5);
+            Assert.Equal(1.0, FaceRecognizer.Similarity(own[i].Embedding, shared[i].Embedding), 5);
         }
     }
 
-    private static (IReadOnlyList<DetectedFace> Faces, float[][] Embeddings) DetectAndEmbed(InferenceOptions options, OpenCvSharp.Mat bgr)
+    private static async Task<IReadOnlyList<EmbeddedFace>> EmbedAsync(InferenceOptions options, byte[] photo)
     {
         using var sessions = new OnnxSessionFactory(ModelCatalog.Open(TestPaths.ModelsDirectory), options);
-        var detector = sessions.Detector("retinaface_mnet025");
-        var faces = detector.Detect([bgr], detector.DefaultScoreThreshold)[0];
-        var aligned = faces.Select(f => FaceAligner.Align(bgr, f.Landmarks)).ToArray();
-        try
-        {
-            return (faces, sessions.Recognizer("face_embed_512d").Embed(aligned));
-        }
-        finally
-        {
-            Disposables.DisposeAll(aligned);
-        }
+        var pipeline = FacePipeline.Create(sessions);
+        return (await pipeline.EmbedAsync([photo], pipeline.ModelDefaults))[0];
     }
 
     private sealed class RecordingLogger<T> : ILogger<T>
