@@ -44,6 +44,8 @@ public sealed class ApiFixture : IAsyncLifetime
         ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
         ["FaceOrleans:Slice:IntraOpThreads"] = "1",
         ["FaceOrleans:Slice:Tenants:2"] = "burst",
+        // The tests make a tenant of their own each (gallery-…, quota-…): they opt into open tenants.
+        ["FaceOrleans:Placement:RefuseUnknownTenants"] = "false",
     };
 
     public async Task InitializeAsync()

@@ -56,6 +56,8 @@ internal sealed class ApiProcess : IAsyncDisposable
         ["FaceOrleans:Gallery:IndexDirectory"] = Path.Combine(dataDirectory, "gallery-index"),
         ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
         ["FaceOrleans:Slice:IntraOpThreads"] = "1",
+        // The re-shard tests' tenant is pinned nowhere: they opt into open tenants.
+        ["FaceOrleans:Placement:RefuseUnknownTenants"] = "false",
     };
 
     public HttpClient Client(string? apiKey = ApiFixture.AdminKey)
