@@ -62,7 +62,7 @@ internal static partial class ApiHostingExtensions
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ClusterReadinessCheck>();
         services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiContract.Configure);
         if (!string.IsNullOrWhiteSpace(api.TenantLogDirectory))
         {
             builder.Logging.AddProvider(new TenantFileLoggerProvider(Path.GetFullPath(api.TenantLogDirectory)));

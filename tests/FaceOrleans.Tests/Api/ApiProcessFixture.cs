@@ -38,6 +38,9 @@ public sealed class ApiProcessFixture : IAsyncLifetime
     /// <summary>Everything the process wrote until it was ready: a healthy start.</summary>
     public string StartupOutput { get; private set; } = string.Empty;
 
+    /// <summary>The served /openapi/v1.json; once loaded, every answer a fixture client receives is checked against it.</summary>
+    public OpenApiContract? Contract { get; private set; }
+
     public async Task InitializeAsync()
     {
         Api = ServerProcess.Start(TestPaths.ApiAssembly,
@@ -63,11 +66,15 @@ public sealed class ApiProcessFixture : IAsyncLifetime
         await Api.WaitForAsync(async () => await client.GetAsync(new Uri("/health/ready", UriKind.Relative)) is { StatusCode: HttpStatusCode.OK } ready ? ready : null,
             TimeSpan.FromMinutes(2), "the API never became ready");
         StartupOutput = Api.Output;
+        Contract = await OpenApiContract.LoadAsync(client);
     }
 
     public HttpClient Client(string? apiKey = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        HttpMessageHandler handler = Contract is null
+            ? new SocketsHttpHandler()
+            : new OpenApiContractHandler(Contract) { InnerHandler = new SocketsHttpHandler() };
+        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
