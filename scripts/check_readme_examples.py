@@ -103,6 +103,8 @@ def contract_problems(document, command, base, status, body_path):
 def lint(document_path):
     """The pinned Redocly linter on the served document: True when it reports no error."""
     lint_dir = os.path.join(ROOT, "tools", "openapi-lint")
+    if not os.path.isdir(os.path.join(lint_dir, "node_modules")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=lint_dir, check=True)
     result = subprocess.run(["npx", "--no-install", "redocly", "lint", document_path, "--format=summary"],
                             cwd=lint_dir, capture_output=True, text=True)
     summary = [l for l in (result.stdout + result.stderr).splitlines() if re.match(r"^(error|warning)\s", l) or "valid" in l.lower()]
