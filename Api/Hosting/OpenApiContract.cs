@@ -40,11 +40,38 @@ internal static class OpenApiContract
             Complete(document);
             return Task.CompletedTask;
         });
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            OmittedWhenNull(schema, context.JsonTypeInfo);
+            return Task.CompletedTask;
+        });
         options.AddOperationTransformer((operation, context, _) =>
         {
             Describe(operation, context);
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// A property left out of the JSON when null (a batch item's location, result or problem) is not required, although
+    /// it is a constructor parameter, which the generator takes as required.
+    /// </summary>
+    private static void OmittedWhenNull(OpenApiSchema schema, System.Text.Json.Serialization.Metadata.JsonTypeInfo type)
+    {
+        if (schema.Required is not { Count: > 0 } required || type.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in type.Properties)
+        {
+            var ignore = property.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), inherit: true)
+                .OfType<System.Text.Json.Serialization.JsonIgnoreAttribute>().FirstOrDefault();
+            if (ignore?.Condition is System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)
+            {
+                required.Remove(property.Name);
+            }
+        }
     }
 
     private static void Complete(OpenApiDocument document)
@@ -85,7 +112,7 @@ internal static class OpenApiContract
             }
         }
 
-        document.Components.Schemas.Remove("ProblemDetails");
+        // ProblemDetails stays: a batch item's own problem is typed with it.
     }
 
     private static Dictionary<string, OpenApiMediaType> ProblemContent(OpenApiDocument document) => new(StringComparer.Ordinal)
@@ -192,7 +219,7 @@ internal static class OpenApiContract
             [RejectionProblems.ImageExtension] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The image concerned, e.g. image2 or images[3]." },
             ["reasons"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String }, Description = "Why a face or calibration was refused." },
             [FrameworkProblems.LimitExtension] = new OpenApiSchema { Type = JsonSchemaType.Integer | JsonSchemaType.Null, Format = "int64", Description = "The body limit a 413 refers to." },
-            ["limit"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Which quota a 429 hit: rate or concurrency." },
+            ["limit"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Integer, Description = "Which quota a 429 hit (rate or concurrency), or the most images a batch takes." },
             ["slice"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The slice concerned." },
             ["retry_after_seconds"] = new OpenApiSchema { Type = JsonSchemaType.Integer },
             ["timeout_seconds"] = new OpenApiSchema { Type = JsonSchemaType.Number },

@@ -17,7 +17,7 @@ public sealed class ApiProcessFixture : IAsyncLifetime
     public const long MaxBatchUploadBytes = 8_000_000;
 
     /// <summary>How long a request body may take to arrive here: short, so a stalled body's 408 can be waited for.</summary>
-    public static readonly TimeSpan RequestBodyTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan RequestBodyTimeout = TimeSpan.FromSeconds(20);
 
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("faceorleans-api-process-");
 
