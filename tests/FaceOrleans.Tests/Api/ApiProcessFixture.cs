@@ -71,10 +71,7 @@ public sealed class ApiProcessFixture : IAsyncLifetime
 
     public HttpClient Client(string? apiKey = null)
     {
-        HttpMessageHandler handler = Contract is null
-            ? new SocketsHttpHandler()
-            : new OpenApiContractHandler(Contract) { InnerHandler = new SocketsHttpHandler() };
-        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var client = new HttpClient(OpenApiContractHandler.OverSockets(Contract)) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);

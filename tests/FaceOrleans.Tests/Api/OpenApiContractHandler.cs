@@ -93,6 +93,10 @@ public sealed class OpenApiContract
 /// <summary>Checks every answer a test client receives against <see cref="OpenApiContract"/>, failing the test that got it.</summary>
 public sealed class OpenApiContractHandler(OpenApiContract contract) : DelegatingHandler
 {
+    /// <summary>A real socket handler, behind the checker once the document is loaded (null before: the start-up probes).</summary>
+    public static HttpMessageHandler OverSockets(OpenApiContract? contract) =>
+        contract is null ? new SocketsHttpHandler() : new OpenApiContractHandler(contract) { InnerHandler = new SocketsHttpHandler() };
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
