@@ -70,7 +70,8 @@ public sealed class ApiProcessRefusalTests(ApiProcessFixture api)
     public async Task A_body_over_kestrels_limit_is_413_saying_the_limit()
     {
         using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
-        using var client = new HttpClient(handler) { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        using var checkedHandler = new OpenApiContractHandler(api.Contract!) { InnerHandler = handler };
+        using var client = new HttpClient(checkedHandler) { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Add("X-Api-Key", api.AttendanceKey);
         client.DefaultRequestHeaders.ExpectContinue = true;
         var limit = (2 * ApiProcessFixture.MaxUploadBytes) + (64 * 1024);
