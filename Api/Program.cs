@@ -12,12 +12,13 @@ app.UseFaceOrleansApi();
 app.MapFaceOrleansApi();
 try
 {
+    app.EnsurePortsFree();
     await app.RunAsync();
     return 0;
 }
 catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
 {
-    // The embedded silo cannot serve its slice (a missing model, a GPU it must have): say why in one line.
+    // A port already taken, or an embedded silo that cannot serve its slice (a missing model, a GPU it must have): one line.
     await Console.Error.WriteLineAsync($"error: the API cannot start: {problem.Message}");
     return 1;
 }

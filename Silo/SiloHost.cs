@@ -16,6 +16,7 @@ internal static class SiloHost
 
         try
         {
+            PortOwnership.EnsureFree(PortOwnership.SiloPorts(builder.Configuration));
             using var host = builder.Build();
             await host.RunAsync(cancellationToken);
             return 0;

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Runs every curl example of README.md's "Using the API" section against ./scripts/run.sh, as a user would.
 
+Each answer is also checked against the service's own OpenAPI document (/openapi/v1.json): its status must be one the
+operation declares and its JSON body must match the declared schema. The document itself goes through the pinned
+Redocly linter (tools/openapi-lint), which must report no error.
+
 The user's own service is left alone: the run command gets a temporary data folder (FACEORLEANS_DATA) and free
 ports, and the examples' 127.0.0.1:8080 and data/demo-keys.env are rewritten to those. The check fails when any
 example answers other than 2xx (a batch example: when any of its images does), or when ./data changed while it ran.
@@ -8,6 +12,7 @@ Stops the service afterwards.
 """
 import json
 import os
+import urllib.request
 import re
 import shutil
 import signal
@@ -53,6 +58,58 @@ def failed_images(body_path):
     if not isinstance(results, list):
         return []
     return [r.get("status") for r in results if not str(r.get("status")).startswith("2")]
+
+
+def operation(document, command, base):
+    """The document's (path template, operation) for a curl command's method and URL; None when none matches."""
+    url = next((t.strip("'\"") for t in command.split() if t.strip("'\"").startswith(base)), None)
+    if url is None:
+        return None, None
+    path = url[len(base):].split("?")[0]
+    method = re.search(r"-X\s+([A-Z]+)", command)
+    method = method.group(1) if method else ("POST" if re.search(r"\s-(F|d|-data\S*|-json)\s", command) else "GET")
+    # A concrete segment wins over a template, as in routing: try the templates with the fewest parameters first.
+    for template in sorted(document["paths"], key=lambda t: t.count("{")):
+        pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path) and method.lower() in document["paths"][template]:
+            return f"{method} {template}", document["paths"][template][method.lower()]
+    return f"{method} {path}", None
+
+
+def contract_problems(document, command, base, status, body_path):
+    """Why an answer breaks the document: an undeclared operation or status, or a body that does not match its schema."""
+    import jsonschema
+    name, op = operation(document, command, base)
+    if name is None:
+        return []
+    if op is None:
+        return [f"{name} is not in the OpenAPI document"]
+    declared = op.get("responses", {}).get(str(status))
+    if declared is None:
+        return [f"{name} answered {status}, which the document does not declare (it declares {sorted(op.get('responses', {}))})"]
+    content = declared.get("content", {})
+    media = next((m for m in ("application/json", "application/problem+json") if m in content), None)
+    if media is None or "schema" not in content[media] or not os.path.exists(body_path):
+        return []
+    try:
+        body = json.load(open(body_path))
+    except ValueError:
+        return [f"{name} {status}: the body is not JSON, the document says {media}"]
+    schema = {**content[media]["schema"], "components": document.get("components", {})}
+    return [f"{name} {status}: {e.message} at {'/'.join(map(str, e.absolute_path)) or 'the body'}"
+            for e in jsonschema.Draft202012Validator(schema).iter_errors(body)][:3]
+
+
+def lint(document_path):
+    """The pinned Redocly linter on the served document: True when it reports no error."""
+    lint_dir = os.path.join(ROOT, "tools", "openapi-lint")
+    if not os.path.isdir(os.path.join(lint_dir, "node_modules")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=lint_dir, check=True)
+    result = subprocess.run(["npx", "--no-install", "redocly", "lint", document_path, "--format=summary"],
+                            cwd=lint_dir, capture_output=True, text=True)
+    summary = [l for l in (result.stdout + result.stderr).splitlines() if re.match(r"^(error|warning)\s", l) or "valid" in l.lower()]
+    print("\n".join("     " + l for l in summary))
+    return result.returncode == 0
 
 
 def snapshot(folder):
@@ -110,6 +167,10 @@ def main():
             time.sleep(1)
         time.sleep(1)
         prefix = "set -e; " + "; ".join(setup) + "; "
+        document_path = os.path.join(work, "openapi.json")
+        with urllib.request.urlopen(f"{url}/openapi/v1.json") as served, open(document_path, "wb") as saved:
+            saved.write(served.read())
+        document = json.load(open(document_path))
         body = os.path.join(work, "body.json")
         for command in curls:
             piped = "|" in command
@@ -121,9 +182,16 @@ def main():
             if not piped and (failed := failed_images(body)):
                 output += f" (images answered {failed})"
             ok = (result.returncode == 0 and output != "") if piped else (output.startswith("2") and "images answered" not in output)
-            failures += not ok
-            print(("ok   " if ok else "FAIL ") + (("" if piped else output + " ") + command)[:150])
+            broken = [] if piped else contract_problems(document, command, url, output[:3], body)
+            failures += not ok or bool(broken)
+            print(("ok   " if ok and not broken else "FAIL ") + (("" if piped else output + " ") + command)[:150])
+            for problem in broken:
+                print(f"     against /openapi/v1.json: {problem}")
         print(f"{len(curls)} README examples, {failures} failed (service at {url}, data in a temporary folder)")
+        print("OpenAPI document through the pinned linter (tools/openapi-lint):")
+        if not lint(document_path):
+            print("FAIL the linter reports errors in /openapi/v1.json")
+            failures += 1
     finally:
         stop(service)
         log.close()

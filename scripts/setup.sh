@@ -11,6 +11,10 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# The README check validates each example's answer against /openapi/v1.json (python3-jsonschema) and lints the
+# document with the Redocly CLI pinned in tools/openapi-lint (npm); either may come from elsewhere than apt.
+python3 -c "import jsonschema" 2>/dev/null || missing+=(python3-jsonschema)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo=""

@@ -5,13 +5,17 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 python3 models/test_provision.py
+# The OpenAPI linter, at the exact version tools/openapi-lint/package-lock.json pins (the README check runs it).
+(cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test FaceOrleans.sln -c Release 2>&1 | tee "$log"
+# Normal verbosity prints each test as it passes or fails, so a long run shows its progress.
+dotnet test FaceOrleans.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-# Every curl example in README.md, against ./scripts/run.sh exactly as a new user runs it.
+# Every curl example in README.md, against ./scripts/run.sh exactly as a new user runs it, each answer checked against
+# the served /openapi/v1.json, and that document through the pinned linter (any error fails the run).
 python3 scripts/check_readme_examples.py || status=1
 set -e
 

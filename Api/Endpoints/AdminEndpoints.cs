@@ -63,6 +63,7 @@ internal static class AdminEndpoints
                 return TypedResults.NoContent();
             })
             .WithName("RevokeKey")
+            .Produces(StatusCodes.Status204NoContent)
             .WithSummary("Revoke a key; every API instance stops accepting it within the key cache duration (admin).");
     }
 }

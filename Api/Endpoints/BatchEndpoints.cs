@@ -3,6 +3,7 @@ using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -42,7 +43,7 @@ internal static class BatchEndpoints
 
     /// <param name="files">The images: one part each, named images (or image).</param>
     /// <param name="detThreshold">Detection score threshold (0-1); default: the tenant's, else the model's.</param>
-    private static async Task<IResult> DetectBatch(
+    private static async Task<Ok<DetectBatchResponse>> DetectBatch(
         string tenant, IFormFileCollection files, [FromForm(Name = "det_threshold")] string? detThreshold,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
@@ -56,7 +57,7 @@ internal static class BatchEndpoints
         return TypedResults.Ok(new DetectBatchResponse(items.Length, Failed(items), items, FaceEndpoints.ElapsedMs(started), result.SliceId));
     }
 
-    private static async Task<IResult> EmbedBatch(
+    private static async Task<Ok<EmbedBatchResponse>> EmbedBatch(
         string tenant, IFormFileCollection files, [FromForm(Name = "det_threshold")] string? detThreshold, [FromQuery] string? encoding,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
@@ -73,7 +74,7 @@ internal static class BatchEndpoints
     }
 
     /// <param name="largest">true: a photo of several faces enrolls its largest, as for one photo.</param>
-    private static async Task<IResult> EnrollBatch(
+    private static async Task<Ok<EnrollBatchResponse>> EnrollBatch(
         string tenant, string id, IFormFileCollection files, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -45,7 +46,7 @@ internal static class FaceEndpoints
     /// <param name="image2">Second image.</param>
     /// <param name="threshold">Cosine similarity at or above which the faces are the same person (0-1); default: the tenant's.</param>
     /// <param name="detThreshold">Detection score threshold (0-1); default: the tenant's, else 0.7.</param>
-    private static async Task<IResult> Compare(
+    private static async Task<Ok<CompareResponse>> Compare(
         string tenant, IFormFile? image1, IFormFile? image2, [FromForm] string? threshold, [FromForm(Name = "det_threshold")] string? detThreshold,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
@@ -65,7 +66,7 @@ internal static class FaceEndpoints
     }
 
     /// <param name="mode"><c>fast</c> (one pass) or <c>thorough</c> (tiles too, for small faces in crowds); default: the tenant's, else fast.</param>
-    private static async Task<IResult> Detect(
+    private static async Task<Ok<DetectResponse>> Detect(
         string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromForm] string? mode,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
@@ -77,7 +78,7 @@ internal static class FaceEndpoints
         return TypedResults.Ok(new DetectResponse(result.Faces.Count, FaceJson.From(result.Faces), ElapsedMs(started), result.SliceId));
     }
 
-    private static async Task<IResult> Embed(
+    private static async Task<Ok<EmbedResponse>> Embed(
         string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromQuery] string? encoding,
         IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ internal static class GalleryEndpoints
                     request?.Id ?? throw FormFields.MissingField("id", "The JSON body has no 'id'."), request.DisplayName, request.Metadata);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(subject.Id)}", subject);
             })
-            .WithName("CreateSubject").WithSummary("Create a subject: id, optional display name and metadata.").RequireTenantAccess();
+            .WithName("CreateSubject").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Create a subject: id, optional display name and metadata.").RequireTenantAccess();
 
         gallery.MapGet("/subjects", async (string tenant, IClusterClient cluster, int? page, int? size) =>
                 TypedResults.Ok(await cluster.GetGrain<IGalleryGrain>(tenant).ListSubjects(page ?? 1, size ?? 50)))
@@ -116,6 +116,7 @@ internal static class GalleryEndpoints
                 return TypedResults.Accepted($"/v1/{tenant}/gallery", status);
             })
             .WithName("ReshardGallery")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Move the gallery's faces into a new number of shards without re-enrolling (tenant-admin or admin key). " +
                 "Runs in the background, safe to interrupt; GET /v1/{tenant}/gallery shows progress.")
             .RequireTenantAccess(adminOnly: true);

@@ -35,13 +35,16 @@ internal static partial class ApiHostingExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
-            // A body over Kestrel's limit can be refused before an endpoint sees it (a client waiting for 100 Continue):
-            // it gets the same problem as an upload the endpoint refused, not the generic one.
-            if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge
-                && context.ProblemDetails.Type?.StartsWith(ApiProblems.TypeBase, StringComparison.Ordinal) != true)
+            // What the framework refuses before an endpoint runs (no route, the wrong media type, a body over Kestrel's
+            // limit before the endpoint reads it) gets its problem from the catalogue, not ASP.NET Core's generic one.
+            if (context.ProblemDetails.Type?.StartsWith(ApiProblems.TypeBase, StringComparison.Ordinal) != true
+                && context.ProblemDetails.Status is { } status && FrameworkProblems.FromStatus(context.HttpContext, status) is { } framework)
             {
-                var upload = ProblemExceptionHandler.Map(new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge));
-                (context.ProblemDetails.Type, context.ProblemDetails.Title, context.ProblemDetails.Detail) = (upload.Type, upload.Title, upload.Detail);
+                (context.ProblemDetails.Type, context.ProblemDetails.Title, context.ProblemDetails.Detail) = (framework.Type, framework.Title, framework.Detail);
+                foreach (var (key, value) in framework.Extensions)
+                {
+                    context.ProblemDetails.Extensions[key] = value;
+                }
             }
 
             context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
@@ -59,7 +62,7 @@ internal static partial class ApiHostingExtensions
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ClusterReadinessCheck>();
         services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiContract.Configure);
         if (!string.IsNullOrWhiteSpace(api.TenantLogDirectory))
         {
             builder.Logging.AddProvider(new TenantFileLoggerProvider(Path.GetFullPath(api.TenantLogDirectory)));
@@ -83,6 +86,8 @@ internal static partial class ApiHostingExtensions
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseRouting();
+        // After routing, so a batch route's larger body limit applies; before the endpoint reads its form or JSON body.
+        app.UseRequestBodyDeadline();
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(async (context, next) =>

@@ -17,6 +17,12 @@ public sealed class ApiOptions
     /// <summary>Largest request body a batch route accepts (each file is still held to <see cref="MaxUploadBytes"/>).</summary>
     public long MaxBatchUploadBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Longest a request body may take to arrive, from the request's start; a body still incomplete then gets 408
+    /// <c>request-timeout</c> and its connection is closed. Kestrel's minimum data rate (240 bytes/s after 5 s) still applies.
+    /// </summary>
+    public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long this API instance keeps a tenant's rate quota before asking its grain again.</summary>
     public TimeSpan QuotaRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -58,7 +58,8 @@ internal sealed partial class DemoKeys(
             File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        LogKeys(logger, file, lines.ToString());
+        var text = lines.ToString();
+        LogKeys(logger, file, text);
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
@@ -79,6 +80,7 @@ internal sealed partial class DemoKeys(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not issue the demo API keys")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo API keys (also in {File}):\n{Keys}")]
+    // Information, not a warning: demo keys are what the embedded default is meant to issue, and a healthy start logs no warning.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo API keys (also in {File}):\n{Keys}")]
     private static partial void LogKeys(ILogger logger, string file, string keys);
 }

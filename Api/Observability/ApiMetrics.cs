@@ -34,9 +34,22 @@ public sealed class ApiMetrics
     private static readonly Gauge BatchSize = Metrics.CreateGauge("faceorleans_slice_mean_batch_size", "Mean images or faces per model call on the slice.", "slice");
     private static readonly Gauge BatchSizes = Metrics.CreateGauge("faceorleans_slice_batches", "Model calls the slice has run, by how many images or faces each held.", "slice", "size");
 
-    public void FacesDetected(string tenant, int count) => Faces.WithLabels(tenant).Inc(count);
+    /// <summary>Most distinct tenants that get a label value of their own; later ones share <see cref="OtherTenants"/>.</summary>
+    public const int MaxTenantLabels = 1000;
 
-    public static void QuotaRejected(string tenant, string limit) => QuotaRejections.WithLabels(tenant, limit).Inc();
+    public const string OtherTenants = "(other)";
+
+    // Tenants labelled so far. Only a tenant the cluster served gets here (an unknown one is refused, 404, before its
+    // request is recorded), and even with open tenants (any name an admin sends is served) the series stay bounded.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Labelled = new(StringComparer.Ordinal);
+
+    public void FacesDetected(string tenant, int count) => Faces.WithLabels(TenantLabel(tenant)).Inc(count);
+
+    public static void QuotaRejected(string tenant, string limit) => QuotaRejections.WithLabels(TenantLabel(tenant), limit).Inc();
+
+    /// <summary>The tenant's own name while fewer than <see cref="MaxTenantLabels"/> tenants have one, else <see cref="OtherTenants"/>.</summary>
+    public static string TenantLabel(string tenant) =>
+        Labelled.ContainsKey(tenant) || (Labelled.Count < MaxTenantLabels && Labelled.TryAdd(tenant, 0)) ? tenant : OtherTenants;
 
     public static void Request(string tenant, string route, int status, TimeSpan elapsed)
     {
@@ -107,7 +120,7 @@ public sealed class ApiMetrics
                     ? "unauthenticated"
                     : context.Response.StatusCode == StatusCodes.Status403Forbidden
                         ? context.User.KeyTenant() ?? "admin"
-                        : context.GetRouteValue("tenant") as string ?? context.User.KeyTenant() ?? "admin";
+                        : TenantLabel(context.GetRouteValue("tenant") as string ?? context.User.KeyTenant() ?? "admin");
                 Request(tenant, endpoint.RoutePattern.RawText ?? "?", context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
         }

@@ -26,7 +26,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
                 $"The silo serving tenant '{tenant}' went away during this call; retry in {RetryAfterLostSiloSeconds} s.");
         }
 
-        var problem = Map(exception);
+        var problem = exception is BadHttpRequestException bad ? FrameworkProblems.FromException(httpContext, bad) : Map(exception);
         if (problem.Status >= 500 && exception is not (SliceUnavailableException or SliceBusyException))
         {
             LogUnexpected(logger, exception, httpContext.Request.Path);
@@ -60,12 +60,10 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         GalleryStoreUnavailableException store => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "gallery-unavailable",
             "Gallery store unavailable", store.Message),
         TenantNotServedException tenant => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-tenant", "Unknown tenant", tenant.Message),
-        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge,
-            "upload-too-large", "Upload too large", "The request body is larger than this API accepts."),
         BadHttpRequestException bad => ApiProblems.Create(bad.StatusCode, "bad-request", "Bad request", bad.Message),
         InvalidDataException data when data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) => ApiProblems.Create(
             StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large", data.Message),
-        InvalidDataException data => ApiProblems.Create(StatusCodes.Status400BadRequest, "malformed-form", "Malformed multipart form", data.Message),
+        InvalidDataException data => FrameworkProblems.MalformedForm(data.Message),
         SiloUnavailableException or OrleansMessageRejectionException => ApiProblems.Create(
             StatusCodes.Status503ServiceUnavailable, "cluster-unavailable", "Cluster unavailable", "The inference cluster cannot be reached; retry shortly."),
         TimeoutException => ApiProblems.Create(StatusCodes.Status504GatewayTimeout, "inference-timeout", "Inference timed out", "The slice did not answer in time; retry shortly."),

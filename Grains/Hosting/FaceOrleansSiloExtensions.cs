@@ -33,6 +33,7 @@ public static class FaceOrleansSiloExtensions
         services.AddSingleton<TenantScopedGrains>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LocalSliceStartup>();
         TenantScopedPlacementFilter.Register(services);
+        WatchdogClock.Register(services);
         silo.AddPlacementDirector<SliceOwnerPlacement, SliceOwnerPlacementDirector>();
         silo.AddIncomingGrainCallFilter<RejectedCallBoundaryFilter>();
         silo.AddIncomingGrainCallFilter<TenantHomecomingFilter>();

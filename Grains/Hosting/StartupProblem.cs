@@ -11,7 +11,7 @@ public static class StartupProblem
     {
         for (Exception? current = ex; current is not null; current = current.InnerException)
         {
-            if (current is ModelUnavailableException or OptionsValidationException)
+            if (current is ModelUnavailableException or OptionsValidationException or PortInUseException)
             {
                 return current;
             }

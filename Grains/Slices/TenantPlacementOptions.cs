@@ -8,7 +8,12 @@ public sealed class TenantPlacementOptions
     /// <summary>Slice for tenants pinned nowhere; null (with <see cref="RefuseUnknownTenants"/> false) also refuses them.</summary>
     public string? DefaultSlice { get; set; }
 
-    public bool RefuseUnknownTenants { get; set; }
+    /// <summary>
+    /// True (the default): a tenant pinned nowhere is refused (404 <c>unknown-tenant</c>), so a mistyped tenant in a
+    /// URL creates no state and no metrics series. False opts into open tenants: any tenant an admin names goes to
+    /// <see cref="DefaultSlice"/>.
+    /// </summary>
+    public bool RefuseUnknownTenants { get; set; } = true;
 
     /// <summary>The retry hint given when a tenant's slice has no live silo.</summary>
     public int RetryAfterSeconds { get; set; } = 10;

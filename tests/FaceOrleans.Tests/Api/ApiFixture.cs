@@ -5,6 +5,7 @@ using FaceOrleans.Grains;
 using FaceOrleans.Tests.Cluster;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 
 namespace FaceOrleans.Tests.Api;
 
@@ -23,6 +24,9 @@ public sealed class ApiFixture : IAsyncLifetime
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
     public IReadOnlyDictionary<string, string> DemoKeys { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The served /openapi/v1.json, which every fixture client's answers are checked against.</summary>
+    public OpenApiContract Contract { get; private set; } = null!;
 
     public string TenantLogDirectory => Path.Combine(_data.FullName, "tenant-logs");
 
@@ -44,6 +48,8 @@ public sealed class ApiFixture : IAsyncLifetime
         ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
         ["FaceOrleans:Slice:IntraOpThreads"] = "1",
         ["FaceOrleans:Slice:Tenants:2"] = "burst",
+        // The tests make a tenant of their own each (gallery-…, quota-…): they opt into open tenants.
+        ["FaceOrleans:Placement:RefuseUnknownTenants"] = "false",
     };
 
     public async Task InitializeAsync()
@@ -57,12 +63,14 @@ public sealed class ApiFixture : IAsyncLifetime
             }
         });
         using var client = Factory.CreateClient();
+        Contract = await OpenApiContract.LoadAsync(client);
         DemoKeys = await WaitForDemoKeysAsync(Path.Combine(_data.FullName, "demo-keys.env"));
     }
 
     public HttpClient Client(string? apiKey = null)
     {
-        var client = Factory.CreateClient();
+        // Every answer is checked against the API's own OpenAPI document (status declared, body matching its schema).
+        var client = Factory.CreateDefaultClient(new RedirectHandler(), new CookieContainerHandler(), new OpenApiContractHandler(Contract));
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);

@@ -16,6 +16,9 @@ public sealed class ApiProcessFixture : IAsyncLifetime
     public const long MaxUploadBytes = 3_000_000;
     public const long MaxBatchUploadBytes = 8_000_000;
 
+    /// <summary>How long a request body may take to arrive here: short, so a stalled body's 408 can be waited for.</summary>
+    public static readonly TimeSpan RequestBodyTimeout = TimeSpan.FromSeconds(20);
+
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("faceorleans-api-process-");
 
     public ServerProcess Api { get; private set; } = null!;
@@ -26,9 +29,20 @@ public sealed class ApiProcessFixture : IAsyncLifetime
 
     public string AttendanceKey => DemoKeys["ATTENDANCE_KEY"];
 
+    public string AdminKey => DemoKeys["ADMIN_KEY"];
+
+    public int SiloPort { get; } = RealHosts.FreePort();
+
+    public int GatewayPort { get; } = RealHosts.FreePort();
+
+    /// <summary>Everything the process wrote until it was ready: a healthy start.</summary>
+    public string StartupOutput { get; private set; } = string.Empty;
+
+    /// <summary>The served /openapi/v1.json; once loaded, every answer a fixture client receives is checked against it.</summary>
+    public OpenApiContract? Contract { get; private set; }
+
     public async Task InitializeAsync()
     {
-        string Port() => RealHosts.FreePort().ToString(CultureInfo.InvariantCulture);
         Api = ServerProcess.Start(TestPaths.ApiAssembly,
         [
             "--urls", BaseAddress.ToString(),
@@ -37,8 +51,9 @@ public sealed class ApiProcessFixture : IAsyncLifetime
             $"--FaceOrleans:Api:MaxBatchUploadBytes={MaxBatchUploadBytes}",
             $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(_folder.FullName, "demo-keys.env")}",
             $"--FaceOrleans:Cluster:ClusterId=console-{Guid.NewGuid():N}",
-            $"--FaceOrleans:Cluster:SiloPort={Port()}",
-            $"--FaceOrleans:Cluster:GatewayPort={Port()}",
+            $"--FaceOrleans:Api:RequestBodyTimeout={RequestBodyTimeout}",
+            $"--FaceOrleans:Cluster:SiloPort={SiloPort.ToString(CultureInfo.InvariantCulture)}",
+            $"--FaceOrleans:Cluster:GatewayPort={GatewayPort.ToString(CultureInfo.InvariantCulture)}",
             $"--FaceOrleans:Cluster:StoragePath={Path.Combine(_folder.FullName, "state.db")}",
             $"--FaceOrleans:Models:Directory={TestPaths.ModelsDirectory}",
             "--FaceOrleans:Slice:IntraOpThreads=1",
@@ -50,11 +65,13 @@ public sealed class ApiProcessFixture : IAsyncLifetime
         using var client = Client();
         await Api.WaitForAsync(async () => await client.GetAsync(new Uri("/health/ready", UriKind.Relative)) is { StatusCode: HttpStatusCode.OK } ready ? ready : null,
             TimeSpan.FromMinutes(2), "the API never became ready");
+        StartupOutput = Api.Output;
+        Contract = await OpenApiContract.LoadAsync(client);
     }
 
     public HttpClient Client(string? apiKey = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var client = new HttpClient(OpenApiContractHandler.OverSockets(Contract)) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);

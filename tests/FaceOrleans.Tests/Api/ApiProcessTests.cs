@@ -40,7 +40,8 @@ public sealed class ApiProcessTests(ApiProcessFixture api)
         // client reads that 413 instead of a broken pipe, as curl does for large uploads. The client must wait for the
         // answer rather than send the body after its default second, which a loaded machine can take.
         using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
-        using var client = new HttpClient(handler) { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        using var checkedHandler = new OpenApiContractHandler(api.Contract!) { InnerHandler = handler };
+        using var client = new HttpClient(checkedHandler) { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Add("X-Api-Key", api.AttendanceKey);
         client.DefaultRequestHeaders.ExpectContinue = true;
         // 6.9 MB of photos, each under the 3 MB file limit: over the single routes' body limit (two files and a little

@@ -30,6 +30,8 @@ internal static class RealHosts
         ["FaceOrleans:Slice:IntraOpThreads"] = "1",
         ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
         ["FaceOrleans:Placement:DefaultSlice"] = sliceId,
+        // Tests name tenants of their own, pinned nowhere: they opt into open tenants.
+        ["FaceOrleans:Placement:RefuseUnknownTenants"] = "false",
         ["FaceOrleans:Tenants:CounterFlushInterval"] = "00:00:01",
         // Shard snapshots are a local cache; tests keep theirs out of the working directory.
         ["FaceOrleans:Gallery:IndexDirectory"] = Path.Combine(Path.GetTempPath(), "faceorleans-gallery-index-" + clusterId),

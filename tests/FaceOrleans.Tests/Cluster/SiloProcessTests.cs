@@ -29,6 +29,9 @@ public sealed class SiloProcessTests : IDisposable
         // while the silo's own info lines (models loaded) show that the output was captured.
         Assert.Contains("info: FaceOrleans.", output, StringComparison.Ordinal);
         Assert.DoesNotContain("info: Orleans", output, StringComparison.Ordinal);
+        // A healthy start and stop log no warning or error (Orleans' watchdog used to report the machine's uptime).
+        Assert.DoesNotContain(output.Split('\n'), l => l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal)
+            || l.StartsWith("crit:", StringComparison.Ordinal));
     }
 
     [Fact]

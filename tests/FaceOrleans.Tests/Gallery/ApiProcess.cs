@@ -21,6 +21,9 @@ internal sealed class ApiProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    // The served /openapi/v1.json: once loaded, every answer a client of this process receives is checked against it.
+    private OpenApiContract? _contract;
+
     /// <summary>Starts the API with <paramref name="settings"/> as command-line configuration and waits until it answers.</summary>
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
@@ -35,6 +38,7 @@ internal sealed class ApiProcess : IAsyncDisposable
         {
             using var client = api.Client();
             await server.WaitForAsync(async () => await IsLiveAsync(client) ? api : null, TimeSpan.FromMinutes(2), $"the API at {address} never answered");
+            api._contract = await OpenApiContract.LoadAsync(client);
             return api;
         }
         catch
@@ -56,11 +60,13 @@ internal sealed class ApiProcess : IAsyncDisposable
         ["FaceOrleans:Gallery:IndexDirectory"] = Path.Combine(dataDirectory, "gallery-index"),
         ["FaceOrleans:Models:Directory"] = TestPaths.ModelsDirectory,
         ["FaceOrleans:Slice:IntraOpThreads"] = "1",
+        // The re-shard tests' tenant is pinned nowhere: they opt into open tenants.
+        ["FaceOrleans:Placement:RefuseUnknownTenants"] = "false",
     };
 
     public HttpClient Client(string? apiKey = ApiFixture.AdminKey)
     {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        var client = new HttpClient(OpenApiContractHandler.OverSockets(_contract)) { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);

@@ -122,8 +122,13 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         var gallery = NewGallery(out var tenant);
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => gallery.CreateSubject($"p{i}", null, null)));
 
-        var enrolled = await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
-            gallery.Enroll($"p{i % 10}", new EnrollRequest(TestPaths.Photo(i % 2 == 0 ? "img12.jpg" : "img10.jpg")))));
+        // Eight enrollments interleave on the (reentrant) gallery grain at any time, until all hundred are done. With all
+        // hundred in flight at once, each call waited for every model call queued before it on the slice, and on a
+        // loaded CPU the last ones outlasted Orleans' response timeout (NumRunning=84 on the grain) before they ran:
+        // the test then measured the machine's speed, not whether concurrent enrollments each store exactly one face.
+        var enrolled = new System.Collections.Concurrent.ConcurrentBag<EnrolledFace>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
+            enrolled.Add(await gallery.Enroll($"p{i % 10}", new EnrollRequest(TestPaths.Photo(i % 2 == 0 ? "img12.jpg" : "img10.jpg")), cancellationToken)));
 
         Assert.Equal(100, enrolled.Select(e => e.FaceId).Distinct().Count());
         var page = await gallery.ListSubjects(1, 100);
