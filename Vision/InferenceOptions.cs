@@ -15,13 +15,6 @@ public sealed class InferenceOptions
     /// <summary>Cap on the CUDA arena in bytes (ONNX Runtime's <c>gpu_mem_limit</c>); 0 means no cap.</summary>
     public long GpuMemoryLimitBytes { get; set; }
 
-    /// <summary>
-    /// Cap on the process's shared CPU arena in bytes (<see cref="SharedCpuArena"/>); 0 means no cap. A CPU slot's
-    /// counterpart of <see cref="GpuMemoryLimitBytes"/>: a call that would pass it fails with
-    /// <see cref="ModelMemoryExhaustedException"/> instead of growing the silo's memory.
-    /// </summary>
-    public long CpuMemoryLimitBytes { get; set; }
-
     /// <summary><c>kNextPowerOfTwo</c> or <c>kSameAsRequested</c>; the latter keeps a small MIG slice from over-reserving.</summary>
     public string ArenaExtendStrategy { get; set; } = "kSameAsRequested";
 

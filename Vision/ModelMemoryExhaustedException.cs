@@ -3,8 +3,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace FaceOrleans.Vision;
 
 /// <summary>
-/// A model call needed more memory than the slice's arena may hold (<c>FaceOrleans:Slice:GpuMemoryLimitMb</c> on a GPU,
-/// <c>CpuMemoryLimitMb</c> on a CPU): the call failed, the slice and its other calls did not. The caller may retry, at
+/// A model call needed more memory than the slice's arena may hold (<c>FaceOrleans:Slice:GpuMemoryLimitMb</c>, ONNX
+/// Runtime's <c>gpu_mem_limit</c>, standing for a MIG instance's memory): the call failed, the slice and its other calls
+/// did not. The caller may retry, at
 /// a quieter moment or with a smaller batch; the operator sees the cap in the message.
 /// </summary>
 public sealed class ModelMemoryExhaustedException(string model, Exception innerException)

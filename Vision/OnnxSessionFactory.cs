@@ -162,7 +162,7 @@ public sealed partial class OnnxSessionFactory : IDisposable
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         if (_options.EnableCpuMemArena && _options.ShareCpuArena)
         {
-            SharedCpuArena.EnsureRegistered(_options.CpuMemoryLimitBytes);
+            SharedCpuArena.EnsureRegistered();
             options.AddSessionConfigEntry("session.use_env_allocators", "1");
         }
 

@@ -17,18 +17,9 @@ public static class SharedCpuArena
     private static readonly Lock Gate = new();
     private static bool _registered;
 
-    /// <summary>The most ONNX Runtime's arena configuration can cap (its size is a 32-bit unsigned integer).</summary>
-    public const long MaxLimitBytes = uint.MaxValue;
-
-    /// <summary>
-    /// Registers the arena once per process; every later call (another slice in a test host) shares it, with the cap
-    /// of the first. A silo owns one slice, so in a silo the cap is that slice's.
-    /// </summary>
-    /// <param name="limitBytes">The arena's cap in bytes, at most <see cref="MaxLimitBytes"/>; 0 for none.</param>
-    public static void EnsureRegistered(long limitBytes = 0)
+    /// <summary>Registers the arena once per process; every later call (another slice in a test host) shares it.</summary>
+    public static void EnsureRegistered()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limitBytes);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(limitBytes, MaxLimitBytes);
         lock (Gate)
         {
             if (_registered)
@@ -36,8 +27,8 @@ public static class SharedCpuArena
                 return;
             }
 
-            // -1: ONNX Runtime's defaults for the first region and the dead bytes a block may carry; a cap of 0: none.
-            using var config = new OrtArenaCfg((uint)limitBytes, SameAsRequested, -1, -1);
+            // -1: ONNX Runtime's defaults for the first region and the dead bytes a block may carry; 0: no cap.
+            using var config = new OrtArenaCfg(0, SameAsRequested, -1, -1);
             OrtEnv.Instance().CreateAndRegisterAllocator(OrtMemoryInfo.DefaultInstance, config);
             _registered = true;
         }

@@ -25,12 +25,6 @@ public sealed class SliceOptions
     /// <summary>Cap on ONNX Runtime's CUDA arena in MiB (0 = none); keep it under the MIG slice's memory.</summary>
     public long GpuMemoryLimitMb { get; set; }
 
-    /// <summary>
-    /// Cap on ONNX Runtime's shared CPU arena in MiB (0 = none; at most 4095): a CPU slot's memory bound. A call past it
-    /// is refused with 503 <c>slice-busy</c> instead of growing the silo.
-    /// </summary>
-    public long CpuMemoryLimitMb { get; set; }
-
     /// <summary>Tenants pinned to this slice.</summary>
     public List<string> Tenants { get; set; } = [];
 
@@ -139,11 +133,6 @@ public sealed class SliceOptions
             problems.Add($"FaceOrleans:Slice:DetectionSide and ProminentFaceDetectionSide must be between {MinDetectionSide} and {MaxDetectionSide} px");
         }
 
-        if (CpuMemoryLimitMb < 0 || CpuMemoryLimitMb * 1024 * 1024 > SharedCpuArena.MaxLimitBytes || GpuMemoryLimitMb < 0)
-        {
-            problems.Add($"FaceOrleans:Slice:CpuMemoryLimitMb must be between 0 (no cap) and {SharedCpuArena.MaxLimitBytes / 1024 / 1024}, and GpuMemoryLimitMb at least 0");
-        }
-
         problems.AddRange(ToSchedulerOptions().Validate().Select(p => $"FaceOrleans:Slice scheduler: {p}"));
         return problems;
     }
@@ -180,7 +169,6 @@ public sealed class SliceOptions
         {
             Device = device,
             GpuMemoryLimitBytes = GpuMemoryLimitMb * 1024 * 1024,
-            CpuMemoryLimitBytes = CpuMemoryLimitMb * 1024 * 1024,
             RequireGpu = RequireGpu,
             IntraOpThreads = ThreadsPerCall,
             AllowSpinning = AllowSpinning,
