@@ -43,6 +43,18 @@ await_log() {
   tail -40 "$state/$name.log" >&2; echo "error: $name did not log /$pattern/ within ${seconds}s" >&2; exit 1
 }
 
+# await_port NAME PID PORT [SECONDS]: waits until PORT on 127.0.0.1 accepts connections (a silo's gateway: a silo
+# serves no HTTP and logs nothing at Information when it is up); fails at once if PID exits.
+await_port() {
+  local name=$1 pid=$2 port=$3 seconds=${4:-180}
+  for _ in $(seq 1 "$seconds"); do
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -40 "$state/$name.log" >&2; echo "error: $name stopped during start-up" >&2; exit 1; }
+    sleep 1
+  done
+  tail -40 "$state/$name.log" >&2; echo "error: $name did not listen on port $port within ${seconds}s" >&2; exit 1
+}
+
 # start_embedded NAME [ARGS...]: the API with its embedded silo on $device; sets $port and $key (admin key).
 start_embedded() {
   local name=$1; shift

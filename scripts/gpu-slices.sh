@@ -39,7 +39,7 @@ silo() { # silo SLICE CAP_MB [ARGS...]
     --FaceOrleans:Slice:Tenants="${tenant_of[$slice]}" --FaceOrleans:Slice:GpuMemoryLimitMb="$cap_mb" \
     --FaceOrleans:Cluster:SiloPort="$silo_port" --FaceOrleans:Cluster:GatewayPort="$gateway_port" "$@"
   silo_pid[$slice]=$pid
-  await_log "silo-$slice" "$pid" 'Silo started|Started silo|Application started'
+  await_port "silo-$slice" "$pid" "$gateway_port"
 }
 
 step "redis, three silos capped at $cap MiB each, the API"
@@ -50,9 +50,38 @@ launch api Api/FaceOrleans.Api --urls "http://127.0.0.1:$api_port" "${cluster[@]
   --FaceOrleans:Api:DefaultMaxConcurrentRequests=512
 await_log api "$pid" 'Application started'
 url="http://127.0.0.1:$api_port"
-for tenant in attendance access analytics; do  # every tenant answered once (models warm) before measuring
-  load "$url" "$key" "$tenant" 1 --pairs 4 > /dev/null
-done
+
+# load_tenant TENANT LEVELS [ARGS...]: load() with the mean batch size of that tenant's own slice.
+declare -A slice_of=([attendance]=s1 [access]=s2 [analytics]=s3)
+load_tenant() { local tenant=$1; shift; load "$url" "$key" "$tenant" "$@" --slice "${slice_of[$tenant]}"; }
+
+# await_served TENANT: until a compare for TENANT is answered by a live slice (200, or a refusal of the slice
+# itself such as a memory cap), not 503 slice-unavailable while membership still lists a killed silo.
+await_served() {
+  python3 - "$url" "$key" "$1" <<'PY'
+import json, sys, time, urllib.error, urllib.request, uuid
+url, key, tenant = sys.argv[1:]
+boundary = uuid.uuid4().hex
+body = b"".join((f"--{boundary}\r\nContent-Disposition: form-data; name=\"{f}\"; filename=\"img10.jpg\"\r\n"
+                 f"Content-Type: image/jpeg\r\n\r\n").encode() + open("faces/img10.jpg", "rb").read() + b"\r\n" for f in ("image1", "image2"))
+body += f"--{boundary}--\r\n".encode()
+for _ in range(120):
+    request = urllib.request.Request(f"{url}/v1/{tenant}/compare", data=body, method="POST",
+        headers={"X-Api-Key": key, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        urllib.request.urlopen(request).read()
+        sys.exit(0)
+    except urllib.error.HTTPError as error:
+        problem = json.loads(error.read() or b"{}")
+        if not str(problem.get("type", "")).endswith("slice-unavailable"):
+            print(f"{tenant}: {error.code} {problem.get('type')}: {problem.get('detail')}")
+            sys.exit(0)
+    time.sleep(1)
+sys.exit(f"{tenant} was not served within 120 s")
+PY
+}
+
+for tenant in attendance access analytics; do await_served "$tenant"; done
 
 gpu_memory() { command -v nvidia-smi >/dev/null && nvidia-smi --query-compute-apps=pid,used_memory --format=csv || echo "(no nvidia-smi)"; }
 pids_line() { for slice in s1 s2 s3; do echo "silo $slice (${tenant_of[$slice]}): pid ${silo_pid[$slice]}"; done; }
@@ -61,9 +90,9 @@ step "1. quiet: access and analytics at concurrency $quiet"
 {
   echo "## $device: three slices capped at $cap MiB; $pairs pairs per run"; echo
   echo "### 1. quiet: access and analytics together at concurrency $quiet"; echo
-  load "$url" "$key" access "$quiet" --pairs "$pairs" > "$state/quiet-access.txt" &
+  load_tenant access "$quiet" --pairs "$pairs" > "$state/quiet-access.txt" &
   a=$!
-  load "$url" "$key" analytics "$quiet" --pairs "$pairs" > "$state/quiet-analytics.txt" || true
+  load_tenant analytics "$quiet" --pairs "$pairs" > "$state/quiet-analytics.txt" || true
   wait $a || true
   echo "access:"; tail -1 "$state/quiet-access.txt"; echo "analytics:"; tail -1 "$state/quiet-analytics.txt"; echo
 } | tee -a "$out"
@@ -72,12 +101,12 @@ step "2. noisy neighbour: the same while attendance runs at concurrency $noisy"
 {
   echo "### 2. the same while attendance is loaded at concurrency $noisy"; echo
   # Many rounds, so attendance's load outlasts the two measured runs; stopped once they end.
-  load "$url" "$key" attendance "$(printf "$noisy,%.0s" $(seq 1 40))$noisy" --pairs "$pairs" > "$state/noisy-attendance.txt" 2>&1 &
+  load_tenant attendance "$(printf "$noisy,%.0s" $(seq 1 40))$noisy" --pairs "$pairs" > "$state/noisy-attendance.txt" 2>&1 &
   flood=$!
   sleep 3
-  load "$url" "$key" access "$quiet" --pairs "$pairs" > "$state/noisy-access.txt" &
+  load_tenant access "$quiet" --pairs "$pairs" > "$state/noisy-access.txt" &
   a=$!
-  load "$url" "$key" analytics "$quiet" --pairs "$pairs" > "$state/noisy-analytics.txt" || true
+  load_tenant analytics "$quiet" --pairs "$pairs" > "$state/noisy-analytics.txt" || true
   wait $a || true
   echo "GPU memory per process while all three are loaded:"; gpu_memory; pids_line; echo
   kill $flood 2>/dev/null || true; wait $flood 2>/dev/null || true
@@ -88,13 +117,14 @@ step "2. noisy neighbour: the same while attendance runs at concurrency $noisy"
 step "3. analytics's slice at a $tight MiB cap, loaded at concurrency $noisy"
 kill "${silo_pid[s3]}"; wait "${silo_pid[s3]}" 2>/dev/null || true
 silo s3 "$tight" --FaceOrleans:Slice:MaxBatchSize=64 --FaceOrleans:Slice:MaxBatchWaitMs=20
+await_served analytics | tee -a "$out"
 {
   echo "### 3. analytics's slice restarted with a $tight MiB cap and batches of up to 64, loaded at concurrency $noisy; access at $quiet beside it"; echo
-  load "$url" "$key" access "$quiet" --pairs "$pairs" > "$state/tight-access.txt" &
+  load_tenant access "$quiet" --pairs "$pairs" > "$state/tight-access.txt" &
   a=$!
-  load "$url" "$key" analytics "$noisy" --pairs "$pairs" > "$state/tight-analytics.txt" 2>&1 || true
+  load_tenant analytics "$noisy" --pairs "$pairs" > "$state/tight-analytics.txt" 2>&1 || true
   wait $a || true
-  echo "analytics (capped):"; tail -1 "$state/tight-analytics.txt"; echo "access:"; tail -1 "$state/tight-access.txt"
+  echo "analytics (capped):"; grep -E '^warm-up|^\| [0-9]' "$state/tight-analytics.txt" || tail -3 "$state/tight-analytics.txt"; echo "access:"; tail -1 "$state/tight-access.txt"
   echo "analytics's silo still running: $(kill -0 "${silo_pid[s3]}" 2>/dev/null && echo yes || echo no)"
   echo "what its log says of memory:"; grep -iE 'allocat|memory|out of' "$state/silo-s3.log" | sort | uniq -c | sort -rn | head -5 || true
   echo

@@ -5,12 +5,13 @@ namespace FaceOrleans.LoadBenchmark;
 
 /// <summary>
 /// The service's cumulative model calls by batch size (<c>faceorleans_slice_batches{slice,size}</c> on
-/// <c>/metrics</c>, summed over slices), read before and after a run so the run's own mean batch size is the
-/// difference: what micro-batching actually did under that load, not what it was configured to do.
+/// <c>/metrics</c>, of one slice or summed over all), read before and after a run so the run's own mean batch size is
+/// the difference: what micro-batching actually did under that load, not what it was configured to do. Name the slice
+/// when several share the cluster: a restarted silo's counters start again from zero.
 /// </summary>
 internal sealed partial record SliceBatchMetrics(IReadOnlyDictionary<int, double> CallsBySize)
 {
-    public static async Task<SliceBatchMetrics?> ReadAsync(HttpClient http)
+    public static async Task<SliceBatchMetrics?> ReadAsync(HttpClient http, string? slice)
     {
         try
         {
@@ -18,6 +19,11 @@ internal sealed partial record SliceBatchMetrics(IReadOnlyDictionary<int, double
             var calls = new Dictionary<int, double>();
             foreach (Match match in BatchLine().Matches(text))
             {
+                if (slice is not null && !match.Value.Contains($"slice=\"{slice}\"", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 var size = int.Parse(match.Groups["size"].Value, CultureInfo.InvariantCulture);
                 calls[size] = calls.GetValueOrDefault(size) + double.Parse(match.Groups["count"].Value, CultureInfo.InvariantCulture);
             }
