@@ -109,6 +109,8 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
 
     private static string[] NamesOf(ImageBatch batch) => batch.Images.Select(i => i.Name).ToArray();
 
+    private const int MemoryRetryAfterSeconds = 1;
+
     private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
     /// <summary>
@@ -125,6 +127,11 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
         catch (ModelQueueFullException full)
         {
             throw new SliceBusyException(slice.Id, full.RetryAfterSeconds, full.Message);
+        }
+        catch (ModelMemoryExhaustedException exhausted)
+        {
+            // The cap, not the queue, refused it: the calls in flight hold the memory for a model call or two.
+            throw new SliceBusyException(slice.Id, MemoryRetryAfterSeconds, $"Slice '{slice.Id}': {exhausted.Message}");
         }
     }
 }

@@ -18,7 +18,15 @@ public sealed class ModelSession(ModelSpec model, InferenceSession session, stri
     {
         using var scope = runs.Enter((int)input.GetTensorTypeAndShape().Shape[0]);
         using var runOptions = new RunOptions();
-        return session.Run(runOptions, [Model.Input.Name], [input], outputNames);
+        try
+        {
+            return session.Run(runOptions, [Model.Input.Name], [input], outputNames);
+        }
+        catch (OnnxRuntimeException ex) when (ModelMemoryExhaustedException.IsOutOfMemory(ex))
+        {
+            // Typed, so the slice answers 503 with a reason rather than a 500: the slice itself is fine.
+            throw new ModelMemoryExhaustedException(Model.Name, ex);
+        }
     }
 
     public void Dispose() => session.Dispose();

@@ -22,17 +22,22 @@ mkdir -p "$root/models" "$root/faces" "$root/libs" "$root/bin"
 
 # Both apps: the API alone runs the whole service (it hosts the silo in the embedded default, or joins a Redis
 # cluster as a silo with HostSilo), but the silo carries the measurement commands (check-provider,
-# model-latency, calibrate) and is what a multi-slice layout runs. Their identical files become hard links,
-# which tar stores once, so the second app costs about 1 MB.
-for app in Api Silo; do
+# model-latency, calibrate) and is what a multi-slice layout runs; the load benchmark drives the service from the
+# GPU machine's own cores (scripts/gpu-load.sh, gpu-slices.sh). Identical files become hard links, which tar
+# stores once, so the second and third apps cost a few MB.
+declare -A projects=([Api]=Api/FaceOrleans.Api.csproj [Silo]=Silo/FaceOrleans.Silo.csproj
+  [LoadBenchmark]=benchmarks/FaceOrleans.LoadBenchmark/FaceOrleans.LoadBenchmark.csproj)
+for app in Api Silo LoadBenchmark; do
   echo "publishing $app (self-contained, linux-x64)..."
-  dotnet publish "$app/FaceOrleans.$app.csproj" -c Release -r linux-x64 --self-contained -o "$root/$app" -nologo -v quiet
+  dotnet publish "${projects[$app]}" -c Release -r linux-x64 --self-contained -o "$root/$app" -nologo -v quiet
+  # No TensorRT on the target: its provider (and the libnvinfer it links) would never load.
+  rm -f "$root/$app/libonnxruntime_providers_tensorrt.so"
 done
-# No TensorRT on the target: its provider (and the libnvinfer it links) would never load.
-rm "$root"/{Api,Silo}/libonnxruntime_providers_tensorrt.so
-(cd "$root/Silo" && find . -type f | while read -r file; do
-  if [ -f "../Api/$file" ] && cmp -s "$file" "../Api/$file"; then ln -f "../Api/$file" "$file"; fi
-done)
+for app in Silo LoadBenchmark; do
+  (cd "$root/$app" && find . -type f | while read -r file; do
+    if [ -f "../Api/$file" ] && cmp -s "$file" "../Api/$file"; then ln -f "../Api/$file" "$file"; fi
+  done)
+done
 
 # Hosts read appsettings.json from the working folder; gpu-bundle-run.sh points the API at its own, and the
 # silo, run from the bundle's top folder, finds this copy.
@@ -72,7 +77,7 @@ fi
 {
   echo "FaceOrleans GPU bundle, commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)'), built $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "dotnet SDK $(dotnet --version); ONNX Runtime $(grep -o 'Microsoft.ML.OnnxRuntime.Gpu.Linux" Version="[^"]*' Directory.Packages.props | sed 's/.*"//')"
-  echo "Api/ Silo/ (self-contained linux-x64), models/ ($(cd "$root/models" && ls *.onnx | tr '\n' ' ')), faces/ ($(ls "$root/faces" | wc -l) files), libs/ ($(ls "$root/libs" | wc -l) fallback libraries), bin/redis-server"
+  echo "Api/ Silo/ LoadBenchmark/ (self-contained linux-x64), models/ ($(cd "$root/models" && ls *.onnx | tr '\n' ' ')), faces/ ($(ls "$root/faces" | wc -l) files), libs/ ($(ls "$root/libs" | wc -l) fallback libraries), bin/redis-server"
   echo "bytes unpacked: $(du -sb "$root" | cut -f1)"
 } > "$root/BUNDLE.txt"
 

@@ -9,11 +9,10 @@
 # Exits non-zero when any step fails.
 set -euo pipefail
 results=$(realpath -m "${1:?usage: gpu-measure.sh RESULTS_DIR}")
-[ -f BUNDLE.txt ] || { echo "error: run this from an unpacked GPU bundle (through scripts/gpu-bundle-run.sh)" >&2; exit 2; }
+# shellcheck source=scripts/gpu-lib.sh
+source "$(dirname "$0")/gpu-lib.sh"
 mkdir -p "$results"
-device=${FaceOrleans__Slice__Device:-cpu}
 iterations=${GPU_MEASURE_ITERATIONS:-200}
-step() { echo "== $* ($(date -u +%H:%M:%S))" >&2; }
 
 step "machine"
 {
@@ -44,27 +43,10 @@ for on in "$device" cpu; do
 done
 
 step "the service on $device: start-up, /compare, sequential compares"
-read -r port silo_port gateway_port < <(python3 -c '
-import socket
-sockets = [socket.socket() for _ in range(3)]
-for s in sockets: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in sockets))')
-state=$(mktemp -d)
-Api/FaceOrleans.Api --urls "http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$state/state.db" \
-  --FaceOrleans:Api:DemoKeysFile="$state/demo-keys.env" --FaceOrleans:Cluster:SiloPort="$silo_port" \
-  --FaceOrleans:Cluster:GatewayPort="$gateway_port" > "$state/api.log" 2>&1 &
-api=$!
-trap 'kill $api 2>/dev/null || true; rm -rf "$state"' EXIT
-for _ in $(seq 1 120); do
-  [ -f "$state/demo-keys.env" ] && grep -q 'Application started' "$state/api.log" && break
-  kill -0 $api 2>/dev/null || { cat "$state/api.log" >&2; echo "error: the API stopped during start-up" >&2; exit 1; }
-  sleep 1
-done
-# shellcheck disable=SC1091
-source "$state/demo-keys.env"
+start_embedded api
 {
   grep -E 'Loaded model|falling back' "$state/api.log" | sed 's/^ *//'
-  python3 - "$port" "$ATTENDANCE_KEY" <<'PY'
+  python3 - "$port" "$key" <<'PY'
 import json, statistics, sys, time, urllib.request, uuid
 
 def compare(port, key, a, b):
@@ -83,13 +65,17 @@ def compare(port, key, a, b):
 port, key = sys.argv[1], sys.argv[2]
 answer = compare(port, key, "img10.jpg", "img2.jpg")
 print("POST /v1/attendance/compare img10.jpg img2.jpg:", json.dumps({k: answer[k] for k in ("similarity", "is_same_person", "message")}))
-times = []
+times, server = [], []
 for _ in range(50):
     started = time.perf_counter()
-    compare(port, key, "img10.jpg", "img2.jpg")
+    server.append(compare(port, key, "img10.jpg", "img2.jpg")["timing_ms"])
     times.append((time.perf_counter() - started) * 1000)
 times.sort()
-print(f"50 sequential compares (2 images each, one client, client-side): p50 {statistics.median(times):.1f} ms, "
+server.sort()
+print(f"50 sequential compares (2 images each, one client), client-side: p50 {statistics.median(times):.1f} ms, "
       f"p90 {times[44]:.1f} ms, max {times[-1]:.1f} ms")
+# timing_ms: the API handler's own time, from the bound request (uploads read) through the grain calls and models to the answer.
+print(f"the same compares, server-side (timing_ms): p50 {statistics.median(server):.1f} ms, p90 {server[44]:.1f} ms, "
+      f"max {server[-1]:.1f} ms (target: p50 under 10 ms on a GPU)")
 PY
 } | tee "$results/service.txt"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -15,9 +16,17 @@ internal sealed class LoadCommand(LoadSettings settings)
 {
     private const int WarmupRequests = 16;
 
+    /// <summary>Failed answers by HTTP status since the last <see cref="TakeFailures"/>: a refusal (429, 503) is not a crash (500).</summary>
+    private readonly ConcurrentDictionary<int, int> _failures = new();
+
     public async Task<int> RunAsync()
     {
         var workload = Workload.Load(settings.Pairs);
+        if (settings.HttpOnly)
+        {
+            return await RunHttpOnlyAsync(workload);
+        }
+
         // The same slice settings on both sides: --FaceOrleans:Slice:... arguments go to the service and bind here.
         var slice = new SliceOptions();
         new ConfigurationBuilder().AddCommandLine(settings.ServiceArguments.ToArray()).Build().GetSection(SliceOptions.Section).Bind(slice);
@@ -29,12 +38,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
         var url = settings.Url ?? service!.Url;
         var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Levels.Max() * 2 })
-        {
-            BaseAddress = url,
-            Timeout = TimeSpan.FromMinutes(2),
-        };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        using var http = CreateClient(url, key);
 
         Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
         Func<LabelledPair, Task<bool>> inProcess = pair => CompareInProcessAsync(inline, workload, pair);
@@ -89,6 +93,67 @@ internal sealed class LoadCommand(LoadSettings settings)
         return failed == 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// HTTP alone, for a service on another device (a GPU slice) where the in-process columns would measure this
+    /// machine's CPU: compares/s, images/s (two per compare, each detected and its face embedded), latency
+    /// percentiles, failures, and the mean batch size the slice's scheduler formed during each level.
+    /// </summary>
+    private async Task<int> RunHttpOnlyAsync(Workload workload)
+    {
+        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
+        var url = settings.Url ?? service!.Url;
+        var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
+        using var http = CreateClient(url, key);
+        Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
+        // Failures do not stop the run here: refusals (a slice at its memory cap, a dead slice) are what some runs
+        // measure, so they are counted by status in the table, and the exit code says that any happened.
+        var warmup = await Driver.RunAsync(workload.Pairs.Take(WarmupRequests).ToArray(), 2, overHttp, null);
+        if (warmup.Failures > 0)
+        {
+            Console.Error.WriteLine($"warm-up: {warmup.Failures} of {warmup.Requests} compares failed{TakeFailures()}");
+        }
+
+        Console.WriteLine($"{workload.Pairs.Count} pairs per level from pairs.csv; client on {Environment.ProcessorCount} cores; " +
+            $"HTTP only: POST {url}v1/{settings.Tenant}/compare; settings: " +
+            $"{(settings.ServiceArguments.Count == 0 ? "the service's own" : string.Join(" ", settings.ServiceArguments))}.");
+        Console.WriteLine();
+        Console.WriteLine("| concurrency | compares/s | images/s | p50 / p95 / p99 ms | failed | mean batch (inputs per model call) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        var failed = 0;
+        TakeFailures();
+        foreach (var level in settings.Levels)
+        {
+            var before = await SliceBatchMetrics.ReadAsync(http, settings.Slice);
+            var result = await Driver.RunAsync(workload.Pairs, level, overHttp, null);
+            var after = await SliceBatchMetrics.ReadAsync(http, settings.Slice);
+            failed += result.Failures;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {level} | {result.PerSecond:0.0} | {2 * result.PerSecond:0} | {result.Percentile(0.5):0.0} / {result.Percentile(0.95):0.0} / {result.Percentile(0.99):0.0} " +
+                $"| {result.Failures}{TakeFailures()} | {Driver.Fixed(after?.MeanBatchSince(before), "0.00")} |"));
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>" (503: 12, 500: 1)" for the failures since the last call, and forgets them; empty when none.</summary>
+    private string TakeFailures()
+    {
+        var taken = _failures.ToArray();
+        _failures.Clear();
+        return taken.Length == 0 ? "" : $" ({string.Join(", ", taken.OrderBy(f => f.Key).Select(f => $"{f.Key}: {f.Value}"))})";
+    }
+
+    private HttpClient CreateClient(Uri url, string key)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Levels.Max() * 2 })
+        {
+            BaseAddress = url,
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return http;
+    }
+
     private void PrintHeader(Uri url, Workload workload, SchedulerOptions policy)
     {
         Console.WriteLine($"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; settings: " +
@@ -112,6 +177,11 @@ internal sealed class LoadCommand(LoadSettings settings)
         };
         using var response = await http.PostAsync($"v1/{settings.Tenant}/compare", form);
         await response.Content.LoadIntoBufferAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            _failures.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+        }
+
         return response.IsSuccessStatusCode;
     }
 
@@ -131,4 +201,7 @@ internal sealed class LoadCommand(LoadSettings settings)
 }
 
 /// <param name="ServiceArguments">Configuration for the started service (<c>--FaceOrleans:...=value</c>); the slice's also applies in process.</param>
-internal sealed record LoadSettings(IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments);
+/// <param name="HttpOnly">Measure the service alone (no in-process columns), with the slice's mean batch size per level.</param>
+/// <param name="Slice">The slice whose batches the HTTP-only table reports; null sums every slice.</param>
+internal sealed record LoadSettings(
+    IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments, bool HttpOnly, string? Slice);

@@ -5,6 +5,8 @@
 //   levers the pipeline's cost levers side by side in one process, alternating, as CPU ms per compare and ratios.
 // Usage: dotnet run -c Release --project benchmarks/FaceOrleans.LoadBenchmark -- [load|levers] [--levels 1,2,4,8]
 //        [--pairs N] [--tenant attendance] [--url http://host:port --key KEY] [--rounds N] [--only TEXT]
+//        [--http-only [--slice ID]]   (load: the service alone, with the mean batch size per level of slice ID, or of
+//                                      all slices; for a GPU service)
 //        [--FaceOrleans:Slice:Setting=value ...]   (load: given to the started service and to the in-process pipeline)
 using System.Globalization;
 using FaceOrleans.LoadBenchmark;
@@ -16,7 +18,7 @@ return command switch
 {
     "load" => await new LoadCommand(new LoadSettings(
         levels, pairs, Option("--tenant") ?? "attendance", Option("--url") is { } url ? new Uri(url.TrimEnd('/') + "/") : null, Option("--key"),
-        args.Where(a => a.StartsWith("--FaceOrleans:", StringComparison.Ordinal)).ToArray())).RunAsync(),
+        args.Where(a => a.StartsWith("--FaceOrleans:", StringComparison.Ordinal)).ToArray(), args.Contains("--http-only"), Option("--slice"))).RunAsync(),
     "levers" => await new LeversCommand(pairs, Option("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 4, Option("--only")).RunAsync(),
     _ => Usage(),
 };
@@ -29,6 +31,6 @@ string? Option(string name)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FaceOrleans.LoadBenchmark [load|levers] [--levels 1,2,4,8] [--pairs N] [--tenant T] [--url URL --key KEY] [--rounds N] [--only TEXT]");
+    Console.Error.WriteLine("usage: FaceOrleans.LoadBenchmark [load|levers] [--levels 1,2,4,8] [--pairs N] [--tenant T] [--url URL --key KEY] [--http-only [--slice ID]] [--rounds N] [--only TEXT]");
     return 2;
 }
