@@ -147,6 +147,82 @@ public sealed class ModelIdentityTests
         }
     }
 
+    [Fact]
+    public async Task A_redis_value_from_before_model_identity_is_attributed_by_dimension_and_written_back_with_its_model()
+    {
+        await using var redis = await Cluster.RedisServer.StartAsync();
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var key = "faceorleans:legacy-tests:gallery:old:shard:0";
+        var embedding = GalleryIndexTests.UnitVector(new Random(7), 128);
+        var subject = System.Text.Encoding.UTF8.GetBytes("p");
+        byte[] legacyValue = [.. BitConverter.GetBytes(subject.Length), .. subject, .. System.Runtime.InteropServices.MemoryMarshal.AsBytes(embedding.AsSpan())];
+        await connection.GetDatabase().HashSetAsync(key, "f128", legacyValue);
+
+        var legacy = LegacyEmbeddings.FromManifest(ModelCatalog.Open(TestPaths.ModelsDirectory), recognizer: null);
+        var store = new RedisGalleryStore(connection, "legacy-tests", legacy);
+        var loaded = new List<StoredFace>();
+        await foreach (var face in store.LoadShardAsync("old", 0))
+        {
+            loaded.Add(face);
+        }
+
+        var only = Assert.Single(loaded);
+        Assert.Equal(("f128", "p", ShippedModels.Identity("mobilefacenet_128d")), (only.FaceId, only.SubjectId, only.Model));
+        Assert.Equal(embedding, only.Embedding);
+        var rewritten = (byte[])(await connection.GetDatabase().HashGetAsync(key, "f128"))!;
+        Assert.NotEqual(legacyValue, rewritten);
+        var again = Assert.Single(await new RedisGalleryStore(connection, "legacy-tests").GetFacesAsync("old", 0, ["f128"]));
+        Assert.Equal((only.Model, only.SubjectId), (again.Model, again.SubjectId));
+        Assert.Equal(embedding, again.Embedding);
+    }
+
+    [Fact]
+    public async Task A_snapshot_of_another_recognizer_is_set_aside_and_a_mixed_shard_names_the_foreign_one()
+    {
+        var data = Directory.CreateTempSubdirectory("faceorleans-snapshot-model-");
+        try
+        {
+            var store = new SqliteGalleryStore(Path.Combine(data.FullName, "gallery.db"));
+            var directory = Directory.CreateDirectory(Path.Combine(data.FullName, "shard")).FullName;
+            var (first, second) = (ShippedModels.Identity("face_embed_512d"), ShippedModels.Identity("mobilefacenet_128d"));
+            var random = new Random(11);
+            await store.CreateSubjectAsync("t", new SubjectInfo("p", null, null, DateTimeOffset.UtcNow, 0));
+            var faces = Enumerable.Range(0, 20).Select(i => new StoredFace($"f{i}", "p", GalleryIndexTests.UnitVector(random, 512), first)).ToArray();
+            await store.ImportFacesAsync("t", 0, faces);
+            var (index, _) = await GalleryShardLoader.LoadAsync(store, "t", 0, directory);
+            Assert.Equal(first, index.Model);
+            index.WriteSnapshot(directory, "t", 0);
+            index.Dispose();
+
+            // Re-embedded in the store under the same ids: the snapshot's old vectors must not come back.
+            var reembedded = faces.Select(f => f with { Embedding = GalleryIndexTests.UnitVector(random, 128), Model = second }).ToArray();
+            Assert.Equal(20, await store.ReplaceEmbeddingsAsync("t", 0, reembedded));
+            var (reloaded, report) = await GalleryShardLoader.LoadAsync(store, "t", 0, directory);
+            using (reloaded)
+            {
+                Assert.Equal((false, 20, 128, second), (report.FromSnapshot, reloaded.Count, reloaded.Dimension, reloaded.Model));
+                Assert.Null(report.Foreign);
+            }
+
+            // Faces of two recognizers in one shard (written before model identity): one is indexed, the other named.
+            await store.ImportFacesAsync("t", 1, faces.Take(3).Select(f => f with { FaceId = "x" + f.FaceId }).ToArray());
+            await store.ImportFacesAsync("t", 1, reembedded.Take(2).Select(f => f with { FaceId = "y" + f.FaceId }).ToArray());
+            var (mixed, mixedReport) = await GalleryShardLoader.LoadAsync(store, "t", 1, directory: null);
+            using (mixed)
+            {
+                Assert.NotNull(mixedReport.Foreign);
+                Assert.NotEqual(mixed.Model, mixedReport.Foreign);
+                Assert.Equal([first, second], new[] { mixed.Model!, mixedReport.Foreign! }.OrderByDescending(m => m.Dimension));
+                Assert.Equal(mixed.Model == first ? 3 : 2, mixed.Count);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            data.Delete(recursive: true);
+        }
+    }
+
     private static void AssertNamesBoth(JsonElement problem, EmbeddingModel gallery, EmbeddingModel request)
     {
         var detail = problem.GetProperty("detail").GetString()!;
