@@ -69,31 +69,37 @@ public sealed partial class SqliteGalleryStore
     /// Gives faces of <paramref name="shard"/> new embeddings in place (a re-embed), each with its recognizer; a face
     /// deleted meanwhile is skipped. One transaction: the shard's rows are all of the old model or all of the new.
     /// </summary>
-    public Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => Run(connection =>
+    public Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => ForEachFaceAsync(tenant, shard, """
+        UPDATE gallery_faces SET embedding = $embedding, model = $model, model_version = $version, dimension = $dimension
+        WHERE tenant = $tenant AND shard = $shard AND face_id = $face
+        """, faces);
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> once per face of <paramref name="shard"/>, in one transaction, each face bound as
+    /// <c>$face</c>, <c>$subject</c>, <c>$embedding</c> and its model; the rows it changed.
+    /// </summary>
+    private Task<int> ForEachFaceAsync(string tenant, int shard, string sql, IReadOnlyList<StoredFace> faces) => Run(connection =>
     {
         using var transaction = connection.BeginTransaction();
-        using var update = Command(connection, """
-            UPDATE gallery_faces SET embedding = $embedding, model = $model, model_version = $version, dimension = $dimension
-            WHERE tenant = $tenant AND shard = $shard AND face_id = $face
-            """, tenant);
-        update.Transaction = transaction;
-        update.Parameters.AddWithValue("$shard", shard);
-        var face = update.Parameters.Add("$face", SqliteType.Text);
-        var embedding = update.Parameters.Add("$embedding", SqliteType.Blob);
-        var model = update.Parameters.Add("$model", SqliteType.Text);
-        var version = update.Parameters.Add("$version", SqliteType.Text);
-        var dimension = update.Parameters.Add("$dimension", SqliteType.Integer);
-        var replaced = 0;
+        using var command = Command(connection, sql, tenant);
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$shard", shard);
+        var face = command.Parameters.Add("$face", SqliteType.Text);
+        var subject = command.Parameters.Add("$subject", SqliteType.Text);
+        var embedding = command.Parameters.Add("$embedding", SqliteType.Blob);
+        var model = command.Parameters.Add("$model", SqliteType.Text);
+        var version = command.Parameters.Add("$version", SqliteType.Text);
+        var dimension = command.Parameters.Add("$dimension", SqliteType.Integer);
+        var changed = 0;
         foreach (var stored in faces)
         {
-            face.Value = stored.FaceId;
-            embedding.Value = EmbeddingBytes.ToBytes(stored.Embedding);
+            (face.Value, subject.Value, embedding.Value) = (stored.FaceId, stored.SubjectId, EmbeddingBytes.ToBytes(stored.Embedding));
             (model.Value, version.Value, dimension.Value) = (stored.Model.Name, stored.Model.Version, stored.Model.Dimension);
-            replaced += update.ExecuteNonQuery();
+            changed += command.ExecuteNonQuery();
         }
 
         transaction.Commit();
-        return replaced;
+        return changed;
     });
 
     private const string StoredColumns = "face_id, subject_id, embedding, model, model_version, dimension";

@@ -139,31 +139,8 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
     });
 
     /// <summary>Stores many faces of one shard in one transaction: an import path, far faster than one enrollment at a time.</summary>
-    public Task ImportFacesAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => Run(connection =>
-    {
-        using var transaction = connection.BeginTransaction();
-        using var insert = Command(connection,
-            $"INSERT INTO gallery_faces ({FaceColumns}) VALUES ($tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension)", tenant);
-        insert.Transaction = transaction;
-        var face = insert.Parameters.Add("$face", SqliteType.Text);
-        insert.Parameters.AddWithValue("$shard", shard);
-        var subject = insert.Parameters.Add("$subject", SqliteType.Text);
-        var embedding = insert.Parameters.Add("$embedding", SqliteType.Blob);
-        var model = insert.Parameters.Add("$model", SqliteType.Text);
-        var version = insert.Parameters.Add("$version", SqliteType.Text);
-        var dimension = insert.Parameters.Add("$dimension", SqliteType.Integer);
-        foreach (var stored in faces)
-        {
-            face.Value = stored.FaceId;
-            subject.Value = stored.SubjectId;
-            embedding.Value = EmbeddingBytes.ToBytes(stored.Embedding);
-            (model.Value, version.Value, dimension.Value) = (stored.Model.Name, stored.Model.Version, stored.Model.Dimension);
-            insert.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-        return true;
-    });
+    public Task ImportFacesAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => ForEachFaceAsync(tenant, shard,
+        $"INSERT INTO gallery_faces ({FaceColumns}) VALUES ($tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension)", faces);
 
     /// <summary>Moves the write-ahead log into the database and truncates it, e.g. after a large import.</summary>
     public Task CheckpointAsync() => Run(connection =>
