@@ -208,7 +208,14 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
     /// <summary>Gives faces of the shard new embeddings in place (a re-embed); a face deleted meanwhile is skipped.</summary>
     public async Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces)
     {
-        var written = await Task.WhenAll(faces.Select(f => Db.HashSetAsync(Shard(tenant, shard), f.FaceId, Encode(f), When.Exists)));
+        // HSET has no "only if present": a transaction per face, conditional on its field, skips a face deleted meanwhile.
+        var written = await Task.WhenAll(faces.Select(f =>
+        {
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.HashExists(Shard(tenant, shard), f.FaceId));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), f.FaceId, Encode(f));
+            return transaction.ExecuteAsync();
+        }));
         return written.Count(w => w);
     }
 
