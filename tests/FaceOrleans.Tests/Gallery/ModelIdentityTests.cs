@@ -76,6 +76,11 @@ public sealed class ModelIdentityTests
                 await ProblemAssert.IsProblemAsync(
                     await client.PostAsync($"/v1/{WithoutPhotos}/identify", ApiFixture.Form(("image", "img2.jpg"))), HttpStatusCode.Conflict, "gallery-model-mismatch");
 
+                // Without photos the way forward is to enroll again: once the old faces are gone, the new recognizer's are stored.
+                Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{WithoutPhotos}/subjects/ann")).StatusCode);
+                Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/v1/{WithoutPhotos}/subjects/ben/faces", ApiFixture.Form(("image", "img10.jpg")))).StatusCode);
+                Assert.Equal("ben", await MatchAsync(client, WithoutPhotos, "img2.jpg"));
+
                 var reembedded = await client.PostAsync($"/v1/{WithPhotos}/gallery/reembed", null);
                 Assert.True(reembedded.StatusCode == HttpStatusCode.OK, $"{reembedded.StatusCode}: {await reembedded.Content.ReadAsStringAsync()}");
                 var result = await reembedded.Content.ReadFromJsonAsync<JsonElement>();
