@@ -39,7 +39,12 @@ public sealed record EmbedBatchResult(
     [property: Id(2)] int Dimensions,
     [property: Id(3)] string SliceId,
     [property: Id(4)] double ElapsedMilliseconds,
-    [property: Id(5)] float SimilarityThreshold);
+    [property: Id(5)] float SimilarityThreshold,
+    [property: Id(6)] string ModelVersion)
+{
+    /// <summary>The recognizer these embeddings came from, as a gallery records it.</summary>
+    public EmbeddingModel Recognizer => new(Model, ModelVersion, Dimensions);
+}
 
 /// <summary>Photos of one subject to enroll; each is enrolled, or refused, on its own.</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.EnrollBatchRequest")]

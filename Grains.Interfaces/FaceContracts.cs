@@ -89,4 +89,9 @@ public sealed record EmbedResult(
     [property: Id(3)] string SliceId,
     [property: Id(4)] double ElapsedMilliseconds,
     [property: Id(5)] float SimilarityThreshold,
-    [property: Id(6)] float IdentificationThreshold);
+    [property: Id(6)] float IdentificationThreshold,
+    [property: Id(7)] string ModelVersion)
+{
+    /// <summary>The recognizer these embeddings came from, as a gallery records it.</summary>
+    public EmbeddingModel Recognizer => new(Model, ModelVersion, Dimensions);
+}

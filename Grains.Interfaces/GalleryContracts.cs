@@ -74,3 +74,13 @@ public sealed record GalleryStatus(
     [property: Id(1)] int? ReshardingTo,
     [property: Id(2)] long Faces,
     [property: Id(3)] long FacesToMove);
+
+/// <summary>
+/// A re-embedded gallery: the recognizer its faces are now of, how many faces were embedded again from their stored
+/// enrollment photos, and how many already were of that recognizer.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("faceorleans.ReembedResult")]
+public sealed record ReembedResult(
+    [property: Id(0)] EmbeddingModel Model,
+    [property: Id(1)] int Reembedded,
+    [property: Id(2)] int Unchanged);

@@ -56,4 +56,13 @@ public interface IGalleryGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Reshard")]
     Task<GalleryStatus> Reshard(int shards);
+
+    /// <summary>
+    /// Rebuilds the gallery in the tenant's current recognizer's embedding space: every face of another recognizer is
+    /// embedded again from its stored enrollment photo, under the same face id. All or nothing: refused, changing
+    /// nothing, while such a face has no stored photo (<see cref="Vision.RejectionCode.EnrollmentPhotosMissing"/>) or
+    /// its photo no longer shows a face, or while a re-shard runs.
+    /// </summary>
+    [Alias("Reembed")]
+    Task<ReembedResult> Reembed(CancellationToken cancellationToken = default);
 }

@@ -11,10 +11,11 @@ public interface IGalleryShardGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Stores the face (and its photo, when the tenant keeps photos) and indexes it; false, storing nothing,
-    /// when a re-shard has begun emptying this shard (the caller enrolls into the new layout instead).
+    /// when a re-shard has begun emptying this shard (the caller enrolls into the new layout instead). Refuses an
+    /// embedding of another recognizer than the shard's faces' (<see cref="Vision.RejectionCode.GalleryModelMismatch"/>).
     /// </summary>
     [Alias("Add")]
-    Task<bool> Add(string faceId, string subjectId, float[] embedding, byte[]? photo);
+    Task<bool> Add(string faceId, string subjectId, float[] embedding, EmbeddingModel model, byte[]? photo);
 
     /// <summary>Forgets faces the store no longer holds in this shard.</summary>
     [Alias("Remove")]
@@ -38,10 +39,21 @@ public interface IGalleryShardGrain : IGrainWithStringKey
 
     /// <summary>
     /// For each query, the top-k subjects of this shard by their best face; only <paramref name="subjectId"/>'s
-    /// faces when given. A cancelled caller stops the scan at its next block.
+    /// faces when given. A cancelled caller stops the scan at its next block. Refuses queries of another recognizer
+    /// than the shard's faces' (<see cref="Vision.RejectionCode.GalleryModelMismatch"/>), rather than compare them.
     /// </summary>
     [Alias("Search")]
-    Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(IReadOnlyList<float[]> queries, int topK, string? subjectId, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(
+        IReadOnlyList<float[]> queries, EmbeddingModel model, int topK, string? subjectId, CancellationToken cancellationToken = default);
+
+    /// <summary>The recognizers of the shard's stored faces: none when it is empty, two only when older faces were mixed.</summary>
+    [AlwaysInterleave]
+    [Alias("GetModels")]
+    Task<IReadOnlyList<EmbeddingModel>> GetModels();
+
+    /// <summary>Drops the index and its snapshot and loads every face from the store again (after a re-embed replaced them).</summary>
+    [Alias("Rebuild")]
+    Task<int> Rebuild();
 
     [AlwaysInterleave]
     [Alias("Count")]

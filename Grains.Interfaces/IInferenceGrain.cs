@@ -36,6 +36,10 @@ public interface IInferenceGrain : IGrainWithStringKey
     [Alias("Probe")]
     Task<DetectResult> Probe(CancellationToken cancellationToken = default);
 
+    /// <summary>The slice's model defaults and recognizer: all a tenant needs of the slice besides its calls.</summary>
+    [Alias("GetModels")]
+    Task<SliceModels> GetModels();
+
     [Alias("GetStats")]
     Task<InferenceStats> GetStats();
 }

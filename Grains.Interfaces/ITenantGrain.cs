@@ -49,6 +49,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("SetThreshold")]
     Task<TenantState> SetThreshold(ThresholdTarget target, float threshold);
 
+    /// <summary>The recognizer the tenant's embeddings come from now (its slice's).</summary>
+    [Alias("GetRecognizer")]
+    Task<EmbeddingModel> GetRecognizer();
+
     /// <summary>The tenant's rate quota; null when it has none.</summary>
     [Alias("GetRateQuota")]
     Task<RateQuota?> GetRateQuota();

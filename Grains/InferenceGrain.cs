@@ -53,7 +53,8 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
                 slice.Id,
                 Elapsed(started),
                 options.SimilarityThreshold,
-                options.IdentificationThreshold);
+                options.IdentificationThreshold,
+                slice.Recognizer.Version);
         }, cancellationToken);
 
     public Task<DetectBatchResult> DetectBatch(string tenant, ImageBatch batch, FaceOptions options, CancellationToken cancellationToken = default) =>
@@ -74,11 +75,14 @@ public sealed class InferenceGrain(LocalSlice slice, IOptionsMonitor<TenantPlace
                 pipeline.Recognizer.EmbeddingSize,
                 slice.Id,
                 Elapsed(started),
-                options.SimilarityThreshold);
+                options.SimilarityThreshold,
+                slice.Recognizer.Version);
         }, cancellationToken);
 
     public Task<DetectResult> Probe(CancellationToken cancellationToken = default) =>
         Detect(LocalSlice.ProbeTenant, new DetectRequest(ProbeImage.Png), slice.Pipeline.ModelDefaults, cancellationToken);
+
+    public Task<SliceModels> GetModels() => Task.FromResult(new SliceModels(slice.Pipeline.ModelDefaults, slice.Recognizer));
 
     public Task<InferenceStats> GetStats()
     {

@@ -29,6 +29,9 @@ public sealed partial class TenantGrain(
     private bool _countersDirty;
     private IGrainTimer? _flushTimer;
 
+    // The slice's model defaults and recognizer, asked of its InferenceGrain once: they are fixed for the slice's life.
+    private SliceModels? _models;
+
     private string TenantId => this.GetPrimaryKeyString();
 
     /// <summary>The door to this silo's slice: the tenant's own, or its standby.</summary>
@@ -50,7 +53,7 @@ public sealed partial class TenantGrain(
 
     public async Task<CompareResult> Compare(CompareRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var resolved = Resolve(options);
+        var resolved = await ResolveAsync(options);
         var result = await Track("compare", () => Inference.Compare(TenantId, request, resolved, cancellationToken), r => r.Faces1.Count + r.Faces2.Count);
 
         // Counted as served, since the slice did its work; refused as enrollment refuses a photo without a face.
@@ -59,29 +62,29 @@ public sealed partial class TenantGrain(
             : result;
     }
 
-    public Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<DetectResult> Detect(DetectRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var resolved = Resolve(options);
-        return Track("detect", () => Inference.Detect(TenantId, request, resolved, cancellationToken), r => r.Faces.Count);
+        var resolved = await ResolveAsync(options);
+        return await Track("detect", () => Inference.Detect(TenantId, request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
-    public Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<EmbedResult> Embed(EmbedRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var resolved = Resolve(options);
-        return Track("embed", () => Inference.Embed(TenantId, request, resolved, cancellationToken), r => r.Faces.Count);
+        var resolved = await ResolveAsync(options);
+        return await Track("embed", () => Inference.Embed(TenantId, request, resolved, cancellationToken), r => r.Faces.Count);
     }
 
-    public Task<DetectBatchResult> DetectBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<DetectBatchResult> DetectBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var resolved = Resolve(options);
-        return Track("detect_batch", () => Inference.DetectBatch(TenantId, batch, resolved, cancellationToken),
+        var resolved = await ResolveAsync(options);
+        return await Track("detect_batch", () => Inference.DetectBatch(TenantId, batch, resolved, cancellationToken),
             r => r.Images.Sum(i => i.Faces.Count), r => r.Images.Count(i => i.Failure is not null));
     }
 
-    public Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<EmbedBatchResult> EmbedBatch(ImageBatch batch, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var resolved = Resolve(options);
-        return Track("embed_batch", () => Inference.EmbedBatch(TenantId, batch, resolved, cancellationToken),
+        var resolved = await ResolveAsync(options);
+        return await Track("embed_batch", () => Inference.EmbedBatch(TenantId, batch, resolved, cancellationToken),
             r => r.Images.Sum(i => i.Faces.Count), r => r.Images.Count(i => i.Failure is not null));
     }
 
@@ -109,11 +112,13 @@ public sealed partial class TenantGrain(
 
     public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
 
-    public Task<MatchThresholds> GetThresholds()
+    public async Task<MatchThresholds> GetThresholds()
     {
-        var resolved = Resolve(RequestOptions.None);
-        return Task.FromResult(new MatchThresholds(localSlice.Pipeline.Recognizer.ModelName, resolved.SimilarityThreshold, resolved.IdentificationThreshold));
+        var resolved = await ResolveAsync(RequestOptions.None);
+        return new MatchThresholds((await ModelsAsync()).Recognizer.Name, resolved.SimilarityThreshold, resolved.IdentificationThreshold);
     }
+
+    public async Task<EmbeddingModel> GetRecognizer() => (await ModelsAsync()).Recognizer;
 
     public Task<TenantState> SetThreshold(ThresholdTarget target, float threshold)
     {
@@ -196,8 +201,11 @@ public sealed partial class TenantGrain(
     }
 
     /// <summary>The options the slice runs this call with; refuses the call's own values when out of range.</summary>
-    private FaceOptions Resolve(RequestOptions? call) =>
-        FaceOptionsResolver.Resolve(call ?? RequestOptions.None, state.State.Settings, localSlice.Pipeline.ModelDefaults);
+    private async Task<FaceOptions> ResolveAsync(RequestOptions? call) =>
+        FaceOptionsResolver.Resolve(call ?? RequestOptions.None, state.State.Settings, (await ModelsAsync()).Defaults);
+
+    /// <summary>The slice's defaults and recognizer: the InferenceGrain is the slice's one door, asked once per activation.</summary>
+    private async ValueTask<SliceModels> ModelsAsync() => _models ??= await Inference.GetModels();
 
     public void Dispose() => _writeLock.Dispose();
 

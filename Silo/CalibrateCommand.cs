@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceOrleans.Vision;
+using FaceOrleans.Vision.Evaluation;
 
 namespace FaceOrleans.Silo;
 

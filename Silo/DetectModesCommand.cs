@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using FaceOrleans.Vision;
+using FaceOrleans.Vision.Evaluation;
 using OpenCvSharp;
 
 namespace FaceOrleans.Silo;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using FaceOrleans.Vision;
+using FaceOrleans.Vision.Evaluation;
 using OpenCvSharp;
 
 namespace FaceOrleans.Silo;

@@ -38,30 +38,9 @@ public sealed partial class FacePipeline
         return detections;
     }
 
-    /// <summary>
-    /// Detection at one long side: resizing and packing here, the model call through the runner (where other
-    /// requests' images of the same size may join it), prior decoding and NMS here again.
-    /// </summary>
-    private async Task<IReadOnlyList<DetectedFace>[]> DetectAtAsync(Mat[] mats, float scoreThreshold, int side, CancellationToken cancellationToken)
-    {
-        var inputs = new DetectorInput[mats.Length];
-        DetectorOutput[] outputs = [];
-        try
-        {
-            for (var i = 0; i < mats.Length; i++)
-            {
-                inputs[i] = Detector.Prepare(mats[i], side);
-            }
-
-            outputs = await _runner.RunAsync(Detector, inputs, cancellationToken);
-            return inputs.Select((input, i) => (IReadOnlyList<DetectedFace>)Detector.Decode(input, outputs[i], scoreThreshold)).ToArray();
-        }
-        finally
-        {
-            Disposables.DisposeAll(outputs);
-            Disposables.DisposeAll(inputs);
-        }
-    }
+    /// <summary>Detection at one long side, the model call through the runner; the detector family prepares and decodes.</summary>
+    private Task<IReadOnlyList<DetectedFace>[]> DetectAtAsync(Mat[] mats, float scoreThreshold, int side, CancellationToken cancellationToken) =>
+        Detector.DetectAsync(_runner, mats, scoreThreshold, side, cancellationToken);
 
     /// <summary>Each image at full size and its <see cref="TiledDetection"/> tiles in one batched call, merged per image.</summary>
     private async Task<IReadOnlyList<IReadOnlyList<DetectedFace>>> DetectTiledAsync(Mat[] mats, float scoreThreshold, CancellationToken cancellationToken)

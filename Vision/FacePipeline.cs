@@ -4,7 +4,7 @@ using OpenCvSharp;
 namespace FaceOrleans.Vision;
 
 /// <summary>
-/// Decode → RetinaFace → five-point alignment → recognizer, for one or many images.
+/// Decode → detector (<see cref="IFaceDetector"/>; RetinaFace today) → five-point alignment → recognizer, for one or many images.
 /// Decoding and warps run on the caller's thread; every model call goes through the <see cref="IModelRunner"/>,
 /// which is where a slice serialises them. Its project references no Orleans package, so it is tested and benchmarked
 /// alone; thread-safe. The networks belong to whoever built them (usually an <see cref="OnnxSessionFactory"/>).
@@ -13,7 +13,7 @@ public sealed partial class FacePipeline
 {
     private readonly IModelRunner _runner;
 
-    public FacePipeline(RetinaFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner, DetectionSides? sides = null)
+    public FacePipeline(IFaceDetector detector, FaceRecognizer recognizer, IModelRunner runner, DetectionSides? sides = null)
     {
         Detector = detector;
         Recognizer = recognizer;
@@ -30,7 +30,7 @@ public sealed partial class FacePipeline
     /// <summary>The same networks and sizes with model calls sent to another runner (a slice's scheduler on behalf of one tenant).</summary>
     public FacePipeline WithRunner(IModelRunner runner) => new(this, runner);
 
-    public RetinaFaceDetector Detector { get; }
+    public IFaceDetector Detector { get; }
 
     public FaceRecognizer Recognizer { get; }
 

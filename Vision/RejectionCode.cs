@@ -51,4 +51,13 @@ public enum RejectionCode
 
     /// <summary>A threshold was asked for from a gallery calibration too small to trust; the reasons say why.</summary>
     UntrustedCalibration = 34,
+
+    /// <summary>
+    /// The gallery's faces were embedded by another recognizer than the request's (or than the other faces'): their
+    /// similarities would mean nothing, so nothing is searched or stored; the message names both models.
+    /// </summary>
+    GalleryModelMismatch = 35,
+
+    /// <summary>A gallery cannot be re-embedded: faces to re-embed have no stored enrollment photo.</summary>
+    EnrollmentPhotosMissing = 36,
 }

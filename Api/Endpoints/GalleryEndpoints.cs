@@ -120,6 +120,13 @@ internal static class GalleryEndpoints
             .WithSummary("Move the gallery's faces into a new number of shards without re-enrolling (tenant-admin or admin key). " +
                 "Runs in the background, safe to interrupt; GET /v1/{tenant}/gallery shows progress.")
             .RequireTenantAccess(adminOnly: true);
+
+        gallery.MapPost("/gallery/reembed", async (string tenant, IClusterClient cluster, CancellationToken cancellationToken) =>
+                TypedResults.Ok(ReembedJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).Reembed(cancellationToken))))
+            .WithName("ReembedGallery")
+            .WithSummary("After the tenant's recognizer changed: embed every face of another recognizer again from its stored enrollment " +
+                "photo, keeping face ids (tenant-admin or admin key). All or nothing; 409 enrollment-photos-missing when photos were not kept.")
+            .RequireTenantAccess(adminOnly: true);
     }
 
     /// <summary>Where an enrolled face lives: the Location of its 201.</summary>

@@ -27,3 +27,10 @@ public sealed record GalleryStatusJson(int Shards, int? ReshardingTo, long Faces
 {
     public static GalleryStatusJson From(GalleryStatus status) => new(status.Shards, status.ReshardingTo, status.Faces, status.FacesToMove);
 }
+
+/// <summary>A re-embedded gallery: the recognizer (name, version, dimension) its faces are now of, and how many were embedded again.</summary>
+public sealed record ReembedJson(string Model, string ModelVersion, int Dimensions, int Reembedded, int Unchanged)
+{
+    public static ReembedJson From(ReembedResult result) =>
+        new(result.Model.Name, result.Model.Version, result.Model.Dimension, result.Reembedded, result.Unchanged);
+}

@@ -57,5 +57,7 @@ public static class RejectionProblems
         RejectionCode.NoEnrolledFace => (StatusCodes.Status422UnprocessableEntity, "no-enrolled-face", "Nothing to compare with", FieldExtension),
         RejectionCode.UntrustedCalibration => (StatusCodes.Status422UnprocessableEntity, "calibration-untrusted", "Calibration too weak to apply", FieldExtension),
         RejectionCode.ReshardInProgress => (StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress", FieldExtension),
+        RejectionCode.GalleryModelMismatch => (StatusCodes.Status409Conflict, "gallery-model-mismatch", "Gallery enrolled with another recognizer", FieldExtension),
+        RejectionCode.EnrollmentPhotosMissing => (StatusCodes.Status409Conflict, "enrollment-photos-missing", "No stored photos to re-embed from", FieldExtension),
     };
 }

@@ -14,6 +14,8 @@ public sealed partial class GalleryGrain
         }
 
         var thresholds = await TenantGrain.GetThresholds();
+        // Thresholds are the tenant's recognizer's: faces of another one would calibrate them on a foreign embedding space.
+        var recognizer = await TenantGrain.GetRecognizer();
         var subjects = (await store.ListSubjectsAsync(Tenant, 0, 1)).Total;
         var limits = options.Value;
         // The float32 embeddings as stored (not a shard's in-memory index, which may hold another form of them).
@@ -23,7 +25,9 @@ public sealed partial class GalleryGrain
         {
             await foreach (var face in store.LoadShardAsync(Tenant, shard, cancellationToken))
             {
-                sample.Add(new LabelledEmbedding(face.FaceId, face.SubjectId, face.Embedding));
+                sample.Add(face.Model == recognizer
+                    ? new LabelledEmbedding(face.FaceId, face.SubjectId, face.Embedding)
+                    : throw ModelMismatch.Between(Tenant, face.Model, recognizer));
             }
         }
 

@@ -22,6 +22,10 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     private bool _layoutRecorded;
     private Task? _resharding;
 
+    // The recognizer of every face in the gallery, once checked across the shards (null: not checked since the
+    // gallery activated or lost faces). Enrollments compare with it, so an enrollment fans out to the shards only once.
+    private EmbeddingModel? _model;
+
     private string Tenant => this.GetPrimaryKeyString();
 
     private ITenantGrain TenantGrain => GrainFactory.GetGrain<ITenantGrain>(Tenant);
@@ -73,6 +77,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             throw NotFound(subjectId);
         }
 
+        _model = null;
         await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).RemoveSubject(subjectId)));
     }
 
@@ -92,7 +97,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             cancellationToken);
         var face = FaceToEnroll(embedded.Faces, request.UseLargestFace, "image", inBatch: false);
         var keepPhoto = (await TenantGrain.GetSettings()).StoreEnrollmentPhotos;
-        return await StoreAsync(subjectId, face, keepPhoto ? request.Image : null, request.FaceId);
+        return await StoreAsync(subjectId, face, embedded.Recognizer, keepPhoto ? request.Image : null, request.FaceId);
     }
 
     public async Task<IReadOnlyList<EnrollOutcome>> EnrollBatch(string subjectId, EnrollBatchRequest request, CancellationToken cancellationToken = default)
@@ -109,7 +114,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             {
                 var faces = embedded.Images[i].Faces;
                 var face = embedded.Images[i].Failure is { } failure ? throw failure : FaceToEnroll(faces, request.UseLargestFace, image.Name, inBatch: true);
-                return new EnrollOutcome(await StoreAsync(subjectId, face, keepPhoto ? image.Data : null), null);
+                return new EnrollOutcome(await StoreAsync(subjectId, face, embedded.Recognizer, keepPhoto ? image.Data : null), null);
             }
             catch (Exception ex) when (ex is RequestRejectedException or GalleryStoreUnavailableException)
             {
@@ -122,6 +127,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     {
         var shard = await store.DeleteFaceAsync(Tenant, subjectId, faceId)
             ?? throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
+        _model = null;
 
         // During a re-shard the face may still be indexed by the old shard it is being moved from.
         var layout = _layout;
@@ -140,7 +146,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         var embedded = await Embed(request, new RequestOptions(IdentificationThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold), cancellationToken);
         var threshold = embedded.IdentificationThreshold;
         var queries = embedded.Faces.Select(f => f.Vector).ToArray();
-        var (perQuery, gallerySize) = await SearchAllShards(queries, topK, null, cancellationToken);
+        var (perQuery, gallerySize) = await SearchAllShards(queries, embedded.Recognizer, topK, null, cancellationToken);
 
         var faces = embedded.Faces.Select((f, i) =>
         {
@@ -160,7 +166,7 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
             SimilarityThreshold: request.Threshold, DetectionThreshold: request.DetectionThreshold, DetectionMode: DetectionMode.Fast), cancellationToken);
         var face = embedded.Faces.MostProminent() ?? throw NoFace("No face found in the photo.");
         var threshold = embedded.SimilarityThreshold;
-        var (perQuery, _) = await SearchAllShards([face.Vector], 1, subjectId, cancellationToken);
+        var (perQuery, _) = await SearchAllShards([face.Vector], embedded.Recognizer, 1, subjectId, cancellationToken);
         var best = perQuery[0].FirstOrDefault()
             ?? throw new RequestRejectedException(RejectionCode.NoEnrolledFace, null, $"Subject '{subjectId}' has no enrolled face to verify against.");
         return new VerifyResult(subjectId, best.Similarity, best.Similarity >= threshold, threshold, best.FaceId, face.Face);
@@ -219,14 +225,20 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     /// <summary>
     /// Each shard returns its own top-k subjects; merging keeps every subject's best face across shards, which
     /// is the exact global top-k because a subject's best face ranks in the top-k of its own shard. During a
-    /// re-shard a moved face sits in an old and a new shard at once: the merge by subject absorbs that.
+    /// re-shard a moved face sits in an old and a new shard at once: the merge by subject absorbs that. Every shard
+    /// checks <paramref name="model"/> against its faces' recognizer, so a gallery of another recognizer is refused, never searched.
     /// </summary>
     private async Task<(List<Candidate>[] PerQuery, long GallerySize)> SearchAllShards(
-        float[][] queries, int topK, string? subjectId, CancellationToken cancellationToken)
+        float[][] queries, EmbeddingModel model, int topK, string? subjectId, CancellationToken cancellationToken)
     {
+        if (_model is { } known && known != model)
+        {
+            throw ModelMismatch.Between(Tenant, known, model);
+        }
+
         var layout = _layout;
         var shards = layout.AllShards.Select(Shard).ToArray();
-        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, topK, subjectId, cancellationToken)));
+        var searches = Task.WhenAll(shards.Select(s => s.Search(queries, model, topK, subjectId, cancellationToken)));
 
         // While a re-shard runs, old shards still hold the faces already moved: count the new ones only.
         var counts = Task.WhenAll(layout.AllShards.Where(layout.Accepts).Select(s => Shard(s).Count()));
@@ -290,15 +302,16 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     /// Stores the face in its shard (one durable record) before it is indexed and reported, under
     /// <paramref name="faceId"/> when the caller chose one (so that sending it again stores it once), else a new id.
     /// </summary>
-    private async Task<EnrolledFace> StoreAsync(string subjectId, FaceEmbedding face, byte[]? photo, string? faceId = null)
+    private async Task<EnrolledFace> StoreAsync(string subjectId, FaceEmbedding face, EmbeddingModel model, byte[]? photo, string? faceId = null)
     {
         faceId ??= FaceIds.New();
         await RecordLayoutAsync();
+        await RequireOneModelAsync(model);
 
         // A shard refuses the face only when a re-shard began after the layout was read: read it again.
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            if (await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, photo))
+            if (await Shard(_layout.ShardFor(faceId)).Add(faceId, subjectId, face.Vector, model, photo))
             {
                 return new EnrolledFace(faceId, subjectId, face.Face);
             }
@@ -307,6 +320,23 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         }
 
         throw new GalleryStoreUnavailableException("The gallery's layout kept changing while the face was stored; nothing was enrolled, retry.");
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="model"/> unless every face of the gallery, in any shard, is of it: a gallery is one
+    /// embedding space, and the face's own shard alone may still be empty.
+    /// </summary>
+    private async Task RequireOneModelAsync(EmbeddingModel model)
+    {
+        if (_model == model)
+        {
+            return;
+        }
+
+        var layout = _layout;
+        var models = await Task.WhenAll(layout.AllShards.Select(s => Shard(s).GetModels()));
+        ModelMismatch.ThrowUnlessAll(Tenant, models.SelectMany(m => m), model);
+        _model = model;
     }
 
     private static RequestRejectedException NotFound(string subjectId) =>

@@ -35,6 +35,12 @@ public sealed partial class GalleryIndex : IDisposable
 
     public int Dimension { get; private set; }
 
+    /// <summary>
+    /// The recognizer of the faces here, as the owning shard recorded it (null: not recorded, or no face yet); kept in
+    /// the snapshot, so a snapshot of another embedding space is never taken for the store's.
+    /// </summary>
+    public EmbeddingModel? Model { get; set; }
+
     /// <summary>The file holding the float32 embeddings, once the first face arrived.</summary>
     public VectorFile? Vectors => _vectors;
 

@@ -6,7 +6,7 @@ namespace FaceOrleans.Grains.Gallery;
 
 /// <summary>
 /// A shard's index on local disk, so a restart reads it back in bulk instead of re-reading and re-quantising
-/// every float32 record from the store. Layout: a header (tenant, shard, dimension, counts, the vector file's
+/// every float32 record from the store. Layout: a header (tenant, shard, the recognizer's model key, dimension, counts, the vector file's
 /// name), the subject ids, the free vector slots, then per block the codes, scales, errors, norms, subject
 /// ordinals and slots as raw little-endian arrays and the face ids, and last an XxHash64 of all of it. It is
 /// written to a temporary file, flushed and renamed over the old one, after the vector file is flushed:
@@ -16,7 +16,8 @@ namespace FaceOrleans.Grains.Gallery;
 public sealed partial class GalleryIndex
 {
     public const string SnapshotFileName = "index.snapshot";
-    private const ulong Magic = 0x3130_5844_4947_4F46; // "FOGIDX01"
+    // "FOGIDX02": version 2 records the model; a version 1 snapshot reads as none, and the shard loads from the store.
+    private const ulong Magic = 0x3230_5844_4947_4F46;
 
     /// <summary>Writes the snapshot of this index into <paramref name="directory"/>; an empty index removes it instead.</summary>
     public void WriteSnapshot(string directory, string tenant, int shard)
@@ -98,6 +99,7 @@ public sealed partial class GalleryIndex
         writer.Write(Magic);
         writer.Write(tenant);
         writer.Write(shard);
+        writer.Write(Model?.Key ?? string.Empty);
         writer.Write(Dimension);
         writer.Write(Count);
         writer.Write(_slotCount);
@@ -134,6 +136,7 @@ public sealed partial class GalleryIndex
             return false;
         }
 
+        Model = reader.ReadString() is { Length: > 0 } key ? EmbeddingModel.ParseKey(key) : null;
         Dimension = reader.ReadInt32();
         var count = reader.ReadInt32();
         _slotCount = reader.ReadInt32();

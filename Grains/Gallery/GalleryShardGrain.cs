@@ -24,6 +24,10 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     : Grain, IGalleryShardGrain
 {
     private GalleryIndex? _loaded;
+
+    // A recognizer other than the index's that stored faces of this shard came from (mixed before model identity,
+    // or by a tenant served by two recognizers at once): while set, searches and adds are refused.
+    private EmbeddingModel? _foreign;
     private string _tenant = string.Empty;
     private int _shard;
     private string? _directory;
@@ -43,11 +47,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             Directory.CreateDirectory(_directory);
         }
 
-        var (index, report) = await Task.Run(() => GalleryShardLoader.LoadAsync(store, _tenant, _shard, _directory, cancellationToken), cancellationToken);
-        _loaded = index;
-        _changed = report.Changed;
-        LogLoaded(logger, _tenant, _shard, report.Faces, report.FromSnapshot ? "snapshot" : "store", report.AddedFromStore, report.DroppedAsStale,
-            report.Elapsed.TotalMilliseconds);
+        await LoadAsync(cancellationToken);
         if (_directory is not null)
         {
             // The timer only asks: a timer turn would hold searches back while the snapshot is written; the
@@ -80,7 +80,35 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
 
     private GalleryIndex Index => _loaded ?? throw new InvalidOperationException("The shard has not loaded.");
 
-    public Task<bool> Add(string faceId, string subjectId, float[] embedding, byte[]? photo) => ChangeAsync(async index =>
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var (index, report) = await Task.Run(() => GalleryShardLoader.LoadAsync(store, _tenant, _shard, _directory, cancellationToken), cancellationToken);
+        _loaded = index;
+        _changed = report.Changed;
+        _foreign = report.Foreign;
+        LogLoaded(logger, _tenant, _shard, report.Faces, report.FromSnapshot ? "snapshot" : "store", report.AddedFromStore, report.DroppedAsStale,
+            report.Elapsed.TotalMilliseconds);
+        if (_foreign is not null)
+        {
+            LogMixed(logger, _tenant, _shard, index.Model?.ToString(), _foreign.ToString());
+        }
+    }
+
+    /// <summary>The recognizers of the faces stored here: the index's while it holds any, and a foreign one.</summary>
+    private IEnumerable<EmbeddingModel> Models()
+    {
+        if (Index is { Count: > 0, Model: { } model })
+        {
+            yield return model;
+        }
+
+        if (_foreign is not null)
+        {
+            yield return _foreign;
+        }
+    }
+
+    public Task<bool> Add(string faceId, string subjectId, float[] embedding, EmbeddingModel model, byte[]? photo) => ChangeAsync(async index =>
     {
         if (index.Contains(faceId))
         {
@@ -88,9 +116,17 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             return true;
         }
 
+        ModelMismatch.ThrowUnlessAll(_tenant, Models(), model);
+        if (index.Count == 0 && index.Dimension != 0 && index.Dimension != embedding.Length)
+        {
+            // Emptied, and now enrolled with a recognizer of another dimension: an index keeps one dimension for life.
+            index.Dispose();
+            _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory));
+        }
+
         try
         {
-            if (!await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding), photo))
+            if (!await store.AddFaceAsync(_tenant, _shard, new StoredFace(faceId, subjectId, embedding, model), photo))
             {
                 return false;
             }
@@ -101,7 +137,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             throw new GalleryStoreUnavailableException($"The gallery store refused face '{faceId}': {ex.Message}");
         }
 
-        _changed |= index.Add(faceId, subjectId, embedding);
+        _changed |= GalleryShardLoader.TryAdd(index, new StoredFace(faceId, subjectId, embedding, model), ref _foreign);
         return true;
     });
 
@@ -109,17 +145,35 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
 
     public Task<int> RemoveSubject(string subjectId) => ChangeAsync(index => Task.FromResult(Changed(index.RemoveSubject(subjectId))));
 
+    public Task<IReadOnlyList<EmbeddingModel>> GetModels() => Task.FromResult<IReadOnlyList<EmbeddingModel>>(Models().ToArray());
+
+    public Task<int> Rebuild() => ChangeAsync(async index =>
+    {
+        // The snapshot's embeddings are the old recognizer's under the same face ids: it must not be read again.
+        index.Dispose();
+        _loaded = null;
+        if (_directory is not null)
+        {
+            File.Delete(Path.Combine(_directory, GalleryIndex.SnapshotFileName));
+        }
+
+        await LoadAsync(CancellationToken.None);
+        _changed = true;
+        return Index.Count;
+    });
+
     public Task<int> Reload(IReadOnlyList<string> faceIds) => ChangeAsync(async index =>
     {
         // Read inside this turn: a delete the store saw first is then missing here, and a delete it sees
         // later reaches this grain as a Remove after this turn, so no deleted face is ever resurrected.
         var faces = await store.GetFacesAsync(_tenant, _shard, faceIds.Where(id => !index.Contains(id)).ToArray());
-        return Changed(await Task.Run(() => faces.Count(f => index.Add(f.FaceId, f.SubjectId, f.Embedding))));
+        return Changed(await Task.Run(() => faces.Count(f => GalleryShardLoader.TryAdd(index, f, ref _foreign))));
     });
 
     public Task Reconcile() => ChangeAsync(async index =>
     {
-        var (added, dropped) = await Task.Run(() => GalleryShardLoader.ReconcileAsync(index, store, _tenant, _shard, CancellationToken.None));
+        var (added, dropped, foreign) = await Task.Run(() => GalleryShardLoader.ReconcileAsync(index, store, _tenant, _shard, CancellationToken.None));
+        _foreign ??= foreign;
         return Changed(added + dropped);
     });
 
@@ -134,8 +188,11 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     }
 
     public async Task<IReadOnlyList<IReadOnlyList<Candidate>>> Search(
-        IReadOnlyList<float[]> queries, int topK, string? subjectId, CancellationToken cancellationToken = default) =>
-        await Index.SearchAsync(queries, topK, subjectId, cancellationToken);
+        IReadOnlyList<float[]> queries, EmbeddingModel model, int topK, string? subjectId, CancellationToken cancellationToken = default)
+    {
+        ModelMismatch.ThrowUnlessAll(_tenant, Models(), model);
+        return await Index.SearchAsync(queries, topK, subjectId, cancellationToken);
+    }
 
     public Task<int> Count() => Task.FromResult(Index.Count);
 
@@ -184,4 +241,8 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Gallery shard {Tenant}/{Shard} loaded {Faces} faces from its {Source} ({Added} fetched from the store, {Dropped} stale dropped) in {Milliseconds:0} ms")]
     private static partial void LogLoaded(ILogger logger, string tenant, int shard, int faces, string source, int added, int dropped, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Gallery shard {Tenant}/{Shard} holds faces of two recognizers ({Indexed} indexed, {Foreign} not); it refuses searches until the gallery is re-embedded")]
+    private static partial void LogMixed(ILogger logger, string tenant, int shard, string? indexed, string foreign);
 }

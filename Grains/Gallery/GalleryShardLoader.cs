@@ -10,7 +10,9 @@ namespace FaceOrleans.Grains.Gallery;
 /// the store no longer has, and fetches by key only the faces the snapshot lacks. A snapshot from before a
 /// crash, from another cluster sharing the folder, or from before a re-shard is therefore never wrong, only
 /// slower. Without a usable snapshot it reads every record from the store. Face ids are never reused and a
-/// face's embedding and subject never change, which is what makes reconciling by id sufficient.
+/// face's embedding and subject never change, except that a re-embed gives every face of a gallery a new
+/// recognizer's embedding: a snapshot records its recognizer, and one whose recognizer is not the store's is
+/// set aside (one face read from the store tells). Those are what make reconciling by id sufficient.
 /// </summary>
 public static class GalleryShardLoader
 {
@@ -35,25 +37,33 @@ public static class GalleryShardLoader
     {
         var started = Stopwatch.GetTimestamp();
         var index = directory is null ? null : GalleryIndex.TryReadSnapshot(directory, tenant, shard, VectorFileIn(directory));
-        var fromSnapshot = index is not null;
         int added = 0, dropped = 0;
+        EmbeddingModel? foreign = null;
         try
         {
             if (index is not null)
             {
-                (added, dropped) = await ReconcileAsync(index, store, tenant, shard, cancellationToken);
+                (added, dropped, foreign) = await ReconcileAsync(index, store, tenant, shard, cancellationToken);
+                if (!await IsOfStoredModelAsync(index, store, tenant, shard, cancellationToken))
+                {
+                    index.Dispose();
+                    index = null;
+                }
             }
-            else
+
+            var fromSnapshot = index is not null;
+            if (index is null)
             {
+                (added, dropped, foreign) = (0, 0, null);
                 index = new GalleryIndex(VectorFileIn(directory));
                 await foreach (var face in store.LoadShardAsync(tenant, shard, cancellationToken))
                 {
-                    index.Add(face.FaceId, face.SubjectId, face.Embedding);
+                    _ = TryAdd(index, face, ref foreign);
                 }
             }
 
             index.TrimExcess();
-            return (index, new ShardLoadReport(fromSnapshot, index.Count, added, dropped, Stopwatch.GetElapsedTime(started)));
+            return (index, new ShardLoadReport(fromSnapshot, index.Count, added, dropped, Stopwatch.GetElapsedTime(started)) { Foreign = foreign });
         }
         catch
         {
@@ -81,10 +91,47 @@ public static class GalleryShardLoader
         }
     }
 
-    /// <summary>Drops the faces the store no longer holds in the shard and fetches by key those the index lacks.</summary>
-    public static async Task<(int Added, int Dropped)> ReconcileAsync(GalleryIndex index, IGalleryStore store, string tenant, int shard, CancellationToken cancellationToken)
+    /// <summary>
+    /// Indexes the face when it is of the index's recognizer (the first face decides for an empty index); otherwise
+    /// leaves it out and names its recognizer in <paramref name="foreign"/>, since one index is one embedding space.
+    /// </summary>
+    public static bool TryAdd(GalleryIndex index, StoredFace face, ref EmbeddingModel? foreign)
+    {
+        if (index.Count == 0 && index.Model != face.Model)
+        {
+            index.Model = face.Model;
+        }
+
+        if (face.Model != index.Model)
+        {
+            foreign ??= face.Model;
+            return false;
+        }
+
+        return index.Add(face.FaceId, face.SubjectId, face.Embedding);
+    }
+
+    /// <summary>Whether a snapshot's faces are of the recognizer the store records for them (one face read tells: a re-embed replaces a shard's faces together).</summary>
+    private static async Task<bool> IsOfStoredModelAsync(GalleryIndex index, IGalleryStore store, string tenant, int shard, CancellationToken cancellationToken)
+    {
+        if (index.Count == 0)
+        {
+            return true;
+        }
+
+        var sample = await store.GetFacesAsync(tenant, shard, [index.FaceIds.First()], cancellationToken);
+        return sample.Count == 0 || sample[0].Model == index.Model;
+    }
+
+    /// <summary>
+    /// Drops the faces the store no longer holds in the shard and fetches by key those the index lacks; names a
+    /// recognizer other than the index's that fetched faces came from (those are left out).
+    /// </summary>
+    public static async Task<(int Added, int Dropped, EmbeddingModel? Foreign)> ReconcileAsync(
+        GalleryIndex index, IGalleryStore store, string tenant, int shard, CancellationToken cancellationToken)
     {
         var stored = new HashSet<string>(await store.ListFaceIdsAsync(tenant, shard, cancellationToken), StringComparer.Ordinal);
+        EmbeddingModel? foreign = null;
         var stale = index.FaceIds.Where(id => !stored.Contains(id)).ToList();
         foreach (var faceId in stale)
         {
@@ -96,10 +143,10 @@ public static class GalleryShardLoader
         {
             foreach (var face in await store.GetFacesAsync(tenant, shard, missing.GetRange(i, Math.Min(FetchBatch, missing.Count - i)), cancellationToken))
             {
-                index.Add(face.FaceId, face.SubjectId, face.Embedding);
+                _ = TryAdd(index, face, ref foreign);
             }
         }
 
-        return (missing.Count, stale.Count);
+        return (missing.Count, stale.Count, foreign);
     }
 }

@@ -40,6 +40,12 @@ public interface IGalleryStore
     /// <summary>Those of <paramref name="faceIds"/> that are stored in <paramref name="shard"/>, embeddings included.</summary>
     Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gives faces of <paramref name="shard"/> new embeddings, with their recognizer, under the same ids (a re-embed
+    /// after the tenant's recognizer changed); faces deleted meanwhile are skipped. Returns how many were replaced.
+    /// </summary>
+    Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces);
+
     /// <summary>The gallery's recorded layout, or null for a gallery that has none yet.</summary>
     Task<GalleryLayout?> GetLayoutAsync(string tenant);
 

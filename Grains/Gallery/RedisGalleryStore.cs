@@ -11,10 +11,17 @@ namespace FaceOrleans.Grains.Gallery;
 /// Gallery records in Redis (cluster mode). A shard is one hash, a face one field of it (subject id and
 /// float32 embedding), so enrolling or deleting a face writes one field; a subject keeps the set of its faces
 /// for deletion and counting, and a sorted set orders subjects for pagination. The layout is one string key
-/// that every face write is conditional on, so no face lands in a shard a re-shard is emptying.
+/// that every face write is conditional on, so no face lands in a shard a re-shard is emptying. A face's value
+/// records the recognizer of its embedding; a value written before model identity is read as
+/// <paramref name="legacy"/> attributes it and written back with it, once.
 /// </summary>
-public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId) : IGalleryStore
+public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId, LegacyEmbeddings? legacy = null) : IGalleryStore
 {
+    /// <summary>Opens a value that records its model; a legacy value opens with its subject id's length, never negative.</summary>
+    private const int ModelMarker = -1;
+
+    private readonly LegacyEmbeddings _legacy = legacy ?? LegacyEmbeddings.None;
+
     private IDatabase Db => redis.IsConnected
         ? redis.GetDatabase()
         : throw new GalleryStoreUnavailableException("The gallery's Redis server is not connected; retry shortly.");
@@ -158,10 +165,19 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
 
     public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var legacyEntries = new List<(HashEntry Entry, StoredFace Face)>();
         await foreach (var entry in Db.HashScanAsync(Shard(tenant, shard), pageSize: 1000).WithCancellation(cancellationToken))
         {
-            yield return Decode(entry.Name!, entry.Value!);
+            var face = Decode(entry.Name!, entry.Value!, out var isLegacy);
+            if (isLegacy)
+            {
+                legacyEntries.Add((entry, face));
+            }
+
+            yield return face;
         }
+
+        await RewriteLegacyAsync(tenant, shard, legacyEntries);
     }
 
     public Task<long> CountFacesAsync(string tenant, int shard) => Db.HashLengthAsync(Shard(tenant, shard));
@@ -173,7 +189,46 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
     {
         var ids = faceIds.Select(id => (RedisValue)id).ToArray();
         var values = await Db.HashGetAsync(Shard(tenant, shard), ids);
-        return ids.Zip(values).Where(p => !p.Second.IsNull).Select(p => Decode(p.First!, p.Second!)).ToArray();
+        var faces = new List<StoredFace>(ids.Length);
+        var legacyEntries = new List<(HashEntry Entry, StoredFace Face)>();
+        foreach (var (id, value) in ids.Zip(values).Where(p => !p.Second.IsNull))
+        {
+            var face = Decode(id!, value!, out var isLegacy);
+            faces.Add(face);
+            if (isLegacy)
+            {
+                legacyEntries.Add((new HashEntry(id, value), face));
+            }
+        }
+
+        await RewriteLegacyAsync(tenant, shard, legacyEntries);
+        return faces;
+    }
+
+    /// <summary>Gives faces of the shard new embeddings in place (a re-embed); a face deleted meanwhile is skipped.</summary>
+    public async Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces)
+    {
+        // HSET has no "only if present": a transaction per face, conditional on its field, skips a face deleted meanwhile.
+        var written = await Task.WhenAll(faces.Select(f =>
+        {
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.HashExists(Shard(tenant, shard), f.FaceId));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), f.FaceId, Encode(f));
+            return transaction.ExecuteAsync();
+        }));
+        return written.Count(w => w);
+    }
+
+    /// <summary>Writes legacy values back with the model they were attributed to, unless the face changed or left meanwhile.</summary>
+    private async Task RewriteLegacyAsync(string tenant, int shard, List<(HashEntry Entry, StoredFace Face)> entries)
+    {
+        foreach (var (entry, face) in entries)
+        {
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.HashEqual(Shard(tenant, shard), entry.Name, entry.Value));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), entry.Name, Encode(face));
+            await transaction.ExecuteAsync();
+        }
     }
 
     public async Task<GalleryLayout?> GetLayoutAsync(string tenant)
@@ -212,7 +267,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
             {
                 var faceId = (string)entry.Name!;
                 var to = shardOf(faceId);
-                var subjectId = Decode(faceId, entry.Value!).SubjectId;
+                var subjectId = Decode(faceId, entry.Value!, out _).SubjectId;
                 transaction.AddCondition(Condition.HashEqual(Shard(tenant, fromShard), entry.Name, entry.Value));
                 _ = transaction.HashSetAsync(Shard(tenant, to), entry.Name, entry.Value);
                 _ = transaction.HashDeleteAsync(Shard(tenant, fromShard), entry.Name);
@@ -248,22 +303,40 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         return (int.Parse(member.AsSpan(0, colon), CultureInfo.InvariantCulture), member[(colon + 1)..]);
     }
 
-    /// <summary>[subject id length: int32][subject id: UTF-8][embedding: float32 little-endian].</summary>
+    /// <summary>
+    /// [-1: int32][model key length: int32][model key (<see cref="EmbeddingModel.Key"/>): UTF-8][subject id length: int32]
+    /// [subject id: UTF-8][embedding: float32 little-endian]. A legacy value is the same without its first two fields.
+    /// </summary>
     private static byte[] Encode(StoredFace face)
     {
+        var model = Encoding.UTF8.GetBytes(face.Model.Key);
         var subject = Encoding.UTF8.GetBytes(face.SubjectId);
         var embedding = EmbeddingBytes.ToBytes(face.Embedding);
-        var bytes = new byte[4 + subject.Length + embedding.Length];
-        BitConverter.TryWriteBytes(bytes, subject.Length);
-        subject.CopyTo(bytes, 4);
-        embedding.CopyTo(bytes, 4 + subject.Length);
+        var bytes = new byte[12 + model.Length + subject.Length + embedding.Length];
+        BitConverter.TryWriteBytes(bytes, ModelMarker);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), model.Length);
+        model.CopyTo(bytes, 8);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8 + model.Length), subject.Length);
+        subject.CopyTo(bytes, 12 + model.Length);
+        embedding.CopyTo(bytes, 12 + model.Length + subject.Length);
         return bytes;
     }
 
-    private static StoredFace Decode(string faceId, byte[] bytes)
+    private StoredFace Decode(string faceId, byte[] bytes, out bool isLegacy)
     {
-        var length = BitConverter.ToInt32(bytes, 0);
-        return new StoredFace(faceId, Encoding.UTF8.GetString(bytes, 4, length), EmbeddingBytes.FromBytes(bytes.AsSpan(4 + length)));
+        isLegacy = BitConverter.ToInt32(bytes, 0) != ModelMarker;
+        EmbeddingModel? model = null;
+        var at = 0;
+        if (!isLegacy)
+        {
+            var modelLength = BitConverter.ToInt32(bytes, 4);
+            model = EmbeddingModel.ParseKey(Encoding.UTF8.GetString(bytes, 8, modelLength));
+            at = 8 + modelLength;
+        }
+
+        var length = BitConverter.ToInt32(bytes, at);
+        var embedding = EmbeddingBytes.FromBytes(bytes.AsSpan(at + 4 + length));
+        return new StoredFace(faceId, Encoding.UTF8.GetString(bytes, at + 4, length), embedding, model ?? _legacy.For(embedding.Length));
     }
 
     private static SubjectInfo ToInfo(string id, string json, long faces)

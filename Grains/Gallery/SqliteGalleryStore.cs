@@ -11,14 +11,20 @@ namespace FaceOrleans.Grains.Gallery;
 /// Gallery records in SQLite (the embedded default): a row per subject and a row per face, with the faces'
 /// foreign key cascading a subject's deletion, and a row per gallery layout. Two indexes on a face's shard:
 /// (tenant, shard) yields a shard's rows in storage order for its first load, (tenant, shard, face_id)
-/// lists a shard's ids without touching the 2 kB rows, to reconcile a snapshot.
+/// lists a shard's ids without touching the 2 kB rows, to reconcile a snapshot. Each face row records the
+/// recognizer of its embedding (model, model_version, dimension); a file from before model identity gets those
+/// columns once, at open, with its rows attributed by <see cref="LegacyEmbeddings"/> (schema version 1).
 /// </summary>
-public sealed class SqliteGalleryStore : IGalleryStore
+public sealed partial class SqliteGalleryStore : IGalleryStore
 {
+    private const string FaceColumns = "tenant, face_id, shard, subject_id, embedding, model, model_version, dimension";
+
     private readonly SqliteDatabase _database;
 
-    public SqliteGalleryStore(string databasePath)
+    /// <param name="legacy">Names the recognizer of rows written before model identity; they are rewritten with it once.</param>
+    public SqliteGalleryStore(string databasePath, LegacyEmbeddings? legacy = null)
     {
+        legacy ??= LegacyEmbeddings.None;
         // A face row is about 2.1 kB: 4 KiB pages hold one, 16 KiB pages seven. The page size only takes
         // effect on a new file, before the switch to WAL, hence a file of the gallery's own.
         _database = new SqliteDatabase(databasePath, """
@@ -29,6 +35,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
                 PRIMARY KEY (tenant, subject_id));
             CREATE TABLE IF NOT EXISTS gallery_faces (
                 tenant TEXT NOT NULL, face_id TEXT NOT NULL, shard INTEGER NOT NULL, subject_id TEXT NOT NULL, embedding BLOB NOT NULL,
+                model TEXT, model_version TEXT, dimension INTEGER,
                 PRIMARY KEY (tenant, face_id),
                 FOREIGN KEY (tenant, subject_id) REFERENCES gallery_subjects (tenant, subject_id) ON DELETE CASCADE);
             CREATE TABLE IF NOT EXISTS gallery_photos (
@@ -42,7 +49,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
             CREATE INDEX IF NOT EXISTS gallery_face_ids_by_shard ON gallery_faces (tenant, shard, face_id);
             CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
             CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
-            """, foreignKeys: true);
+            """, foreignKeys: true, migrate: connection => Migrate(connection, legacy));
     }
 
     public Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject) => Run(connection =>
@@ -82,8 +89,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
         // Photos live in their own table so that loading a shard never reads them. The insert checks the
         // layout in the same statement, so no face lands in a shard a running re-shard is emptying.
         using var transaction = connection.BeginTransaction();
-        using var insert = Command(connection, """
-            INSERT INTO gallery_faces SELECT $tenant, $face, $shard, $subject, $embedding
+        using var insert = Command(connection, $"""
+            INSERT INTO gallery_faces ({FaceColumns}) SELECT $tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension
             WHERE NOT EXISTS (SELECT 1 FROM gallery_layouts l WHERE l.tenant = $tenant
                 AND NOT ($shard >= COALESCE(l.target_first_shard, l.first_shard)
                      AND $shard < COALESCE(l.target_first_shard, l.first_shard) + COALESCE(l.target_shards, l.shards)))
@@ -93,6 +100,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
         insert.Parameters.AddWithValue("$shard", shard);
         insert.Parameters.AddWithValue("$subject", face.SubjectId);
         insert.Parameters.AddWithValue("$embedding", EmbeddingBytes.ToBytes(face.Embedding));
+        BindModel(insert, face.Model);
         try
         {
             if (insert.ExecuteNonQuery() == 0)
@@ -131,26 +139,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
     });
 
     /// <summary>Stores many faces of one shard in one transaction: an import path, far faster than one enrollment at a time.</summary>
-    public Task ImportFacesAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => Run(connection =>
-    {
-        using var transaction = connection.BeginTransaction();
-        using var insert = Command(connection, "INSERT INTO gallery_faces VALUES ($tenant, $face, $shard, $subject, $embedding)", tenant);
-        insert.Transaction = transaction;
-        var face = insert.Parameters.Add("$face", SqliteType.Text);
-        insert.Parameters.AddWithValue("$shard", shard);
-        var subject = insert.Parameters.Add("$subject", SqliteType.Text);
-        var embedding = insert.Parameters.Add("$embedding", SqliteType.Blob);
-        foreach (var stored in faces)
-        {
-            face.Value = stored.FaceId;
-            subject.Value = stored.SubjectId;
-            embedding.Value = EmbeddingBytes.ToBytes(stored.Embedding);
-            insert.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-        return true;
-    });
+    public Task ImportFacesAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => ForEachFaceAsync(tenant, shard,
+        $"INSERT INTO gallery_faces ({FaceColumns}) VALUES ($tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension)", faces);
 
     /// <summary>Moves the write-ahead log into the database and truncates it, e.g. after a large import.</summary>
     public Task CheckpointAsync() => Run(connection =>
@@ -193,12 +183,12 @@ public sealed class SqliteGalleryStore : IGalleryStore
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var select = Command(connection,
-            "SELECT face_id, subject_id, embedding FROM gallery_faces INDEXED BY gallery_faces_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
+            $"SELECT {StoredColumns} FROM gallery_faces INDEXED BY gallery_faces_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
         select.Parameters.AddWithValue("$shard", shard);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new StoredFace(reader.GetString(0), reader.GetString(1), EmbeddingBytes.FromBytes((byte[])reader[2]));
+            yield return ReadFace(reader);
         }
     }
 
@@ -227,8 +217,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
     public Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default) =>
         Run(connection =>
         {
-            using var select = Command(connection, """
-                SELECT face_id, subject_id, embedding FROM gallery_faces
+            using var select = Command(connection, $"""
+                SELECT {StoredColumns} FROM gallery_faces
                 WHERE tenant = $tenant AND shard = $shard AND face_id IN (SELECT value FROM json_each($ids))
                 """, tenant);
             select.Parameters.AddWithValue("$shard", shard);
@@ -237,7 +227,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
             var faces = new List<StoredFace>();
             while (reader.Read())
             {
-                faces.Add(new StoredFace(reader.GetString(0), reader.GetString(1), EmbeddingBytes.FromBytes((byte[])reader[2])));
+                faces.Add(ReadFace(reader));
             }
 
             return (IReadOnlyList<StoredFace>)faces;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FaceOrleans.Grains.Hosting;
@@ -64,7 +65,7 @@ public static class FaceOrleansSiloExtensions
             case ClusterMode.Embedded:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
-                silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(cluster.GalleryPathOrDefault));
+                silo.Services.AddSingleton<IGalleryStore>(services => new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services)));
                 DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
                 break;
 
@@ -74,7 +75,8 @@ public static class FaceOrleansSiloExtensions
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
-                silo.Services.AddSingleton<IGalleryStore>(_ => new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId));
+                silo.Services.AddSingleton<IGalleryStore>(services =>
+                    new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services)));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
@@ -90,6 +92,11 @@ public static class FaceOrleansSiloExtensions
         return silo;
     }
 
+    /// <summary>Gallery rows from before model identity are taken as this silo's recognizer's (the manifest default unless configured).</summary>
+    private static LegacyEmbeddings LegacyEmbeddingsOf(IServiceProvider services) => LegacyEmbeddings.FromManifest(
+        ModelCatalog.Locate(services.GetRequiredService<IOptions<ModelOptions>>().Value.Directory),
+        services.GetRequiredService<IOptions<SliceOptions>>().Value.Recognizer);
+
     /// <summary>Shard snapshots go to <paramref name="directory"/> unless <c>FaceOrleans:Gallery:IndexDirectory</c> says otherwise.</summary>
     private static void DefaultGalleryIndexDirectory(ISiloBuilder silo, string directory) =>
         silo.Services.PostConfigure<GalleryOptions>(options => options.IndexDirectory ??= directory);
@@ -102,13 +109,7 @@ public static class FaceOrleansSiloExtensions
     private sealed class LocalSliceStartup(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
     {
         public void Participate(ISiloLifecycle lifecycle) =>
-            lifecycle.Subscribe(nameof(LocalSliceStartup), ServiceLifecycleStage.RuntimeInitialize, async cancellationToken =>
-            {
-                var pipeline = services.GetRequiredService<LocalSlice>().Pipeline;
-                await pipeline.DetectAsync([ProbeImage.Png], pipeline.ModelDefaults, cancellationToken);
-                using var face = new OpenCvSharp.Mat(112, 112, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(128));
-                FacePoint[] landmarks = [new(38, 52), new(74, 52), new(56, 72), new(42, 92), new(70, 92)];
-                await pipeline.EmbedFacesAsync([(face, new DetectedFace(new FaceBox(8, 8, 104, 104), 1, landmarks))], cancellationToken);
-            });
+            lifecycle.Subscribe(nameof(LocalSliceStartup), ServiceLifecycleStage.RuntimeInitialize,
+                cancellationToken => services.GetRequiredService<LocalSlice>().WarmUpAsync(cancellationToken));
     }
 }

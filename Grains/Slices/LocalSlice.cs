@@ -40,7 +40,11 @@ public sealed class LocalSlice : IDisposable
         }
 
         ExecutionProvider = Pipeline.Detector.ExecutionProvider;
+        Recognizer = EmbeddingModel.Of(Pipeline.Recognizer.Spec);
     }
+
+    /// <summary>The recognizer whose embeddings this slice produces, as galleries record it.</summary>
+    public EmbeddingModel Recognizer { get; }
 
     public SliceOptions Options { get; }
 
@@ -71,6 +75,19 @@ public sealed class LocalSlice : IDisposable
         _silo.SiloAddress.ToParsableString(),
         Options.Device,
         IsStandby: tenantId is not null && !IsPinned(tenantId) && Options.StandbyFor.Contains(tenantId, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Runs each model once (a detection of the probe image, an embedding of a grey face), so the first tenant call
+    /// after start-up does not pay for the first run of every session.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var pipeline = PipelineFor(ProbeTenant);
+        await pipeline.DetectAsync([ProbeImage.Png], pipeline.ModelDefaults, cancellationToken);
+        using var face = new OpenCvSharp.Mat(112, 112, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(128));
+        FacePoint[] landmarks = [new(38, 52), new(74, 52), new(56, 72), new(42, 92), new(70, 92)];
+        await pipeline.EmbedFacesAsync([(face, new DetectedFace(new FaceBox(8, 8, 104, 104), 1, landmarks))], cancellationToken);
+    }
 
     public void Dispose()
     {

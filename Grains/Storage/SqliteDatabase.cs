@@ -15,7 +15,8 @@ public sealed class SqliteDatabase
     /// <param name="path">The file; created with its folder when missing.</param>
     /// <param name="schema">Statements run once before the first call (CREATE ... IF NOT EXISTS).</param>
     /// <param name="foreignKeys">Enforce foreign keys (SQLite leaves them off per connection by default).</param>
-    public SqliteDatabase(string path, string schema, bool foreignKeys = false)
+    /// <param name="migrate">Run once after the schema, before the first call: brings an older file's rows up to date.</param>
+    public SqliteDatabase(string path, string schema, bool foreignKeys = false, Action<SqliteConnection>? migrate = null)
     {
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
@@ -24,7 +25,9 @@ public sealed class SqliteDatabase
         {
             using var command = connection.CreateCommand();
             command.CommandText = schema;
-            return command.ExecuteNonQuery();
+            command.ExecuteNonQuery();
+            migrate?.Invoke(connection);
+            return true;
         })));
     }
 

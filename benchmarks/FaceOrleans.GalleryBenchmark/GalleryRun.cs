@@ -13,6 +13,9 @@ namespace FaceOrleans.GalleryBenchmark;
 internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnlyList<(string Photo, float[] Embedding)> photos)
 {
     public const int Dimension = 512;
+
+    // The store records each embedding's recognizer; the benchmark reads them back only through the store, so one label serves.
+    private static readonly EmbeddingModel Model = new("face_embed_512d", "benchmark", Dimension);
     public const int TopK = 5;
     public const int CopiesPerPhoto = 40;
     private const int FacesPerSubject = 2;
@@ -82,8 +85,8 @@ internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnly
         await store.ImportSubjectsAsync(Tenant, subjects);
 
         // In chunks, one transaction per shard each: SQLite has one writer, and 1M float arrays would not fit twice.
-        var faces = realFaces.Select(f => new StoredFace(f.FaceId, f.SubjectId, f.Vector))
-            .Concat(Enumerable.Range(0, synthetic).Select(i => new StoredFace($"f{i}", $"s{i / FacesPerSubject}", SampledUnitVector(i))));
+        var faces = realFaces.Select(f => new StoredFace(f.FaceId, f.SubjectId, f.Vector, Model))
+            .Concat(Enumerable.Range(0, synthetic).Select(i => new StoredFace($"f{i}", $"s{i / FacesPerSubject}", SampledUnitVector(i), Model)));
         foreach (var chunk in faces.Chunk(50_000))
         {
             foreach (var shard in chunk.GroupBy(f => GalleryOptions.ShardOf(f.FaceId, settings.Shards)))
@@ -99,7 +102,7 @@ internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnly
             var random = new Random(caller);
             for (var i = synthetic + caller; i < synthetic + Enrollments; i += 8)
             {
-                var face = new StoredFace($"f{i}", $"s{i / FacesPerSubject}", Synthetic.UnitVector(random, Dimension));
+                var face = new StoredFace($"f{i}", $"s{i / FacesPerSubject}", Synthetic.UnitVector(random, Dimension), Model);
                 await store.AddFaceAsync(Tenant, GalleryOptions.ShardOf(face.FaceId, settings.Shards), face);
             }
         })));

@@ -1,3 +1,4 @@
+using FaceOrleans.Vision.Evaluation;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -146,7 +147,7 @@ public sealed class ApiFixture : IAsyncLifetime
         using var image = OpenCvSharp.Cv2.ImDecode(bytes, OpenCvSharp.ImreadModes.Color);
         var scale = Math.Min(1.0, (double)FaceOrleans.Vision.ImageLimits.Default.MaxWorkingSide / Math.Max(image.Width, image.Height));
         using var resized = image.Resize(new OpenCvSharp.Size(0, 0), scale, scale, OpenCvSharp.InterpolationFlags.Area);
-        return FaceOrleans.Vision.PhotoDegrader.EncodeJpeg(resized, 95);
+        return FaceOrleans.Vision.Evaluation.PhotoDegrader.EncodeJpeg(resized, 95);
     }
 
     /// <summary>Adds a plain form field (a threshold, a flag) to a multipart form.</summary>

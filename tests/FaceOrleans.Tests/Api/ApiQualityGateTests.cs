@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FaceOrleans.Grains;
 using FaceOrleans.Vision;
+using FaceOrleans.Vision.Evaluation;
 using OpenCvSharp;
 
 namespace FaceOrleans.Tests.Api;

@@ -108,7 +108,7 @@ public sealed class GalleryShardLoaderTests : IDisposable
 
     private static async Task<List<StoredFace>> StoreFacesAsync(IGalleryStore store, Random random, int first, int count)
     {
-        var faces = Enumerable.Range(first, count).Select(i => new StoredFace($"f{i}", $"s{i % 250}", GalleryIndexTests.UnitVector(random, 128))).ToList();
+        var faces = Enumerable.Range(first, count).Select(i => new StoredFace($"f{i}", $"s{i % 250}", GalleryIndexTests.UnitVector(random, 128), ShippedModels.Identity("mobilefacenet_128d"))).ToList();
         foreach (var subject in faces.Select(f => f.SubjectId).Distinct())
         {
             await store.CreateSubjectAsync(Tenant, new SubjectInfo(subject, null, null, DateTimeOffset.UtcNow, 0));

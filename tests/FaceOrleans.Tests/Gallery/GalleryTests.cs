@@ -214,7 +214,7 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         var gallery = NewGallery(out var tenant);
         var store = fixture.GalleryStore;
         var random = new Random(29);
-        var seeded = Enumerable.Range(0, 2000).Select(i => new Grains.Gallery.StoredFace($"f{i}", $"s{i % 700}", GalleryIndexTests.UnitVector(random, 512))).ToArray();
+        var seeded = Enumerable.Range(0, 2000).Select(i => new Grains.Gallery.StoredFace($"f{i}", $"s{i % 700}", GalleryIndexTests.UnitVector(random, 512), ShippedModels.DefaultIdentity)).ToArray();
         await Task.WhenAll(Enumerable.Range(0, 700).Select(i => store.CreateSubjectAsync(tenant, new SubjectInfo($"s{i}", null, null, DateTimeOffset.UtcNow, 0))));
         foreach (var shard in seeded.GroupBy(f => Grains.Gallery.GalleryOptions.ShardOf(f.FaceId, 8)))
         {
@@ -271,7 +271,7 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
 
     private async Task AssertShardsAnswerExactlyAsync(Grains.Gallery.ExactGalleryIndex exact, string tenant, IEnumerable<int> shards, float[][] queries)
     {
-        var perShard = await Task.WhenAll(shards.Select(s => fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/{s}").Search(queries, 5, null)));
+        var perShard = await Task.WhenAll(shards.Select(s => fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/{s}").Search(queries, ShippedModels.DefaultIdentity, 5, null)));
         for (var q = 0; q < queries.Length; q++)
         {
             Assert.Equal(exact.Search(queries[q], 5), Grains.Gallery.SubjectRanking.Merge(perShard.SelectMany(r => r[q]), 5));
@@ -285,20 +285,20 @@ public sealed class GalleryTests(SliceClusterFixture fixture)
         var store = (Grains.Gallery.SqliteGalleryStore)fixture.GalleryStore;
         var random = new Random(31);
         await store.CreateSubjectAsync(tenant, new SubjectInfo("p", null, null, DateTimeOffset.UtcNow, 0));
-        await store.ImportFacesAsync(tenant, 0, Enumerable.Range(0, 3000).Select(i => new Grains.Gallery.StoredFace($"f{i}", "p", GalleryIndexTests.UnitVector(random, 512))).ToArray());
+        await store.ImportFacesAsync(tenant, 0, Enumerable.Range(0, 3000).Select(i => new Grains.Gallery.StoredFace($"f{i}", "p", GalleryIndexTests.UnitVector(random, 512), ShippedModels.DefaultIdentity)).ToArray());
         var shard = fixture.Client.GetGrain<IGalleryShardGrain>($"{tenant}/0");
         var query = GalleryIndexTests.UnitVector(random, 512);
 
         // Interleaved: a change arriving behind searches must neither corrupt a scan nor wait for all of them.
         var calls = Enumerable.Range(0, 60).Select(i => i % 3 == 0
-            ? (Task)shard.Add($"new{i}", "p", GalleryIndexTests.UnitVector(random, 512), null)
-            : shard.Search([query], 5, null)).ToArray();
+            ? (Task)shard.Add($"new{i}", "p", GalleryIndexTests.UnitVector(random, 512), ShippedModels.DefaultIdentity, null)
+            : shard.Search([query], ShippedModels.DefaultIdentity, 5, null)).ToArray();
         await Task.WhenAll(calls);
 
         Assert.All(calls.OfType<Task<bool>>(), added => Assert.True(added.Result));
         Assert.Equal(3020, await shard.Count());
         var exact = new Grains.Gallery.ExactGalleryIndex(512);
         await AddStoredFacesAsync(exact, store, tenant, [0]);
-        Assert.Equal(exact.Search(query, 1), (await shard.Search([query], 1, null))[0]);
+        Assert.Equal(exact.Search(query, 1), (await shard.Search([query], ShippedModels.DefaultIdentity, 1, null))[0]);
     }
 }

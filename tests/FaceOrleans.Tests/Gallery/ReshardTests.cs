@@ -107,7 +107,7 @@ public sealed class ReshardTests
     private static async Task<List<string>> SeedAsync(IGalleryStore store)
     {
         var random = new Random(13);
-        var faces = Enumerable.Range(0, SyntheticFaces).Select(i => new StoredFace($"f{i}", $"s{i / 2}", GalleryIndexTests.UnitVector(random, 512))).ToArray();
+        var faces = Enumerable.Range(0, SyntheticFaces).Select(i => new StoredFace($"f{i}", $"s{i / 2}", GalleryIndexTests.UnitVector(random, 512), ShippedModels.DefaultIdentity)).ToArray();
         var subjects = faces.Select(f => f.SubjectId).Distinct().Select(id => new SubjectInfo(id, null, null, DateTimeOffset.UtcNow, 0)).ToArray();
         if (store is SqliteGalleryStore sqlite)
         {

@@ -16,7 +16,7 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
 
     private const float SeenThreshold = 0.3f;
 
-    private RetinaFaceDetector Detector => fixture.Pipeline.Detector;
+    private RetinaFaceDetector Detector => (RetinaFaceDetector)fixture.Pipeline.Detector;
 
     public static TheoryData<int> Sides() => new(TestedSides);
 

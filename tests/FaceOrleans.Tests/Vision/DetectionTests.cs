@@ -97,7 +97,7 @@ public sealed class DetectionTests(VisionFixture fixture)
     [Fact]
     public void Priors_match_the_network_output_layout()
     {
-        var detector = fixture.Pipeline.Detector;
+        var detector = (RetinaFaceDetector)fixture.Pipeline.Detector;
         Assert.Equal(16800, detector.PriorCount(640, 640));
     }
 

@@ -1,4 +1,5 @@
 using FaceOrleans.Vision;
+using FaceOrleans.Vision.Evaluation;
 using OpenCvSharp;
 
 namespace FaceOrleans.Tests.Vision;

@@ -1,5 +1,6 @@
 using FaceOrleans.Silo;
 using FaceOrleans.Vision;
+using FaceOrleans.Vision.Evaluation;
 
 namespace FaceOrleans.Tests.Vision;
 

@@ -11,7 +11,7 @@ namespace FaceOrleans.Vision;
 /// variances and filtered by NMS. Only the model call (<see cref="RunBatch"/>) needs the session: preparing and
 /// decoding run wherever the caller is. Owns its session. Thread-safe: ONNX Runtime sessions allow concurrent Run calls.
 /// </summary>
-public sealed class RetinaFaceDetector : IBatchModel<DetectorInput, DetectorOutput>, IDisposable
+public sealed class RetinaFaceDetector : IFaceDetector, IBatchModel<DetectorInput, DetectorOutput>
 {
     private const int PreNmsTopK = 5000;
     private const int MaxFacesPerImage = 750;
@@ -70,7 +70,12 @@ public sealed class RetinaFaceDetector : IBatchModel<DetectorInput, DetectorOutp
     /// batch, so a batch gives the same faces as single calls. A slice runs the same three steps with only the model
     /// call in its scheduler: <see cref="Prepare"/>, <see cref="RunBatch"/>, <see cref="Decode"/>.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float scoreThreshold, int? longSide = null)
+    public IReadOnlyList<IReadOnlyList<DetectedFace>> Detect(IReadOnlyList<Mat> images, float scoreThreshold, int? longSide = null) =>
+        // The inline runner completes on this thread: the same steps as a slice's, with the model call here.
+        DetectAsync(InlineModelRunner.Instance, images, scoreThreshold, longSide ?? FullSide).GetAwaiter().GetResult();
+
+    public async Task<IReadOnlyList<DetectedFace>[]> DetectAsync(
+        IModelRunner runner, IReadOnlyList<Mat> images, float scoreThreshold, int longSide, CancellationToken cancellationToken = default)
     {
         var inputs = new DetectorInput[images.Count];
         DetectorOutput[] outputs = [];
@@ -78,10 +83,10 @@ public sealed class RetinaFaceDetector : IBatchModel<DetectorInput, DetectorOutp
         {
             for (var i = 0; i < images.Count; i++)
             {
-                inputs[i] = Prepare(images[i], longSide ?? FullSide);
+                inputs[i] = Prepare(images[i], longSide);
             }
 
-            outputs = BatchRuns.RunGrouped(this, inputs);
+            outputs = await runner.RunAsync(this, inputs, cancellationToken);
             return inputs.Select((input, i) => (IReadOnlyList<DetectedFace>)Decode(input, outputs[i], scoreThreshold)).ToArray();
         }
         finally

@@ -77,13 +77,18 @@ public sealed record ModelInputSpec(
 /// Long side, in pixels, at which a request that needs only the most prominent face is detected first
 /// (compare, enroll, identify, verify); null means the full size. Only a dynamic-size detector uses it.
 /// </param>
+/// <param name="Family">Which <see cref="IFaceDetector"/> class runs the model; the prior-box fields are RetinaFace's.</param>
 public sealed record DetectorSpec(
     IReadOnlyList<IReadOnlyList<int>> MinSizes,
     IReadOnlyList<int> Steps,
     IReadOnlyList<float> Variances,
     float NmsIou,
     float ScoreThreshold,
-    int? ProminentFaceSide = null);
+    int? ProminentFaceSide = null,
+    string Family = DetectorSpec.RetinaFace)
+{
+    public const string RetinaFace = "retinaface";
+}
 
 /// <param name="Threshold">The 1:1 similarity threshold: compare, and verify against one claimed subject.</param>
 /// <param name="IdentificationThreshold">

@@ -34,9 +34,13 @@ public sealed partial class OnnxSessionFactory : IDisposable
     /// <summary>Every Run on this factory's sessions, to show how many ever overlapped.</summary>
     public ConcurrencyGauge Runs { get; } = new();
 
-    /// <summary>The detector named in the manifest, loaded and verified on first use.</summary>
-    public RetinaFaceDetector Detector(string modelName) =>
-        Network(modelName, name => new RetinaFaceDetector(CreateSession(name), _options.MaxBatchSize));
+    /// <summary>The detector named in the manifest, of the family its entry names, loaded and verified on first use.</summary>
+    public IFaceDetector Detector(string modelName) => Network<IFaceDetector>(modelName, name =>
+        _catalog.Get(name).Detector?.Family switch
+        {
+            DetectorSpec.RetinaFace or null => new RetinaFaceDetector(CreateSession(name), _options.MaxBatchSize),
+            var family => throw new ModelUnavailableException(name, $"'{name}' is a detector of family '{family}', which this build does not know; known: {DetectorSpec.RetinaFace}."),
+        });
 
     /// <summary>The recognizer named in the manifest, loaded and verified on first use.</summary>
     public FaceRecognizer Recognizer(string modelName) =>

@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace FaceOrleans.Vision;
+namespace FaceOrleans.Vision.Evaluation;
 
 /// <summary>
 /// A group photo with a known number of small faces, made from single portraits: the shared photos hold no crowd

@@ -6,7 +6,7 @@ namespace FaceOrleans.Vision;
 public sealed record DetectionSides(int? Full = null, int? ProminentFace = null)
 {
     /// <summary>Both sides for this detector; a fixed-input detector always runs at its own size.</summary>
-    public (int Full, int ProminentFace) Resolve(RetinaFaceDetector detector)
+    public (int Full, int ProminentFace) Resolve(IFaceDetector detector)
     {
         if (!detector.HasDynamicInput)
         {

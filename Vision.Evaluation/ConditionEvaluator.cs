@@ -1,17 +1,6 @@
 using OpenCvSharp;
 
-namespace FaceOrleans.Vision;
-
-/// <summary>
-/// Scores of one capture condition. Clean: every unordered pair of clean photos. Degraded: every ordered pair of
-/// different photos, the first clean (the gallery photo, enrolled on purpose) and the second degraded (the probe a
-/// working camera sends). A pair whose probe had no face scores -2, below any cosine, so it is always rejected.
-/// </summary>
-public sealed record ConditionScores(
-    CaptureCondition Condition,
-    IReadOnlyList<float> Same,
-    IReadOnlyList<float> Different,
-    IReadOnlyList<string> ProbesWithoutFace);
+namespace FaceOrleans.Vision.Evaluation;
 
 /// <summary>The clean photo and its degraded copies, with the face the pipeline found in each (null when none).</summary>
 public sealed class PhotoProbes(string photo, IReadOnlyList<(CaptureCondition Condition, Mat Bgr, DetectedFace? Face)> copies) : IDisposable

@@ -6,7 +6,9 @@ namespace FaceOrleans.Grains.Gallery;
 /// The plain exact search the compact <see cref="GalleryIndex"/> must agree with: every float32 embedding in
 /// memory, every face scored with TensorPrimitives.Dot, ranked by <see cref="SubjectRanking"/>. It is what the
 /// shards ran before the compact index (2 kB of memory per face) and is kept as the reference that tests and
-/// the gallery benchmark compare the compact index against, and as the benchmark's baseline.
+/// the gallery benchmark compare the compact index against, and as the benchmark's baseline. A test oracle, not
+/// service code: it lives with the benchmark, and the test project compiles this same file (a linked item), so
+/// neither ships in the service's assemblies. It keeps the namespace of the index it checks.
 /// </summary>
 public sealed class ExactGalleryIndex(int dimension)
 {

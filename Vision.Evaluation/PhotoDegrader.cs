@@ -2,7 +2,7 @@ using System.IO.Hashing;
 using System.Text;
 using OpenCvSharp;
 
-namespace FaceOrleans.Vision;
+namespace FaceOrleans.Vision.Evaluation;
 
 /// <summary>A degraded copy of a photo, as the pipeline would get it from decoding the camera's upload.</summary>
 /// <param name="Bgr">Three-channel 8-bit BGR (a monochrome camera's frame has three equal channels, as decoders deliver it).</param>

@@ -29,6 +29,9 @@ public sealed class FaceRecognizer : IBatchModel<PreparedInput, float[]>, IDispo
 
     public string ModelName => _model.Model.Name;
 
+    /// <summary>The recognizer's manifest entry, which identifies what its embeddings mean (name, checksum, dimension).</summary>
+    public ModelSpec Spec => _model.Model;
+
     public int EmbeddingSize => _spec.EmbeddingSize;
 
     /// <summary>The cosine similarity at or above which two faces are the same person, for this model.</summary>
