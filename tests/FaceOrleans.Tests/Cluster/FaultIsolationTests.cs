@@ -92,7 +92,10 @@ public sealed class FaultIsolationTests(ITestOutputHelper output)
         var baseline = outcomes.Where(o => o.End < killed && o.Succeeded).Max(o => o.Seconds);
         var slow = Math.Max(Slow, Contention * baseline);
         output.WriteLine($"slowest request before any fault: {baseline:0.00} s, so the bound for 'slow' is {slow:0.00} s (5 s on a quiet machine)");
-        violations.AddRange(outcomes.Where(o => o.Seconds > slow && !(o.Status == TenantLoad.ConnectionError && o.Start >= apiKilled)).Select(o => $"slower than {slow:0.0} s: " + o));
+        // A request sent while the API itself was down or starting again waits for that process, not for a silo fault:
+        // beside a CPU hog the restarted API took 9 s to answer its first requests, every tenant's alike.
+        bool DuringTheApisRestart(LoadOutcome o) => o.Start >= apiKilled && o.Start <= apiBack;
+        violations.AddRange(outcomes.Where(o => o.Seconds > slow && !DuringTheApisRestart(o) && !(o.Status == TenantLoad.ConnectionError && o.Start >= apiKilled)).Select(o => $"slower than {slow:0.0} s: " + o));
 
         // Bystanders: not one failure, except connection errors while the API itself was down.
         // A request cut off by the API's own death fails with a connection error, whoever's it is.
