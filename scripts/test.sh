@@ -19,9 +19,16 @@ status=${PIPESTATUS[0]}
 python3 scripts/check_readme_examples.py || status=1
 set -e
 
-# One plain summary line across all test assemblies.
+# One plain summary line across all test assemblies: from the minimal "Passed!  - Failed: 0, Passed: 9, ..." line, or
+# from the block that normal verbosity prints instead ("Total tests: 9", then "Passed: 9", "Failed: 0", ...).
 awk '/^(Passed|Failed)!/ {
-       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+       minimal = 1
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      }
-     END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+     /^Total tests:/ { block = 1; next }
+     block && $1 == "Passed:" { bp += $2 }
+     block && $1 == "Failed:" { bf += $2 }
+     block && $1 == "Skipped:" { bs += $2 }
+     block && $1 == "Total" && $2 == "time:" { block = 0 }
+     END { if (!minimal) { p = bp; f = bf; s = bs } printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 exit "$status"
