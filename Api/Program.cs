@@ -7,17 +7,18 @@ builder.Configuration.UseWholeLists([.. ConfigurationLists.SliceLists, ApiOption
 builder.AddFaceOrleansBackend();
 builder.AddFaceOrleansApi();
 
-var app = builder.Build();
-app.UseFaceOrleansApi();
-app.MapFaceOrleansApi();
 try
 {
+    // Building and wiring read the options too, so a setting that fails validation is caught here as well.
+    var app = builder.Build();
+    app.UseFaceOrleansApi();
+    app.MapFaceOrleansApi();
     await app.RunAsync();
     return 0;
 }
 catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
 {
-    // The embedded silo cannot serve its slice (a missing model, a GPU it must have): say why in one line.
+    // The embedded silo cannot serve its slice (a missing model, a GPU it must have) or a setting is invalid: say why in one line.
     await Console.Error.WriteLineAsync($"error: the API cannot start: {problem.Message}");
     return 1;
 }

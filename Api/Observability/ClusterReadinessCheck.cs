@@ -5,8 +5,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace FaceOrleans.Api.Observability;
 
 /// <summary>
-/// Ready means: the cluster answers, and every slice this API has ever seen runs a real (tiny) detection.
-/// A slice that has gone away makes the API not ready, because some of its tenants cannot be served.
+/// Ready means: the cluster answers and at least one slice this API has seen runs a real (tiny) detection, so the API
+/// can serve someone. Every slice's state is reported; a slice that has gone away makes the result degraded, never
+/// unhealthy, because its tenants get 503 from their own slice either way and an orchestrator that restarted this API
+/// for it would cut off every other tenant (<c>/health/slices</c> is the check that fails on any slice).
 /// </summary>
 public sealed class ClusterReadinessCheck(IClusterClient cluster) : IHealthCheck
 {
@@ -46,13 +48,13 @@ public sealed class ClusterReadinessCheck(IClusterClient cluster) : IHealthCheck
             }
         }
 
-        if (_seenSlices.IsEmpty)
+        if (problems.Count == _seenSlices.Count)
         {
-            return HealthCheckResult.Unhealthy("no slice is live", data: data);
+            return HealthCheckResult.Unhealthy(_seenSlices.IsEmpty ? "no slice is live" : "every slice is down", data: data);
         }
 
         return problems.Count == 0
             ? HealthCheckResult.Healthy($"{_seenSlices.Count} slice(s) ready", data)
-            : HealthCheckResult.Unhealthy($"slice(s) down: {string.Join(", ", problems)}", data: data);
+            : HealthCheckResult.Degraded($"slice(s) down: {string.Join(", ", problems)}", data: data);
     }
 }
