@@ -7,18 +7,20 @@ builder.Configuration.UseWholeLists([.. ConfigurationLists.SliceLists, ApiOption
 builder.AddFaceOrleansBackend();
 builder.AddFaceOrleansApi();
 
-var app = builder.Build();
-app.UseFaceOrleansApi();
-app.MapFaceOrleansApi();
 try
 {
+    // Building and wiring read the options too, so a setting that fails validation is caught here as well.
+    var app = builder.Build();
+    app.UseFaceOrleansApi();
+    app.MapFaceOrleansApi();
     app.EnsurePortsFree();
     await app.RunAsync();
     return 0;
 }
 catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
 {
-    // A port already taken, or an embedded silo that cannot serve its slice (a missing model, a GPU it must have): one line.
+    // A port already taken, an embedded silo that cannot serve its slice (a missing model, a GPU it must have) or an
+    // invalid setting: say why in one line.
     await Console.Error.WriteLineAsync($"error: the API cannot start: {problem.Message}");
     return 1;
 }

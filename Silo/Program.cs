@@ -9,6 +9,7 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
     ModelLatencyCommand.Create(),
     QualityCommand.Create(),
     DetectModesCommand.Create(),
+    ProbeCommand.Create(),
 };
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));

@@ -8,6 +8,7 @@ using FaceOrleans.Api.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -18,7 +19,9 @@ internal static partial class ApiHostingExtensions
     public static WebApplicationBuilder AddFaceOrleansApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section));
+        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptions.Validation>();
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
 
         // Two images plus form overhead; each file is also checked against MaxUploadBytes and named when too big.
@@ -117,10 +120,12 @@ internal static partial class ApiHostingExtensions
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))
             .WithSummary("The process answers.");
-        health.MapGet("/health/ready", Ready)
-            .WithSummary("The cluster answers and every slice seen so far runs a real detection; 503 otherwise.");
-        health.MapGet("/health", Ready)
+        health.MapGet("/health/ready", (HealthCheckService checks, CancellationToken cancellationToken) => Ready(checks, HealthStatus.Degraded, cancellationToken))
+            .WithSummary("The cluster answers and at least one slice runs a real detection (200, 'degraded' while some slice is down); 503 otherwise.");
+        health.MapGet("/health", (HealthCheckService checks, CancellationToken cancellationToken) => Ready(checks, HealthStatus.Degraded, cancellationToken))
             .WithSummary("The tutorial's probe and the Docker HEALTHCHECK: same as /health/ready.");
+        health.MapGet("/health/slices", (HealthCheckService checks, CancellationToken cancellationToken) => Ready(checks, HealthStatus.Healthy, cancellationToken))
+            .WithSummary("For monitoring, not for restarts: 503 while any slice seen so far is down.");
         app.MapMetrics("/metrics");
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -128,8 +133,8 @@ internal static partial class ApiHostingExtensions
         return app;
     }
 
-    /// <summary>The tutorial's <c>{"status": "healthy"}</c>, plus each slice's probe; 503 when not ready.</summary>
-    private static async Task<IResult> Ready(HealthCheckService checks, CancellationToken cancellationToken)
+    /// <summary>The tutorial's <c>{"status": "healthy"}</c>, plus each slice's probe; 503 when worse than <paramref name="passes"/>.</summary>
+    private static async Task<IResult> Ready(HealthCheckService checks, HealthStatus passes, CancellationToken cancellationToken)
     {
         var report = await checks.CheckHealthAsync(c => c.Tags.Contains("ready"), cancellationToken);
         var body = new
@@ -142,7 +147,7 @@ internal static partial class ApiHostingExtensions
             },
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description, e.Value.Data }),
         };
-        return TypedResults.Json(body, statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        return TypedResults.Json(body, statusCode: report.Status < passes ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {Status}")]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace FaceOrleans.Api.Hosting;
 
 /// <summary>The HTTP front end's settings (section <c>FaceOrleans:Api</c>).</summary>
@@ -35,6 +37,12 @@ public sealed class ApiOptions
     /// <summary>SHA-256 (hex) of an admin key that works even before any key is issued: the bootstrap key.</summary>
     public string? AdminKeySha256 { get; set; }
 
+    /// <summary>
+    /// Refuse to start without a usable <see cref="AdminKeySha256"/> (the cluster compose sets it, so a deployment whose
+    /// secret was not exported stops at once, naming it, instead of running with no way in).
+    /// </summary>
+    public bool RequireAdminKey { get; set; }
+
     /// <summary>How long a revoked key may still be accepted by an API instance that cached it.</summary>
     public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -52,6 +60,30 @@ public sealed class ApiOptions
     /// <summary>When set, each tenant's log lines also go to <c>{folder}/{tenant}.log</c>.</summary>
     public string? TenantLogDirectory { get; set; }
 
+    /// <summary>What is wrong with the bootstrap admin key setting; null when nothing is.</summary>
+    public string? AdminKeyProblem()
+    {
+        const string Name = Section + ":" + nameof(AdminKeySha256);
+        if (string.IsNullOrWhiteSpace(AdminKeySha256))
+        {
+            return RequireAdminKey ? $"{Name} is not set; give the sha256 (64 hex digits) of your admin key" : null;
+        }
+
+        // The sha256 of nothing: what `printf %s "$ADMIN_KEY" | sha256sum` gives when ADMIN_KEY is not set.
+        return AdminKeySha256.Length != 64 || !AdminKeySha256.All(char.IsAsciiHexDigit)
+            ? $"{Name} must be a sha256 in hex (64 digits), not the key itself"
+            : string.Equals(AdminKeySha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", StringComparison.OrdinalIgnoreCase)
+                ? $"{Name} is the sha256 of an empty key: the variable it was made from was not set"
+                : null;
+    }
+
     public int MaxConcurrentRequestsFor(string tenant) =>
         MaxConcurrentRequests.TryGetValue(tenant, out var limit) ? limit : DefaultMaxConcurrentRequests;
+
+    /// <summary>Checked at start: a bad bootstrap key stops the API with one line naming the setting.</summary>
+    internal sealed class Validation : IValidateOptions<ApiOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ApiOptions options) =>
+            options.AdminKeyProblem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
 }

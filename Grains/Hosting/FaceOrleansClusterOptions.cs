@@ -18,8 +18,17 @@ public sealed class FaceOrleansClusterOptions
 
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>The address other silos and clients reach this silo at (Redis mode); loopback by default.</summary>
+    /// <summary>
+    /// The address other silos and clients reach this silo at (Redis mode); loopback by default. An IP address, a host
+    /// name (resolved at start, IPv4 preferred) or <c>auto</c> for this machine's own address (see <see cref="Hosting.AdvertisedAddress"/>).
+    /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// A file the silo rewrites every few seconds while it is an active cluster member, for the <c>probe</c> command
+    /// (a container's liveness check); blank: none (see <see cref="SiloLivenessFile"/>).
+    /// </summary>
+    public string? LivenessFile { get; set; }
 
     /// <summary>SQLite file for grain state in embedded mode.</summary>
     public string StoragePath { get; set; } = "data/faceorleans.db";

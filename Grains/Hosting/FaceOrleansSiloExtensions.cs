@@ -1,4 +1,3 @@
-using System.Net;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;
@@ -6,6 +5,7 @@ using FaceOrleans.Grains.Storage;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +28,9 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<TenantGrainOptions>().Bind(configuration.GetSection(TenantGrainOptions.Section));
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section));
         services.AddOptions<GalleryOptions>().Bind(configuration.GetSection(GalleryOptions.Section));
+        services.AddOptions<FaceOrleansClusterOptions>().Bind(configuration.GetSection(FaceOrleansClusterOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<SiloLivenessFile>();
         services.AddSingleton<LocalSlice>();
         services.AddSingleton<SliceDirectory>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SliceDirectory.Learner>();
@@ -73,7 +76,7 @@ public static class FaceOrleansSiloExtensions
                 var redis = !string.IsNullOrWhiteSpace(cluster.Redis)
                     ? cluster.Redis
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
-                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(AdvertisedAddress.Resolve(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
                 silo.Services.AddSingleton<IGalleryStore>(services =>
                     new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services)));

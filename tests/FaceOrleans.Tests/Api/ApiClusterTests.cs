@@ -11,7 +11,7 @@ namespace FaceOrleans.Tests.Api;
 public sealed class ApiClusterTests
 {
     [Fact]
-    public async Task A_slice_going_down_gives_503_with_retry_after_for_its_tenant_and_fails_readiness_until_it_returns()
+    public async Task A_slice_going_down_gives_503_with_retry_after_for_its_tenant_and_degrades_readiness_without_failing_it_until_it_returns()
     {
         await using var redis = await RedisServer.StartAsync();
         var clusterId = "api-redis-" + Guid.NewGuid().ToString("N")[..8];
@@ -54,12 +54,28 @@ public sealed class ApiClusterTests
             Assert.Equal("mig-1", problem.GetProperty("slice").GetString());
             Assert.Equal(TimeSpan.FromSeconds(9), unavailable.Headers.RetryAfter?.Delta);
             Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/v1/attendance/detect", ApiFixture.Form(("image", "img10.jpg")))).StatusCode);
-            var notReady = await admin.GetAsync("/health/ready");
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+            // Readiness stays 200 (an orchestrator must not restart an API that serves attendance) and names the slice
+            // that is down; /health/slices, for monitoring, fails on it; liveness is untouched.
+            var degraded = await admin.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.OK, degraded.StatusCode);
+            var report = JsonDocument.Parse(await degraded.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("degraded", report.GetProperty("status").GetString());
+            Assert.Equal("slice(s) down: mig-1", report.GetProperty("checks").GetProperty("cluster").GetProperty("description").GetString());
+            Assert.StartsWith("ok", report.GetProperty("checks").GetProperty("cluster").GetProperty("data").GetProperty("mig-2").GetString(), StringComparison.Ordinal);
+            var slices = await admin.GetAsync("/health/slices");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, slices.StatusCode);
+            Assert.Equal("degraded", JsonDocument.Parse(await slices.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/health/live")).StatusCode);
+
+            // Every slice down: nobody can be served, and readiness fails.
+            await clock.StopAsync();
+            clock.Dispose();
+            var notReady = await EventuallyAsync(() => admin.GetAsync("/health/ready"), r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
             Assert.Equal("unhealthy", JsonDocument.Parse(await notReady.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
 
             doors = await RealHosts.StartSiloAsync(Silo("mig-1", "access"));
-            await EventuallyAsync(() => admin.GetAsync("/health/ready"), r => r.StatusCode == HttpStatusCode.OK);
+            clock = await RealHosts.StartSiloAsync(Silo("mig-2", "attendance"));
+            await EventuallyAsync(() => admin.GetAsync("/health/slices"), r => r.StatusCode == HttpStatusCode.OK);
             Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/v1/access/detect", ApiFixture.Form(("image", "img10.jpg")))).StatusCode);
         }
         finally
