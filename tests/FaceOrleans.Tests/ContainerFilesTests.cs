@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace FaceOrleans.Tests;
 
 /// <summary>
@@ -31,5 +33,35 @@ public sealed class ContainerFilesTests
 
         // Without them the CPU image died loading OpenCvSharpExtern (libdrm.so.2, then libatomic.so.1 on noble).
         Assert.Superset(new HashSet<string>(["libgtk-3-0t64", "libdrm2", "libatomic1"]), packages.ToHashSet());
+    }
+
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void Each_dockerfiles_restore_layer_copies_every_project_its_apps_reference(string name)
+    {
+        var copied = File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "docker", name))
+            .Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && l.Contains(".csproj", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[1]).ToHashSet(StringComparer.Ordinal);
+
+        // A project added to the apps' references but not to the layer fails the image's restore, which only CI's
+        // smoke test (and only for the CPU image) would show.
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(name == "Dockerfile" ? ["Api/FaceOrleans.Api.csproj", "Silo/FaceOrleans.Silo.csproj"] : ["Silo/FaceOrleans.Silo.csproj"]);
+        while (pending.TryPop(out var project))
+        {
+            if (!needed.Add(project))
+            {
+                continue;
+            }
+
+            var folder = Path.GetDirectoryName(project)!;
+            foreach (Match reference in Regex.Matches(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, project)), @"ProjectReference Include=""([^""]+)"""))
+            {
+                var path = Path.GetRelativePath(TestPaths.RepoRoot, Path.GetFullPath(Path.Combine(TestPaths.RepoRoot, folder, reference.Groups[1].Value.Replace('\\', '/'))));
+                pending.Push(path.Replace('\\', '/'));
+            }
+        }
+
+        Assert.Superset(needed, copied);
     }
 }
