@@ -36,7 +36,7 @@ internal static class BatchEndpoints
             .WithSummary("One embedding per face in each of several images; ?encoding=base64 as for /embed.")
             .RequireTenantAccess();
         batches.MapPost("/subjects/{id}/faces/batch", EnrollBatch)
-            .WithName("EnrollFaces")
+            .WithName("EnrollFaces").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Enroll several photos of the subject: per photo 201 with its face_id (stored before the answer) or its problem.")
             .RequireTenantAccess();
     }

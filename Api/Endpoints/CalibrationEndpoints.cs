@@ -21,7 +21,7 @@ internal static class CalibrationEndpoints
 
         calibration.MapGet("/", async (string tenant, string? far, IClusterClient cluster, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await cluster.GetGrain<IGalleryGrain>(tenant).Calibrate(ParseFar(far) ?? DefaultFar, cancellationToken)))
-            .WithName("GetCalibration")
+            .WithName("GetCalibration").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Genuine and impostor scores of the tenant's enrolled faces: their spread, ROC AUC, the threshold at ?far= (1e-3), " +
                 "the accuracy-maximising threshold, what the current thresholds do, and warnings when too few to trust (tenant-admin or admin).")
             .RequireTenantAccess(adminOnly: true);
@@ -63,7 +63,7 @@ internal static class CalibrationEndpoints
                     target == ThresholdTarget.Identification ? "identification" : "similarity", threshold, calibrated is null ? "threshold" : "far",
                     TenantConfigJson.From(state.Settings), calibrated));
             })
-            .WithName("ApplyCalibration")
+            .WithName("ApplyCalibration").ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Set the tenant's 1:1 (target=similarity) or 1:N (target=identification) threshold, to a value or to the gallery's " +
                 "threshold at a false accept rate; refused when the gallery is too small to trust (tenant-admin or admin).")

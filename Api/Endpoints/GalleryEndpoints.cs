@@ -47,7 +47,7 @@ internal static class GalleryEndpoints
                     cancellationToken);
                 return TypedResults.Created(FaceLocation(tenant, enrolled), EnrolledFaceJson.From(enrolled));
             })
-            .WithName("EnrollFace")
+            .WithName("EnrollFace").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Enroll one photo of the subject (multipart image; largest=true to take the largest of several faces). Stored before 201.")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
 
@@ -83,7 +83,7 @@ internal static class GalleryEndpoints
                         f.Candidates.Select(c => new CandidateJson(c.SubjectId, c.FaceId, c.Similarity)).ToArray())).ToArray(),
                     result.Threshold, result.GallerySize, FaceEndpoints.ElapsedMs(started)));
             })
-            .WithName("Identify").WithSummary("For every face in the photo, its top-k subjects, or unknown when none reaches the threshold (1:N).")
+            .WithName("Identify").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("For every face in the photo, its top-k subjects, or unknown when none reaches the threshold (1:N).")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
 
         gallery.MapPost("/subjects/{id}/verify", async (
@@ -97,7 +97,7 @@ internal static class GalleryEndpoints
                 return TypedResults.Ok(new VerifyResponse(result.SubjectId, result.Similarity, result.IsMatch, result.Threshold, result.BestFaceId,
                     FaceJson.From(result.Face), FaceEndpoints.ElapsedMs(started)));
             })
-            .WithName("VerifySubject").WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
+            .WithName("VerifySubject").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
             .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
 
         MapLayoutEndpoints(gallery);
@@ -123,7 +123,7 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/gallery/reembed", async (string tenant, IClusterClient cluster, CancellationToken cancellationToken) =>
                 TypedResults.Ok(ReembedJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).Reembed(cancellationToken))))
-            .WithName("ReembedGallery")
+            .WithName("ReembedGallery").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("After the tenant's recognizer changed: embed every face of another recognizer again from its stored enrollment " +
                 "photo, keeping face ids (tenant-admin or admin key). All or nothing; 409 enrollment-photos-missing when photos were not kept.")
             .RequireTenantAccess(adminOnly: true);

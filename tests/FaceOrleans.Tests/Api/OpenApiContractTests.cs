@@ -12,7 +12,7 @@ namespace FaceOrleans.Tests.Api;
 [Collection(ApiGroup.Name)]
 public sealed class OpenApiContractTests(ApiFixture fixture)
 {
-    private static readonly string[] OpenRoutes = ["/health/live", "/health/ready", "/health"];
+    private static readonly string[] OpenRoutes = ["/health/live", "/health/ready", "/health", "/health/slices"];
 
     [Fact]
     public async Task Every_operation_has_an_id_its_security_and_its_errors_as_problems()
