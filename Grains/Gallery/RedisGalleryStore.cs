@@ -126,6 +126,14 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         }
     }
 
+    /// <summary>
+    /// Nothing to do from here: a delete removes the fields from Redis's memory at once, but an RDB snapshot or
+    /// append-only file the operator's Redis keeps on disk holds them until its next save or rewrite, which Redis
+    /// schedules on its own (docs/data-protection.md). A client cannot force that safely on every deployment
+    /// (managed Redis refuses BGSAVE/BGREWRITEAOF, and a save per delete would stall a large server).
+    /// </summary>
+    public Task EraseRemnantsAsync() => Task.CompletedTask;
+
     public async Task<int?> DeleteFaceAsync(string tenant, string subjectId, string faceId)
     {
         // Retried when a re-shard moves the face between finding its shard and deleting it.

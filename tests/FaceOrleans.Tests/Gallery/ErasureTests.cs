@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FaceOrleans.Tests.Api;
+
+namespace FaceOrleans.Tests.Gallery;
+
+/// <summary>
+/// An erased face leaves no copy on disk: the real API process in the embedded default (SQLite gallery, shard
+/// snapshot and vector files) with its own data folder, searched byte by byte for the photo's embedding, its
+/// enrollment photo and its face id before and after a delete.
+/// </summary>
+public sealed class ErasureTests
+{
+    private const string Tenant = "erasure";
+
+    // Four runs spread over the embedding, and four over the photo past its headers (which any JPEG may share).
+    private static readonly int[] EmbeddingOffsets = [0, 500, 1000, 1900];
+    private static readonly int[] PhotoEighths = [1, 3, 5, 7];
+
+    [Fact]
+    public async Task Deleting_a_face_or_a_subject_leaves_no_copy_of_its_embedding_photo_or_id_on_disk()
+    {
+        var data = Directory.CreateTempSubdirectory("faceorleans-erasure-");
+        var settings = ApiProcess.Settings(data.FullName);
+        // Snapshots every second, so the shard's snapshot holds the face before it is deleted.
+        settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
+        var api = await ApiProcess.StartAsync(settings);
+        try
+        {
+            using var client = api.Client();
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
+
+            var embedded = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{Tenant}/embed?encoding=base64", ApiFixture.Form(("image", "img10.jpg"))));
+            var embedding = Convert.FromBase64String(Assert.Single(embedded.GetProperty("faces").EnumerateArray()).GetProperty("embedding_base64").GetString()!);
+            Assert.Equal(512 * sizeof(float), embedding.Length);
+            var photo = TestPaths.Photo("img10.jpg");
+            var probes = EmbeddingOffsets.Select(o => embedding[o..(o + 32)])
+                .Concat(PhotoEighths.Select(i => photo[(photo.Length * i / 8)..(photo.Length * i / 8 + 32)])).ToArray();
+
+            // By the face route: found in the store and the vector file first (so the probe can find them), gone after.
+            var faceId = await EnrollAsync(client);
+            var before = Search(data, probes, faceId);
+            Assert.All(probes, p => Assert.Contains(before[p], f => f.EndsWith("-gallery.db", StringComparison.Ordinal) || f.EndsWith("-gallery.db-wal", StringComparison.Ordinal)));
+            Assert.All(probes[..4], p => Assert.Contains(before[p], f => Path.GetFileName(f).StartsWith("vectors-", StringComparison.Ordinal)));
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann/faces/{faceId}")).StatusCode);
+            AssertNoCopy(data, probes, faceId);
+
+            // By the subject route, once the shard's snapshot has been written with the face in it.
+            faceId = await EnrollAsync(client);
+            await WaitForAsync(() => Search(data, [], faceId)[faceId].Any(f => f.EndsWith("index.snapshot", StringComparison.Ordinal)));
+            Assert.All(probes, p => Assert.NotEmpty(Search(data, probes, faceId)[p]));
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann")).StatusCode);
+            AssertNoCopy(data, probes, faceId);
+
+            // The erasure answered before anything could write the face back, and nothing did afterwards.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            AssertNoCopy(data, probes, faceId);
+            var identified = await client.PostAsync($"/v1/{Tenant}/identify", ApiFixture.Form(("image", "img10.jpg")));
+            Assert.DoesNotContain("\"ann\"", await identified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            data.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<string> EnrollAsync(HttpClient client)
+    {
+        var enrolled = await client.PostAsync($"/v1/{Tenant}/subjects/ann/faces", ApiFixture.Form(("image", "img10.jpg")));
+        Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+        return (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("face_id").GetString()!;
+    }
+
+    private static void AssertNoCopy(DirectoryInfo data, IReadOnlyList<byte[]> probes, string faceId)
+    {
+        var found = Search(data, probes, faceId);
+        Assert.All(found, f => Assert.True(f.Value.Count == 0, $"a copy is still on disk, in {string.Join(", ", f.Value)}"));
+    }
+
+    /// <summary>For each probe (and the face id's UTF-8 bytes, keyed by the id), the files under the data folder that contain it.</summary>
+    private static Dictionary<object, List<string>> Search(DirectoryInfo data, IReadOnlyList<byte[]> probes, string faceId)
+    {
+        var id = Encoding.UTF8.GetBytes(faceId);
+        var found = probes.ToDictionary(p => (object)p, _ => new List<string>());
+        found[faceId] = [];
+        foreach (var file in data.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            var bytes = ReadUnlocked(file.FullName);
+            foreach (var probe in probes)
+            {
+                if (bytes.AsSpan().IndexOf(probe) >= 0)
+                {
+                    found[probe].Add(file.FullName);
+                }
+            }
+
+            // The id is in request lines of the tenant's log by design; the gallery's files must not keep it.
+            if (!file.Name.EndsWith(".log", StringComparison.Ordinal) && bytes.AsSpan().IndexOf(id) >= 0)
+            {
+                found[faceId].Add(file.FullName);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The file's bytes as another process sees them: through cat, because .NET takes an advisory lock on every file
+    /// it opens and the shard holds its vector file exclusively.
+    /// </summary>
+    private static byte[] ReadUnlocked(string path)
+    {
+        using var cat = Process.Start(new ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var bytes = new MemoryStream();
+        cat.StandardOutput.BaseStream.CopyTo(bytes);
+        cat.WaitForExit();
+        // A file removed between listing and reading (a snapshot's temporary) holds nothing.
+        return cat.ExitCode == 0 ? bytes.ToArray() : [];
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var attempt = 0; attempt < 300 && !condition(); attempt++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(condition(), "the shard never wrote its snapshot");
+    }
+}
