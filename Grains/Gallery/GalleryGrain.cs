@@ -84,6 +84,16 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
         await store.EraseRemnantsAsync();
     }
 
+    public async Task DeleteGallery()
+    {
+        await store.DeleteTenantAsync(Tenant);
+        _model = null;
+        await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).EraseAll()));
+        await store.EraseRemnantsAsync();
+        // Reactivated on the next call with the default layout, as a gallery that never held a face.
+        DeactivateOnIdle();
+    }
+
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
     {
         if (request.FaceId is { } named && !FaceIds.IsValid(named))

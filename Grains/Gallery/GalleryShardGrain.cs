@@ -145,6 +145,22 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
 
     public Task<int> RemoveSubject(string subjectId) => ChangeAsync(index => Task.FromResult(Erased(index, index.RemoveSubject(subjectId))));
 
+    public Task EraseAll() => ChangeAsync(index =>
+    {
+        index.Dispose();
+        // Empty until the grain deactivates: a search meanwhile finds nothing rather than failing.
+        _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory));
+        _foreign = null;
+        _changed = false;
+        if (_directory is not null)
+        {
+            GalleryShardLoader.EraseDirectory(_directory);
+        }
+
+        DeactivateOnIdle();
+        return Task.FromResult(true);
+    });
+
     public Task<IReadOnlyList<EmbeddingModel>> GetModels() => Task.FromResult<IReadOnlyList<EmbeddingModel>>(Models().ToArray());
 
     public Task<int> Rebuild() => ChangeAsync(async index =>

@@ -15,6 +15,9 @@ public interface IGalleryStore
     /// <summary>Deletes the subject and all its faces; false when there was none.</summary>
     Task<bool> DeleteSubjectAsync(string tenant, string subjectId);
 
+    /// <summary>Deletes every record of the tenant's gallery: subjects, faces, photos and layout.</summary>
+    Task DeleteTenantAsync(string tenant);
+
     /// <summary>
     /// Stores one face, with the photo it came from when given, in one write; throws
     /// a <see cref="Vision.RejectionCode.UnknownSubject"/> rejection when its subject does not exist (any more). False,

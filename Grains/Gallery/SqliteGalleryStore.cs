@@ -87,6 +87,20 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         return delete.ExecuteNonQuery() == 1;
     });
 
+    public Task DeleteTenantAsync(string tenant) => Run(connection =>
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var table in (string[])["gallery_photos", "gallery_faces", "gallery_subjects", "gallery_layouts"])
+        {
+            using var delete = Command(connection, $"DELETE FROM {table} WHERE tenant = $tenant", tenant);
+            delete.Transaction = transaction;
+            delete.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return true;
+    });
+
     public Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null) => Run(connection =>
     {
         // Photos live in their own table so that loading a shard never reads them. The insert checks the

@@ -10,7 +10,7 @@ namespace FaceOrleans.Tests.Gallery;
 /// <summary>
 /// An erased face leaves no copy on disk: the real API process in the embedded default (SQLite gallery, shard
 /// snapshot and vector files) with its own data folder, searched byte by byte for the photo's embedding, its
-/// enrollment photo and its face id before and after a delete.
+/// enrollment photo and its face id before and after a delete of the face, the subject or the whole tenant.
 /// </summary>
 public sealed class ErasureTests
 {
@@ -34,12 +34,7 @@ public sealed class ErasureTests
             Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
             Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
 
-            var embedded = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{Tenant}/embed?encoding=base64", ApiFixture.Form(("image", "img10.jpg"))));
-            var embedding = Convert.FromBase64String(Assert.Single(embedded.GetProperty("faces").EnumerateArray()).GetProperty("embedding_base64").GetString()!);
-            Assert.Equal(512 * sizeof(float), embedding.Length);
-            var photo = TestPaths.Photo("img10.jpg");
-            var probes = EmbeddingOffsets.Select(o => embedding[o..(o + 32)])
-                .Concat(PhotoEighths.Select(i => photo[(photo.Length * i / 8)..(photo.Length * i / 8 + 32)])).ToArray();
+            var probes = await ProbesAsync(client);
 
             // By the face route: found in the store and the vector file first (so the probe can find them), gone after.
             var faceId = await EnrollAsync(client);
@@ -67,6 +62,65 @@ public sealed class ErasureTests
             await api.DisposeAsync();
             data.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Deleting_a_tenant_needs_an_admin_and_its_name_and_leaves_nothing_of_it_on_disk()
+    {
+        var data = Directory.CreateTempSubdirectory("faceorleans-erasure-");
+        var settings = ApiProcess.Settings(data.FullName);
+        settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
+        var api = await ApiProcess.StartAsync(settings);
+        try
+        {
+            using var admin = api.Client();
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
+            var issued = await ApiFixture.OkJsonAsync(await admin.PostAsJsonAsync("/v1/keys", new { tenant = Tenant, role = "TenantAdmin" }));
+            using var tenantAdmin = api.Client(issued.GetProperty("key").GetString());
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "bob" })).StatusCode);
+            var faceId = await EnrollAsync(admin);
+            var other = await admin.PostAsync($"/v1/{Tenant}/subjects/bob/faces", ApiFixture.Form(("image", "img2.jpg")));
+            Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+            var probes = await ProbesAsync(admin);
+            await WaitForAsync(() => Search(data, [], faceId)[faceId].Any(f => f.EndsWith("index.snapshot", StringComparison.Ordinal)));
+            Assert.All(probes, p => Assert.NotEmpty(Search(data, probes, faceId)[p]));
+
+            // Refused, and nothing erased: without the confirmation, with the wrong one, or by the tenant's own admin.
+            var missing = await ProblemAssert.IsProblemAsync(await admin.DeleteAsync($"/v1/{Tenant}"), HttpStatusCode.BadRequest, "invalid-parameter");
+            Assert.Equal("confirm", missing.GetProperty("field").GetString());
+            await ProblemAssert.IsProblemAsync(await admin.DeleteAsync($"/v1/{Tenant}?confirm=other"), HttpStatusCode.BadRequest, "invalid-parameter");
+            await ProblemAssert.IsProblemAsync(await tenantAdmin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}"), HttpStatusCode.Forbidden, "forbidden");
+            Assert.Equal(2, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
+
+            Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}")).StatusCode);
+            AssertNoCopy(data, probes, faceId);
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.FullName, "gallery-index"), "*", SearchOption.AllDirectories));
+
+            // Its keys are revoked; the tenant itself (open tenants here, as a pinned one) answers again, empty, with defaults.
+            await ProblemAssert.IsProblemAsync(await tenantAdmin.GetAsync($"/v1/{Tenant}"), HttpStatusCode.Unauthorized, "invalid-api-key");
+            var tenant = await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}"));
+            Assert.False(tenant.GetProperty("config").GetProperty("store_enrollment_photos").GetBoolean());
+            Assert.Equal(0, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            AssertNoCopy(data, probes, faceId);
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            data.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Runs of img10.jpg's embedding (as /embed gives it) and of the photo's own bytes.</summary>
+    private static async Task<byte[][]> ProbesAsync(HttpClient client)
+    {
+        var embedded = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{Tenant}/embed?encoding=base64", ApiFixture.Form(("image", "img10.jpg"))));
+        var embedding = Convert.FromBase64String(Assert.Single(embedded.GetProperty("faces").EnumerateArray()).GetProperty("embedding_base64").GetString()!);
+        Assert.Equal(512 * sizeof(float), embedding.Length);
+        var photo = TestPaths.Photo("img10.jpg");
+        return EmbeddingOffsets.Select(o => embedding[o..(o + 32)])
+            .Concat(PhotoEighths.Select(i => photo[(photo.Length * i / 8)..(photo.Length * i / 8 + 32)])).ToArray();
     }
 
     private static async Task<string> EnrollAsync(HttpClient client)
