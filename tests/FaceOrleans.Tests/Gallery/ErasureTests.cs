@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Tests.Api;
+using FaceOrleans.Tests.Cluster;
 
 namespace FaceOrleans.Tests.Gallery;
 
@@ -21,89 +23,120 @@ public sealed class ErasureTests
     private static readonly int[] PhotoEighths = [1, 3, 5, 7];
 
     [Fact]
-    public async Task Deleting_a_face_or_a_subject_leaves_no_copy_of_its_embedding_photo_or_id_on_disk()
+    public Task Deleting_a_face_or_a_subject_leaves_no_copy_of_its_embedding_photo_or_id_on_disk() => WithApiAsync(async (api, data) =>
     {
-        var data = Directory.CreateTempSubdirectory("faceorleans-erasure-");
-        var settings = ApiProcess.Settings(data.FullName);
-        // Snapshots every second, so the shard's snapshot holds the face before it is deleted.
-        settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
-        var api = await ApiProcess.StartAsync(settings);
-        try
-        {
-            using var client = api.Client();
-            Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
-            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
+        using var client = api.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
 
-            var probes = await ProbesAsync(client);
+        var probes = await ProbesAsync(client);
 
-            // By the face route: found in the store and the vector file first (so the probe can find them), gone after.
-            var faceId = await EnrollAsync(client);
-            var before = Search(data, probes, faceId);
-            Assert.All(probes, p => Assert.Contains(before[p], f => f.EndsWith("-gallery.db", StringComparison.Ordinal) || f.EndsWith("-gallery.db-wal", StringComparison.Ordinal)));
-            Assert.All(probes[..4], p => Assert.Contains(before[p], f => Path.GetFileName(f).StartsWith("vectors-", StringComparison.Ordinal)));
-            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann/faces/{faceId}")).StatusCode);
-            AssertNoCopy(data, probes, faceId);
+        // By the face route: found in the store and the vector file first (so the probe can find them), gone after.
+        var faceId = await EnrollAsync(client);
+        var before = Search(data, probes, faceId);
+        Assert.All(probes, p => Assert.Contains(before[p], f => f.EndsWith("-gallery.db", StringComparison.Ordinal) || f.EndsWith("-gallery.db-wal", StringComparison.Ordinal)));
+        Assert.All(probes[..4], p => Assert.Contains(before[p], f => Path.GetFileName(f).StartsWith("vectors-", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann/faces/{faceId}")).StatusCode);
+        AssertNoCopy(data, probes, faceId);
 
-            // By the subject route, once the shard's snapshot has been written with the face in it.
-            faceId = await EnrollAsync(client);
-            await WaitForAsync(() => Search(data, [], faceId)[faceId].Any(f => f.EndsWith("index.snapshot", StringComparison.Ordinal)));
-            Assert.All(probes, p => Assert.NotEmpty(Search(data, probes, faceId)[p]));
-            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann")).StatusCode);
-            AssertNoCopy(data, probes, faceId);
+        // By the subject route, once the shard's snapshot has been written with the face in it.
+        faceId = await EnrollAsync(client);
+        await WaitForAsync(() => Search(data, [], faceId)[faceId].Any(f => f.EndsWith("index.snapshot", StringComparison.Ordinal)));
+        Assert.All(probes, p => Assert.NotEmpty(Search(data, probes, faceId)[p]));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann")).StatusCode);
+        AssertNoCopy(data, probes, faceId);
 
-            // The erasure answered before anything could write the face back, and nothing did afterwards.
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            AssertNoCopy(data, probes, faceId);
-            var identified = await client.PostAsync($"/v1/{Tenant}/identify", ApiFixture.Form(("image", "img10.jpg")));
-            Assert.DoesNotContain("\"ann\"", await identified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
-        finally
-        {
-            await api.DisposeAsync();
-            data.Delete(recursive: true);
-        }
-    }
+        // The erasure answered before anything could write the face back, and nothing did afterwards.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        AssertNoCopy(data, probes, faceId);
+        var identified = await client.PostAsync($"/v1/{Tenant}/identify", ApiFixture.Form(("image", "img10.jpg")));
+        Assert.DoesNotContain("\"ann\"", await identified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    });
 
     [Fact]
-    public async Task Deleting_a_tenant_needs_an_admin_and_its_name_and_leaves_nothing_of_it_on_disk()
+    public Task Deleting_a_tenant_needs_an_admin_and_its_name_and_leaves_nothing_of_it_on_disk() => WithApiAsync(async (api, data) =>
+    {
+        using var admin = api.Client();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
+        var issued = await ApiFixture.OkJsonAsync(await admin.PostAsJsonAsync("/v1/keys", new { tenant = Tenant, role = "TenantAdmin" }));
+        using var tenantAdmin = api.Client(issued.GetProperty("key").GetString());
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "bob" })).StatusCode);
+        var faceId = await EnrollAsync(admin);
+        var other = await admin.PostAsync($"/v1/{Tenant}/subjects/bob/faces", ApiFixture.Form(("image", "img2.jpg")));
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        var probes = await ProbesAsync(admin);
+        await WaitForAsync(() => Search(data, [], faceId)[faceId].Any(f => f.EndsWith("index.snapshot", StringComparison.Ordinal)));
+        Assert.All(probes, p => Assert.NotEmpty(Search(data, probes, faceId)[p]));
+
+        // Refused, and nothing erased: without the confirmation, with the wrong one, or by the tenant's own admin.
+        var missing = await ProblemAssert.IsProblemAsync(await admin.DeleteAsync($"/v1/{Tenant}"), HttpStatusCode.BadRequest, "invalid-parameter");
+        Assert.Equal("confirm", missing.GetProperty("field").GetString());
+        await ProblemAssert.IsProblemAsync(await admin.DeleteAsync($"/v1/{Tenant}?confirm=other"), HttpStatusCode.BadRequest, "invalid-parameter");
+        await ProblemAssert.IsProblemAsync(await tenantAdmin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}"), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(2, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}")).StatusCode);
+        AssertNoCopy(data, probes, faceId);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.FullName, "gallery-index"), "*", SearchOption.AllDirectories));
+
+        // Its keys are revoked; the tenant itself (open tenants here, as a pinned one) answers again, empty, with defaults.
+        await ProblemAssert.IsProblemAsync(await tenantAdmin.GetAsync($"/v1/{Tenant}"), HttpStatusCode.Unauthorized, "invalid-api-key");
+        var tenant = await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}"));
+        Assert.False(tenant.GetProperty("config").GetProperty("store_enrollment_photos").GetBoolean());
+        Assert.Equal(0, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        AssertNoCopy(data, probes, faceId);
+    });
+
+    [Fact]
+    public async Task Deleting_a_tenant_on_redis_deletes_every_key_of_its_gallery_and_no_other_tenants()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await WithApiAsync(async (api, data) =>
+        {
+            using var admin = api.Client();
+            foreach (var tenant in (string[])[Tenant, "kept"])
+            {
+                Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{tenant}/subjects", new { id = "ann" })).StatusCode);
+                Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync($"/v1/{tenant}/subjects/ann/faces", ApiFixture.Form(("image", "img10.jpg")))).StatusCode);
+            }
+
+            using var connection = RedisGalleryStore.Connect(redis.ConnectionString);
+            var server = connection.GetServers().Single();
+            int KeysOf(string tenant) => server.Keys(pattern: $"*:gallery:{tenant}:*").Count();
+            Assert.True(KeysOf(Tenant) >= 3, "the gallery's keys were not where the test looks");
+            var kept = KeysOf("kept");
+
+            Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}")).StatusCode);
+            Assert.Equal(0, KeysOf(Tenant));
+            Assert.Equal(kept, KeysOf("kept"));
+            var cache = Path.Combine(data.FullName, "gallery-index");
+            Assert.DoesNotContain(Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories), f => Path.GetRelativePath(cache, f).StartsWith($"{Tenant}-", StringComparison.Ordinal));
+            Assert.Contains(Directory.EnumerateFiles(cache, "vectors-*", SearchOption.AllDirectories), f => Path.GetRelativePath(cache, f).StartsWith("kept-", StringComparison.Ordinal));
+            Assert.Equal(0, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
+            var identified = await admin.PostAsync("/v1/kept/identify", ApiFixture.Form(("image", "img10.jpg")));
+            Assert.Contains("\"ann\"", await identified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }, redis);
+    }
+
+    /// <summary>Runs <paramref name="test"/> against a fresh API process with a data folder of its own, on SQLite or on <paramref name="redis"/>.</summary>
+    private static async Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null)
     {
         var data = Directory.CreateTempSubdirectory("faceorleans-erasure-");
         var settings = ApiProcess.Settings(data.FullName);
+        // Snapshots every second, so a shard's snapshot holds the face before it is deleted.
         settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
+        if (redis is not null)
+        {
+            settings["FaceOrleans:Cluster:Mode"] = "Redis";
+            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
+        }
+
         var api = await ApiProcess.StartAsync(settings);
         try
         {
-            using var admin = api.Client();
-            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
-            var issued = await ApiFixture.OkJsonAsync(await admin.PostAsJsonAsync("/v1/keys", new { tenant = Tenant, role = "TenantAdmin" }));
-            using var tenantAdmin = api.Client(issued.GetProperty("key").GetString());
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "ann" })).StatusCode);
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = "bob" })).StatusCode);
-            var faceId = await EnrollAsync(admin);
-            var other = await admin.PostAsync($"/v1/{Tenant}/subjects/bob/faces", ApiFixture.Form(("image", "img2.jpg")));
-            Assert.Equal(HttpStatusCode.Created, other.StatusCode);
-            var probes = await ProbesAsync(admin);
-            await WaitForAsync(() => Search(data, [], faceId)[faceId].Any(f => f.EndsWith("index.snapshot", StringComparison.Ordinal)));
-            Assert.All(probes, p => Assert.NotEmpty(Search(data, probes, faceId)[p]));
-
-            // Refused, and nothing erased: without the confirmation, with the wrong one, or by the tenant's own admin.
-            var missing = await ProblemAssert.IsProblemAsync(await admin.DeleteAsync($"/v1/{Tenant}"), HttpStatusCode.BadRequest, "invalid-parameter");
-            Assert.Equal("confirm", missing.GetProperty("field").GetString());
-            await ProblemAssert.IsProblemAsync(await admin.DeleteAsync($"/v1/{Tenant}?confirm=other"), HttpStatusCode.BadRequest, "invalid-parameter");
-            await ProblemAssert.IsProblemAsync(await tenantAdmin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}"), HttpStatusCode.Forbidden, "forbidden");
-            Assert.Equal(2, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
-
-            Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}")).StatusCode);
-            AssertNoCopy(data, probes, faceId);
-            Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.FullName, "gallery-index"), "*", SearchOption.AllDirectories));
-
-            // Its keys are revoked; the tenant itself (open tenants here, as a pinned one) answers again, empty, with defaults.
-            await ProblemAssert.IsProblemAsync(await tenantAdmin.GetAsync($"/v1/{Tenant}"), HttpStatusCode.Unauthorized, "invalid-api-key");
-            var tenant = await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}"));
-            Assert.False(tenant.GetProperty("config").GetProperty("store_enrollment_photos").GetBoolean());
-            Assert.Equal(0, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            AssertNoCopy(data, probes, faceId);
+            await test(api, data);
         }
         finally
         {
