@@ -54,7 +54,7 @@ public sealed class ErasureTests
     });
 
     [Fact]
-    public Task Deleting_a_tenant_needs_an_admin_and_its_name_and_leaves_nothing_of_it_on_disk() => WithApiAsync(async (api, data) =>
+    public Task Deleting_a_pinned_tenant_needs_an_admin_and_its_name_leaves_nothing_of_it_on_disk_and_brings_it_back_empty() => WithApiAsync(async (api, data) =>
     {
         using var admin = api.Client();
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
@@ -80,14 +80,15 @@ public sealed class ErasureTests
         AssertNoCopy(data, probes, faceId);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.FullName, "gallery-index"), "*", SearchOption.AllDirectories));
 
-        // Its keys are revoked; the tenant itself (open tenants here, as a pinned one) answers again, empty, with defaults.
+        // Its keys are revoked; the tenant, pinned by configuration, answers again, empty, with the default settings.
         await ProblemAssert.IsProblemAsync(await tenantAdmin.GetAsync($"/v1/{Tenant}"), HttpStatusCode.Unauthorized, "invalid-api-key");
         var tenant = await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}"));
         Assert.False(tenant.GetProperty("config").GetProperty("store_enrollment_photos").GetBoolean());
+        await ProblemAssert.IsProblemAsync(await admin.GetAsync("/v1/other"), HttpStatusCode.NotFound, "unknown-tenant");
         Assert.Equal(0, (await ApiFixture.OkJsonAsync(await admin.GetAsync($"/v1/{Tenant}/subjects"))).GetProperty("total").GetInt64());
         await Task.Delay(TimeSpan.FromSeconds(3));
         AssertNoCopy(data, probes, faceId);
-    });
+    }, pinned: true);
 
     [Fact]
     public async Task Deleting_a_tenant_on_redis_deletes_every_key_of_its_gallery_and_no_other_tenants()
@@ -120,11 +121,18 @@ public sealed class ErasureTests
         }, redis);
     }
 
-    /// <summary>Runs <paramref name="test"/> against a fresh API process with a data folder of its own, on SQLite or on <paramref name="redis"/>.</summary>
-    private static async Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null)
+    /// <summary>Runs <paramref name="test"/> against a fresh API process with a data folder of its own, on SQLite or on <paramref name="redis"/>, the tenant pinned or open.</summary>
+    private static async Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null, bool pinned = false)
     {
         var data = Directory.CreateTempSubdirectory("faceorleans-erasure-");
         var settings = ApiProcess.Settings(data.FullName);
+        if (pinned)
+        {
+            // The tenant is known because configuration pins it, and only then.
+            settings["FaceOrleans:Slice:Tenants"] = Tenant;
+            settings["FaceOrleans:Placement:RefuseUnknownTenants"] = "true";
+        }
+
         // Snapshots every second, so a shard's snapshot holds the face before it is deleted.
         settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
         if (redis is not null)
