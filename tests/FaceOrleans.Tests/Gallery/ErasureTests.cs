@@ -36,6 +36,8 @@ public sealed class ErasureTests
         var before = Search(data, probes, faceId);
         Assert.All(probes, p => Assert.Contains(before[p], f => f.EndsWith("-gallery.db", StringComparison.Ordinal) || f.EndsWith("-gallery.db-wal", StringComparison.Ordinal)));
         Assert.All(probes[..4], p => Assert.Contains(before[p], f => Path.GetFileName(f).StartsWith("vectors-", StringComparison.Ordinal)));
+        // The grain state (tenant records, keys) never holds a face.
+        Assert.All(probes, p => Assert.DoesNotContain(before[p], f => Path.GetFileName(f).StartsWith("state.db", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}/subjects/ann/faces/{faceId}")).StatusCode);
         AssertNoCopy(data, probes, faceId);
 
