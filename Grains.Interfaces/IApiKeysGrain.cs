@@ -13,4 +13,8 @@ public interface IApiKeysGrain : IGrainWithStringKey
 
     [Alias("Snapshot")]
     Task<ApiKeySnapshot> Snapshot();
+
+    /// <summary>Revokes every key of the tenant (the tenant is being deleted); how many there were.</summary>
+    [Alias("RevokeTenant")]
+    Task<int> RevokeTenant(string tenant);
 }

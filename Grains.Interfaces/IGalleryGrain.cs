@@ -30,6 +30,10 @@ public interface IGalleryGrain : IGrainWithStringKey
     [Alias("DeleteFace")]
     Task DeleteFace(string subjectId, string faceId);
 
+    /// <summary>Erases the whole gallery: every subject, face and photo in the store, and every shard's index and files.</summary>
+    [Alias("DeleteGallery")]
+    Task DeleteGallery();
+
     /// <summary>The photo a face was enrolled from, when the tenant keeps photos; null otherwise.</summary>
     [Alias("GetFacePhoto")]
     Task<byte[]?> GetFacePhoto(string subjectId, string faceId);

@@ -24,6 +24,10 @@ public interface IGalleryShardGrain : IGrainWithStringKey
     [Alias("RemoveSubject")]
     Task<int> RemoveSubject(string subjectId);
 
+    /// <summary>Drops the whole index and overwrites and deletes the shard's files on this silo (its tenant is being deleted).</summary>
+    [Alias("EraseAll")]
+    Task EraseAll();
+
     /// <summary>Indexes those of the faces the store now holds in this shard (faces a re-shard moved here).</summary>
     [Alias("Reload")]
     Task<int> Reload(IReadOnlyList<string> faceIds);

@@ -41,6 +41,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("GetSettings")]
     Task<TenantSettings> GetSettings();
 
+    /// <summary>Deletes the tenant's stored record (settings, quota, counters); the next call finds the defaults.</summary>
+    [Alias("Forget")]
+    Task Forget();
+
     /// <summary>The 1:1 and 1:N thresholds the tenant decides with now, resolved as a call without its own values would be.</summary>
     [Alias("GetThresholds")]
     Task<MatchThresholds> GetThresholds();

@@ -44,6 +44,18 @@ public sealed class ApiKeysGrain([PersistentState("api-keys", FaceOrleansStorage
         return true;
     }
 
+    public async Task<int> RevokeTenant(string tenant)
+    {
+        var revoked = state.State.Keys.RemoveAll(k => k.Tenant == tenant);
+        if (revoked > 0)
+        {
+            state.State.Version++;
+            await state.WriteStateAsync();
+        }
+
+        return revoked;
+    }
+
     public Task<ApiKeySnapshot> Snapshot() => Task.FromResult(new ApiKeySnapshot(state.State.Version, state.State.Keys.ToArray()));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -110,6 +110,24 @@ public sealed partial class TenantGrain(
         return await GetState();
     }
 
+    public async Task Forget()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            // Not dirty any more: the flush on deactivation must not write the old counters back.
+            _countersDirty = false;
+            await state.ClearStateAsync();
+            state.State = new TenantRecord();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        DeactivateOnIdle();
+    }
+
     public Task<TenantSettings> GetSettings() => Task.FromResult(state.State.Settings);
 
     public async Task<MatchThresholds> GetThresholds()

@@ -1,6 +1,8 @@
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
 using FaceOrleans.Grains;
+using FaceOrleans.Vision;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FaceOrleans.Api.Endpoints;
 
@@ -29,5 +31,31 @@ internal static class TenantEndpoints
             .WithName("ConfigureTenant")
             .WithSummary("Replace the tenant's thresholds and limits at run time (tenant-admin or admin key).")
             .RequireTenantAccess(adminOnly: true);
+
+        tenants.MapDelete("/{tenant}", DeleteTenant)
+            .WithName("DeleteTenant")
+            .WithSummary("Erase the tenant: its gallery (subjects, faces, photos, shard caches), settings, quota, counters and keys, leaving no copy on disk (admin key, ?confirm={tenant}).")
+            .Produces(StatusCodes.Status204NoContent)
+            .RequireAuthorization(policy => policy.RequireRole(nameof(ApiKeyRole.Admin)));
+    }
+
+    /// <summary>
+    /// The gallery first (the biometric data), then the keys, then the record: a failure part way leaves the tenant
+    /// deletable again, and the same call finishes it. A tenant that configuration still pins (or, with unknown
+    /// tenants allowed, any tenant) answers again afterwards, empty and with the default settings.
+    /// </summary>
+    private static async Task<NoContent> DeleteTenant(string tenant, string? confirm, IClusterClient cluster, ApiKeyCache keys, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(confirm, tenant, StringComparison.Ordinal))
+        {
+            throw new RequestRejectedException(RejectionCode.InvalidParameter, "confirm",
+                $"deleting a tenant erases all its data: send ?confirm={tenant} to confirm");
+        }
+
+        await cluster.GetGrain<IGalleryGrain>(tenant).DeleteGallery();
+        await cluster.GetGrain<IApiKeysGrain>(ApiKeyCache.GrainKey).RevokeTenant(tenant);
+        await keys.RefreshAsync(cancellationToken);
+        await cluster.GetGrain<ITenantGrain>(tenant).Forget();
+        return TypedResults.NoContent();
     }
 }

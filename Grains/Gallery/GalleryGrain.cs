@@ -74,11 +74,24 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
     {
         if (!await store.DeleteSubjectAsync(Tenant, subjectId))
         {
+            // A delete sent again after its erasure failed: the rows are gone, the remnants may not be.
+            await store.EraseRemnantsAsync();
             throw NotFound(subjectId);
         }
 
         _model = null;
         await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).RemoveSubject(subjectId)));
+        await store.EraseRemnantsAsync();
+    }
+
+    public async Task DeleteGallery()
+    {
+        await store.DeleteTenantAsync(Tenant);
+        _model = null;
+        await Task.WhenAll(_layout.AllShards.Select(s => Shard(s).EraseAll()));
+        await store.EraseRemnantsAsync();
+        // Reactivated on the next call with the default layout, as a gallery that never held a face.
+        DeactivateOnIdle();
     }
 
     public async Task<EnrolledFace> Enroll(string subjectId, EnrollRequest request, CancellationToken cancellationToken = default)
@@ -125,14 +138,19 @@ public sealed partial class GalleryGrain(IGalleryStore store, IOptions<GalleryOp
 
     public async Task DeleteFace(string subjectId, string faceId)
     {
-        var shard = await store.DeleteFaceAsync(Tenant, subjectId, faceId)
-            ?? throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
+        if (await store.DeleteFaceAsync(Tenant, subjectId, faceId) is not { } shard)
+        {
+            await store.EraseRemnantsAsync();
+            throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{subjectId}' has no face '{faceId}'.");
+        }
+
         _model = null;
 
         // During a re-shard the face may still be indexed by the old shard it is being moved from.
         var layout = _layout;
         var shards = layout.IsResharding ? [shard, layout.FirstShard + GalleryOptions.ShardOf(faceId, layout.Shards)] : new[] { shard };
         await Task.WhenAll(shards.Distinct().Select(s => Shard(s).Remove([faceId])));
+        await store.EraseRemnantsAsync();
     }
 
     public Task<byte[]?> GetFacePhoto(string subjectId, string faceId) => store.GetPhotoAsync(Tenant, subjectId, faceId);

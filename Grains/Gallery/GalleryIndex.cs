@@ -89,6 +89,7 @@ public sealed partial class GalleryIndex : IDisposable
 
         var (block, offset) = Locate(row);
         _freeSlots.Push(block.Slot[offset]);
+        _vectors?.Erase(block.Slot[offset]);
 
         // Move the last row into the hole so the rows stay contiguous for the scan.
         var last = Count - 1;

@@ -141,9 +141,25 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
         return true;
     });
 
-    public Task<int> Remove(IReadOnlyList<string> faceIds) => ChangeAsync(index => Task.FromResult(Changed(faceIds.Count(index.Remove))));
+    public Task<int> Remove(IReadOnlyList<string> faceIds) => ChangeAsync(index => Task.FromResult(Erased(index, faceIds.Count(index.Remove))));
 
-    public Task<int> RemoveSubject(string subjectId) => ChangeAsync(index => Task.FromResult(Changed(index.RemoveSubject(subjectId))));
+    public Task<int> RemoveSubject(string subjectId) => ChangeAsync(index => Task.FromResult(Erased(index, index.RemoveSubject(subjectId))));
+
+    public Task EraseAll() => ChangeAsync(index =>
+    {
+        index.Dispose();
+        // Empty until the grain deactivates: a search meanwhile finds nothing rather than failing.
+        _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory));
+        _foreign = null;
+        _changed = false;
+        if (_directory is not null)
+        {
+            GalleryShardLoader.EraseDirectory(_directory);
+        }
+
+        DeactivateOnIdle();
+        return Task.FromResult(true);
+    });
 
     public Task<IReadOnlyList<EmbeddingModel>> GetModels() => Task.FromResult<IReadOnlyList<EmbeddingModel>>(Models().ToArray());
 
@@ -214,6 +230,24 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
         {
             _changing = false;
         }
+    }
+
+    /// <summary>
+    /// After faces were removed, before the delete answers: their vector slots (zeroed by the index) are flushed to
+    /// disk, and the snapshot, which still holds their int8 codes, is deleted; the next snapshot is written without them.
+    /// </summary>
+    private int Erased(GalleryIndex index, int count)
+    {
+        if (count > 0)
+        {
+            index.Vectors?.Flush();
+            if (_directory is not null)
+            {
+                File.Delete(Path.Combine(_directory, GalleryIndex.SnapshotFileName));
+            }
+        }
+
+        return Changed(count);
     }
 
     private int Changed(int count)

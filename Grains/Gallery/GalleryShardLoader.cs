@@ -73,6 +73,34 @@ public static class GalleryShardLoader
     }
 
     /// <summary>Deletes vector files in <paramref name="directory"/> that no activation holds and the index does not use.</summary>
+    /// <summary>Overwrites every file of a shard's folder with zeros, flushed, then deletes the files and the folder.</summary>
+    public static void EraseDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var zeros = new byte[1 << 16];
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            using (var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Write, FileShare.None))
+            {
+                var length = RandomAccess.GetLength(handle);
+                for (long offset = 0; offset < length; offset += zeros.Length)
+                {
+                    RandomAccess.Write(handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, length - offset)), offset);
+                }
+
+                RandomAccess.FlushToDisk(handle);
+            }
+
+            File.Delete(file);
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
     public static void DeleteUnusedVectorFiles(string directory, GalleryIndex index)
     {
         foreach (var file in Directory.EnumerateFiles(directory, "vectors-*.f32"))

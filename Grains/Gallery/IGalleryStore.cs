@@ -15,6 +15,9 @@ public interface IGalleryStore
     /// <summary>Deletes the subject and all its faces; false when there was none.</summary>
     Task<bool> DeleteSubjectAsync(string tenant, string subjectId);
 
+    /// <summary>Deletes every record of the tenant's gallery: subjects, faces, photos and layout.</summary>
+    Task DeleteTenantAsync(string tenant);
+
     /// <summary>
     /// Stores one face, with the photo it came from when given, in one write; throws
     /// a <see cref="Vision.RejectionCode.UnknownSubject"/> rejection when its subject does not exist (any more). False,
@@ -27,6 +30,13 @@ public interface IGalleryStore
 
     /// <summary>Deletes the subject's face; the shard it was in, or null when the subject has no such face.</summary>
     Task<int?> DeleteFaceAsync(string tenant, string subjectId, string faceId);
+
+    /// <summary>
+    /// Leaves no readable copy on disk of what deletes removed, as far as the store can (SQLite: its write-ahead log
+    /// emptied; Redis: nothing it can do, see docs/data-protection.md). Throws <see cref="GalleryStoreUnavailableException"/>
+    /// when it cannot finish now; it finishes at the next call.
+    /// </summary>
+    Task EraseRemnantsAsync();
 
     /// <summary>Every face of a shard, embeddings included (a shard's first load).</summary>
     IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, CancellationToken cancellationToken = default);

@@ -126,6 +126,32 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
         }
     }
 
+    /// <summary>Every key under the tenant's gallery prefix, found by SCAN on each primary, deleted.</summary>
+    public async Task DeleteTenantAsync(string tenant)
+    {
+        foreach (var server in redis.GetServers().Where(s => !s.IsReplica))
+        {
+            var keys = new List<RedisKey>();
+            await foreach (var key in server.KeysAsync(Db.Database, Prefix(tenant) + ":*"))
+            {
+                keys.Add(key);
+            }
+
+            foreach (var chunk in keys.Chunk(500))
+            {
+                await Db.KeyDeleteAsync(chunk);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Nothing to do from here: a delete removes the fields from Redis's memory at once, but an RDB snapshot or
+    /// append-only file the operator's Redis keeps on disk holds them until its next save or rewrite, which Redis
+    /// schedules on its own (docs/data-protection.md). A client cannot force that safely on every deployment
+    /// (managed Redis refuses BGSAVE/BGREWRITEAOF, and a save per delete would stall a large server).
+    /// </summary>
+    public Task EraseRemnantsAsync() => Task.CompletedTask;
+
     public async Task<int?> DeleteFaceAsync(string tenant, string subjectId, string faceId)
     {
         // Retried when a re-shard moves the face between finding its shard and deleting it.

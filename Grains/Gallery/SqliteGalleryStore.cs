@@ -17,6 +17,9 @@ namespace FaceOrleans.Grains.Gallery;
 /// </summary>
 public sealed partial class SqliteGalleryStore : IGalleryStore
 {
+    // How long a delete waits for readers to let go of the write-ahead log it must empty.
+    private static readonly TimeSpan ErasePatience = TimeSpan.FromSeconds(10);
+
     private const string FaceColumns = "tenant, face_id, shard, subject_id, embedding, model, model_version, dimension";
 
     private readonly SqliteDatabase _database;
@@ -84,6 +87,20 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         return delete.ExecuteNonQuery() == 1;
     });
 
+    public Task DeleteTenantAsync(string tenant) => Run(connection =>
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var table in (string[])["gallery_photos", "gallery_faces", "gallery_subjects", "gallery_layouts"])
+        {
+            using var delete = Command(connection, $"DELETE FROM {table} WHERE tenant = $tenant", tenant);
+            delete.Transaction = transaction;
+            delete.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return true;
+    });
+
     public Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null) => Run(connection =>
     {
         // Photos live in their own table so that loading a shard never reads them. The insert checks the
@@ -143,13 +160,17 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         $"INSERT INTO gallery_faces ({FaceColumns}) VALUES ($tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension)", faces);
 
     /// <summary>Moves the write-ahead log into the database and truncates it, e.g. after a large import.</summary>
-    public Task CheckpointAsync() => Run(connection =>
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-        command.ExecuteNonQuery();
-        return true;
-    });
+    public Task CheckpointAsync() => Run(connection => SqliteDatabase.TruncateLog(connection, TimeSpan.FromSeconds(5)));
+
+    /// <summary>
+    /// secure_delete has zeroed deleted rows in the pages a delete wrote, but the write-ahead log still holds those
+    /// pages as they were: it is checkpointed into the file and truncated. Readers that hold the log back longer
+    /// than the patience fail the erasure (503); the same delete sent again finishes it.
+    /// </summary>
+    public Task EraseRemnantsAsync() => Run(connection => SqliteDatabase.TruncateLog(connection, ErasePatience)
+        ? true
+        : throw new GalleryStoreUnavailableException("The gallery's write-ahead log could not be emptied after a delete (readers held it back); send the delete again."));
+
 
     /// <summary>Creates many subjects in one transaction (import path).</summary>
     public Task ImportSubjectsAsync(string tenant, IReadOnlyList<SubjectInfo> subjects) => Run(connection =>

@@ -67,6 +67,13 @@ public sealed class VectorFile : IDisposable
     public void Write(int slot, ReadOnlySpan<float> vector) =>
         RandomAccess.Write(_handle, MemoryMarshal.AsBytes(vector[..Dimension]), slot * SlotBytes);
 
+    /// <summary>Overwrites a slot with zeros: a removed face's embedding must not stay readable in a freed slot.</summary>
+    public void Erase(int slot)
+    {
+        var zeros = new byte[SlotBytes];
+        RandomAccess.Write(_handle, zeros, slot * SlotBytes);
+    }
+
     public void Read(int slot, Span<float> vector)
     {
         var bytes = MemoryMarshal.AsBytes(vector[..Dimension]);

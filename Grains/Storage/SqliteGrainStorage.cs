@@ -96,6 +96,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
         {
             using var delete = Command(connection, "DELETE FROM grain_state WHERE service_id = $service AND state_name = $state AND grain_id = $grain", stateName, grainId);
             delete.ExecuteNonQuery();
+            // secure_delete zeroed the row; the log keeps its old page until emptied (a deleted tenant's record).
+            _ = SqliteDatabase.TruncateLog(connection, TimeSpan.FromSeconds(5));
             grainState.ETag = null;
             grainState.RecordExists = false;
         });
