@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using FaceOrleans.Tests.Api;
 using Xunit.Abstractions;
 
 namespace FaceOrleans.Tests.Cluster;
@@ -39,7 +40,7 @@ public sealed class FaultIsolationTests(ITestOutputHelper output)
     {
         await using var cluster = await ProcessCluster.StartAsync();
         await CreateSubjectsAsync(cluster);
-        var load = new TenantLoad(cluster.Api, cluster.KeysByTenant, _clock);
+        var load = new TenantLoad(cluster.Api, cluster.KeysByTenant, _clock, cluster.Contract!);
         List<string> violations = [];
         IReadOnlyList<LoadOutcome> outcomes;
         double warm, killed, restarted, rejoined, standbyKilled, standbyQuiet, apiKilled, apiBack, end;
@@ -89,6 +90,7 @@ public sealed class FaultIsolationTests(ITestOutputHelper output)
         var all = outcomes;
         outcomes = outcomes.Where(o => o.Start >= warm).ToArray();
         violations.AddRange(outcomes.Where(o => o.Status >= 500 && o.Status != 503).Select(o => "a server error: " + o));
+        violations.AddRange(load.OffContract.Distinct(StringComparer.Ordinal).Select(v => "off the OpenAPI document: " + v));
         var baseline = outcomes.Where(o => o.End < killed && o.Succeeded).Max(o => o.Seconds);
         var slow = Math.Max(Slow, Contention * baseline);
         output.WriteLine($"slowest request before any fault: {baseline:0.00} s, so the bound for 'slow' is {slow:0.00} s (5 s on a quiet machine)");
@@ -168,7 +170,7 @@ public sealed class FaultIsolationTests(ITestOutputHelper output)
 
     private static HttpClient Client(ProcessCluster cluster, string key)
     {
-        var http = new HttpClient { BaseAddress = cluster.Api, Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient(OpenApiContractHandler.OverSockets(cluster.Contract)) { BaseAddress = cluster.Api, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
         return http;
     }

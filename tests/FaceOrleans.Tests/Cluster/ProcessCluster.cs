@@ -41,6 +41,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string> KeysByTenant { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>The API's served OpenAPI document, read once it is first ready, to check the answers the tests get.</summary>
+    public OpenApiContract? Contract { get; private set; }
+
     private string KeysFile => Path.Combine(_folder.FullName, "demo-keys.env");
 
     public static async Task<ProcessCluster> StartAsync()
@@ -100,6 +103,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
                 return null;
             }
         }, TimeSpan.FromMinutes(3), "the API never became ready");
+        Contract ??= await OpenApiContract.LoadAsync(http);
     }
 
     /// <summary>Waits until the slice's silo accepts connections at its gateway: it has joined the cluster.</summary>

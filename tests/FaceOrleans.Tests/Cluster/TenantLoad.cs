@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using FaceOrleans.Tests.Api;
 
 namespace FaceOrleans.Tests.Cluster;
 
@@ -33,15 +34,18 @@ internal sealed class TenantLoad : IAsyncDisposable
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(150);
 
     private readonly ConcurrentQueue<LoadOutcome> _outcomes = new();
+    private readonly ConcurrentQueue<string> _offContract = new();
+    private readonly OpenApiContract _contract;
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock;
     private readonly List<Task> _loops = [];
     private readonly byte[] _photo1 = TestPaths.Photo("img1.jpg");
     private readonly byte[] _photo2 = TestPaths.Photo("img2.jpg");
 
-    public TenantLoad(Uri api, IReadOnlyDictionary<string, string> keysByTenant, Stopwatch clock)
+    public TenantLoad(Uri api, IReadOnlyDictionary<string, string> keysByTenant, Stopwatch clock, OpenApiContract contract)
     {
         _clock = clock;
+        _contract = contract;
         foreach (var (tenant, key) in keysByTenant)
         {
             _loops.Add(Task.Run(() => LoopAsync(api, tenant, key, "compare")));
@@ -50,6 +54,10 @@ internal sealed class TenantLoad : IAsyncDisposable
     }
 
     public IReadOnlyList<LoadOutcome> Outcomes => _outcomes.ToArray();
+
+    /// <summary>Answers that break the served OpenAPI document (an undeclared status, a body off its schema), kept rather
+    /// than thrown so that the load runs on through the faults and the test reports them with everything else.</summary>
+    public IReadOnlyList<string> OffContract => _offContract.ToArray();
 
     public async ValueTask DisposeAsync()
     {
@@ -71,6 +79,11 @@ internal sealed class TenantLoad : IAsyncDisposable
             {
                 using var response = await http.PostAsync(new Uri(kind == "compare" ? $"/v1/{tenant}/compare" : $"/v1/{tenant}/subjects/{Subject}/faces", UriKind.Relative),
                     kind == "compare" ? Form(("image1", _photo1), ("image2", _photo2)) : Form(("image", _photo1)), CancellationToken.None);
+                if (await _contract.ViolationAsync(response.RequestMessage!, response) is { } violation)
+                {
+                    _offContract.Enqueue(violation);
+                }
+
                 var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
                 var json = body.StartsWith('{') ? JsonDocument.Parse(body).RootElement : default;
                 outcome = new LoadOutcome(tenant, kind, start, _clock.Elapsed.TotalSeconds, (int)response.StatusCode,
