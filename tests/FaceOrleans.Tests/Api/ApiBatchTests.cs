@@ -118,7 +118,7 @@ public sealed class ApiBatchTests(ApiFixture fixture)
             string[] enrolled;
             await using (var first = Host(settings))
             {
-                using var admin = Client(first);
+                using var admin = await Client(first);
                 Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/access/subjects", new { id = "ann" })).StatusCode);
                 var batch = await Ok(await admin.PostAsync("/v1/access/subjects/ann/faces/batch", Form([Mixed[0], Mixed[4]])));
                 enrolled = batch.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("result").GetProperty("face_id").GetString()!).ToArray();
@@ -128,7 +128,7 @@ public sealed class ApiBatchTests(ApiFixture fixture)
             }
 
             await using var second = Host(settings);
-            using var client = Client(second);
+            using var client = await Client(second);
             var face = Assert.Single((await Ok(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img2.jpg"))))).GetProperty("faces").EnumerateArray());
             var stranger = (await Ok(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img12.jpg"))))).GetProperty("faces")[0];
 
@@ -170,9 +170,9 @@ public sealed class ApiBatchTests(ApiFixture fixture)
             return [.. ids];
         }
 
-        static HttpClient Client(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host)
+        static async Task<HttpClient> Client(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host)
         {
-            var client = host.CreateClient();
+            var client = await OpenApiContractHandler.CheckedClientAsync(host);
             client.DefaultRequestHeaders.Add("X-Api-Key", ApiFixture.AdminKey);
             return client;
         }

@@ -37,7 +37,7 @@ public sealed class ApiClusterTests
             web.UseSetting("FaceOrleans:Cluster:ClusterId", clusterId);
             web.UseSetting("FaceOrleans:Cluster:ServiceId", "faceorleans-tests");
         });
-        using var admin = api.CreateClient();
+        using var admin = await OpenApiContractHandler.CheckedClientAsync(api);
         admin.DefaultRequestHeaders.Add("X-Api-Key", ApiFixture.AdminKey);
         try
         {

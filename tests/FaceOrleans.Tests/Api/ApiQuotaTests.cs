@@ -49,7 +49,7 @@ public sealed class ApiQuotaTests(ApiFixture fixture)
         using var admin = fixture.Client(ApiFixture.AdminKey);
         using var here = fixture.Client(key);
         await using var secondInstance = SecondApiInstance();
-        using var there = secondInstance.CreateClient();
+        using var there = await OpenApiContractHandler.CheckedClientAsync(secondInstance);
         there.DefaultRequestHeaders.Add("X-Api-Key", key);
 
         // No quota yet: both instances serve, and have now looked the tenant up.

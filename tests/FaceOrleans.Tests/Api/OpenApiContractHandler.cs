@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Json.Schema;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 
 namespace FaceOrleans.Tests.Api;
 
@@ -96,6 +97,16 @@ public sealed class OpenApiContractHandler(OpenApiContract contract) : Delegatin
     /// <summary>A real socket handler, behind the checker once the document is loaded (null before: the start-up probes).</summary>
     public static HttpMessageHandler OverSockets(OpenApiContract? contract) =>
         contract is null ? new SocketsHttpHandler() : new OpenApiContractHandler(contract) { InnerHandler = new SocketsHttpHandler() };
+
+    /// <summary>
+    /// A client of an in-process host (a second API instance, a host with its own settings) whose answers are checked
+    /// against that host's own document, with the redirect and cookie handling of <c>CreateClient</c>.
+    /// </summary>
+    public static async Task<HttpClient> CheckedClientAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host)
+    {
+        using var plain = host.CreateClient();
+        return host.CreateDefaultClient(new RedirectHandler(), new CookieContainerHandler(), new OpenApiContractHandler(await OpenApiContract.LoadAsync(plain)));
+    }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
