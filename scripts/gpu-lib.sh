@@ -5,6 +5,7 @@
 
 [ -f BUNDLE.txt ] || { echo "error: run this from an unpacked GPU bundle (through scripts/gpu-bundle-run.sh)" >&2; exit 2; }
 device=${FaceOrleans__Slice__Device:-cpu}
+scripts=$(dirname "${BASH_SOURCE[0]}")
 state=$(mktemp -d)
 started=()
 stop_all() {

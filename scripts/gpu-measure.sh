@@ -46,36 +46,5 @@ step "the service on $device: start-up, /compare, sequential compares"
 start_embedded api
 {
   grep -E 'Loaded model|falling back' "$state/api.log" | sed 's/^ *//'
-  python3 - "$port" "$key" <<'PY'
-import json, statistics, sys, time, urllib.request, uuid
-
-def compare(port, key, a, b):
-    boundary = uuid.uuid4().hex
-    body = b""
-    for field, name in (("image1", a), ("image2", b)):
-        with open(f"faces/{name}", "rb") as photo:
-            body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n"
-                     f"Content-Type: image/jpeg\r\n\r\n").encode() + photo.read() + b"\r\n"
-    body += f"--{boundary}--\r\n".encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/attendance/compare", data=body, method="POST",
-        headers={"X-Api-Key": key, "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
-
-port, key = sys.argv[1], sys.argv[2]
-answer = compare(port, key, "img10.jpg", "img2.jpg")
-print("POST /v1/attendance/compare img10.jpg img2.jpg:", json.dumps({k: answer[k] for k in ("similarity", "is_same_person", "message")}))
-times, server = [], []
-for _ in range(50):
-    started = time.perf_counter()
-    server.append(compare(port, key, "img10.jpg", "img2.jpg")["timing_ms"])
-    times.append((time.perf_counter() - started) * 1000)
-times.sort()
-server.sort()
-print(f"50 sequential compares (2 images each, one client), client-side: p50 {statistics.median(times):.1f} ms, "
-      f"p90 {times[44]:.1f} ms, max {times[-1]:.1f} ms")
-# timing_ms: the API handler's own time, from the bound request (uploads read) through the grain calls and models to the answer.
-print(f"the same compares, server-side (timing_ms): p50 {statistics.median(server):.1f} ms, p90 {server[44]:.1f} ms, "
-      f"max {server[-1]:.1f} ms (target: p50 under 10 ms on a GPU)")
-PY
+  python3 "$scripts/gpu_compare.py" latency "http://127.0.0.1:$port" "$key"
 } | tee "$results/service.txt"

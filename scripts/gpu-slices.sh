@@ -57,29 +57,7 @@ load_tenant() { local tenant=$1; shift; load "$url" "$key" "$tenant" "$@" --slic
 
 # await_served TENANT: until a compare for TENANT is answered by a live slice (200, or a refusal of the slice
 # itself such as a memory cap), not 503 slice-unavailable while membership still lists a killed silo.
-await_served() {
-  python3 - "$url" "$key" "$1" <<'PY'
-import json, sys, time, urllib.error, urllib.request, uuid
-url, key, tenant = sys.argv[1:]
-boundary = uuid.uuid4().hex
-body = b"".join((f"--{boundary}\r\nContent-Disposition: form-data; name=\"{f}\"; filename=\"img10.jpg\"\r\n"
-                 f"Content-Type: image/jpeg\r\n\r\n").encode() + open("faces/img10.jpg", "rb").read() + b"\r\n" for f in ("image1", "image2"))
-body += f"--{boundary}--\r\n".encode()
-for _ in range(120):
-    request = urllib.request.Request(f"{url}/v1/{tenant}/compare", data=body, method="POST",
-        headers={"X-Api-Key": key, "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    try:
-        urllib.request.urlopen(request).read()
-        sys.exit(0)
-    except urllib.error.HTTPError as error:
-        problem = json.loads(error.read() or b"{}")
-        if not str(problem.get("type", "")).endswith("slice-unavailable"):
-            print(f"{tenant}: {error.code} {problem.get('type')}: {problem.get('detail')}")
-            sys.exit(0)
-    time.sleep(1)
-sys.exit(f"{tenant} was not served within 120 s")
-PY
-}
+await_served() { python3 "$scripts/gpu_compare.py" served "$url" "$key" "$1"; }
 
 for tenant in attendance access analytics; do await_served "$tenant"; done
 
