@@ -22,11 +22,16 @@ internal sealed class LoadCommand(LoadSettings settings)
     public async Task<int> RunAsync()
     {
         var workload = Workload.Load(settings.Pairs);
-        if (settings.HttpOnly)
-        {
-            return await RunHttpOnlyAsync(workload);
-        }
+        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
+        var url = settings.Url ?? service!.Url;
+        var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
+        using var http = CreateClient(url, key);
+        return settings.HttpOnly ? await RunHttpOnlyAsync(workload, url, http) : await RunSideBySideAsync(workload, service, url, http);
+    }
 
+    /// <summary>HTTP beside the same compares in this process, level by level, as ratios.</summary>
+    private async Task<int> RunSideBySideAsync(Workload workload, ApiProcess? service, Uri url, HttpClient http)
+    {
         // The same slice settings on both sides: --FaceOrleans:Slice:... arguments go to the service and bind here.
         var slice = new SliceOptions();
         new ConfigurationBuilder().AddCommandLine(settings.ServiceArguments.ToArray()).Build().GetSection(SliceOptions.Section).Bind(slice);
@@ -34,11 +39,6 @@ internal sealed class LoadCommand(LoadSettings settings)
         var inline = FacePipeline.Create(sessions, sides: slice.DetectionSides);
         using var scheduler = new SliceScheduler("benchmark", slice.ToSchedulerOptions());
         var scheduled = FacePipeline.Create(sessions, sides: slice.DetectionSides, runner: scheduler.For(settings.Tenant));
-
-        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
-        var url = settings.Url ?? service!.Url;
-        var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
-        using var http = CreateClient(url, key);
 
         Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
         Func<LabelledPair, Task<bool>> inProcess = pair => CompareInProcessAsync(inline, workload, pair);
@@ -53,7 +53,7 @@ internal sealed class LoadCommand(LoadSettings settings)
             var result = await Driver.RunAsync(warmup, 2, call, null);
             if (result.Failures > 0)
             {
-                Console.Error.WriteLine($"warm-up over {name}: {result.Failures} of {result.Requests} compares failed{(service is null ? "" : $"; see {service.LogFile}")}");
+                Console.Error.WriteLine($"warm-up over {name}: {result.Failures} of {result.Requests} compares failed{TakeFailures()}{(service is null ? "" : $"; see {service.LogFile}")}");
                 return 1;
             }
         }
@@ -98,12 +98,8 @@ internal sealed class LoadCommand(LoadSettings settings)
     /// machine's CPU: compares/s, images/s (two per compare, each detected and its face embedded), latency
     /// percentiles, failures, and the mean batch size the slice's scheduler formed during each level.
     /// </summary>
-    private async Task<int> RunHttpOnlyAsync(Workload workload)
+    private async Task<int> RunHttpOnlyAsync(Workload workload, Uri url, HttpClient http)
     {
-        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
-        var url = settings.Url ?? service!.Url;
-        var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
-        using var http = CreateClient(url, key);
         Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
         // Failures do not stop the run here: refusals (a slice at its memory cap, a dead slice) are what some runs
         // measure, so they are counted by status in the table, and the exit code says that any happened.
