@@ -16,13 +16,16 @@ internal sealed class LoadCommand(LoadSettings settings)
 {
     private const int WarmupRequests = 16;
 
+    /// <summary>Callers during the warm-up; the started service must admit at least this many requests at once.</summary>
+    private const int WarmupCallers = 2;
+
     /// <summary>Failed answers by HTTP status since the last <see cref="TakeFailures"/>: a refusal (429, 503) is not a crash (500).</summary>
     private readonly ConcurrentDictionary<int, int> _failures = new();
 
     public async Task<int> RunAsync()
     {
         var workload = Workload.Load(settings.Pairs);
-        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max(), settings.ServiceArguments) : null;
+        using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, Math.Max(settings.Levels.Max(), WarmupCallers), settings.ServiceArguments) : null;
         var url = settings.Url ?? service!.Url;
         var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
         using var http = CreateClient(url, key);
@@ -50,7 +53,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         var warmup = workload.Pairs.Take(WarmupRequests).ToArray();
         foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process scheduled", inProcessScheduled) })
         {
-            var result = await Driver.RunAsync(warmup, 2, call, null);
+            var result = await Driver.RunAsync(warmup, WarmupCallers, call, null);
             if (result.Failures > 0)
             {
                 Console.Error.WriteLine($"warm-up over {name}: {result.Failures} of {result.Requests} compares failed{TakeFailures()}{(service is null ? "" : $"; see {service.LogFile}")}");
@@ -103,7 +106,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
         // Failures do not stop the run here: refusals (a slice at its memory cap, a dead slice) are what some runs
         // measure, so they are counted by status in the table, and the exit code says that any happened.
-        var warmup = await Driver.RunAsync(workload.Pairs.Take(WarmupRequests).ToArray(), 2, overHttp, null);
+        var warmup = await Driver.RunAsync(workload.Pairs.Take(WarmupRequests).ToArray(), WarmupCallers, overHttp, null);
         if (warmup.Failures > 0)
         {
             Console.Error.WriteLine($"warm-up: {warmup.Failures} of {warmup.Requests} compares failed{TakeFailures()}");
