@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
@@ -64,9 +65,9 @@ public static class FrameworkProblems
                 $"The body is not the JSON object this route takes (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).");
         }
 
-        return ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid parameter",
-            $"'{field}' in the JSON body has the wrong type or value (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
-            new Dictionary<string, object?> { [RejectionProblems.FieldExtension] = field });
+        // The catalogue's own invalid-parameter, so its status, title and field extension are the API's everywhere.
+        return RejectionProblems.Create(new RequestRejectedException(RejectionCode.InvalidParameter, field,
+            $"'{field}' in the JSON body has the wrong type or value (line {json.LineNumber + 1}, byte {json.BytePositionInLine})."));
     }
 
     private static ProblemDetails BodyTooLarge(HttpContext context)
