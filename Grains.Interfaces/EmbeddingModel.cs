@@ -1,5 +1,4 @@
 using System.Globalization;
-using FaceOrleans.Vision;
 
 namespace FaceOrleans.Grains;
 
@@ -12,18 +11,14 @@ namespace FaceOrleans.Grains;
 [GenerateSerializer, Immutable, Alias("faceorleans.EmbeddingModel")]
 public sealed record EmbeddingModel([property: Id(0)] string Name, [property: Id(1)] string Version, [property: Id(2)] int Dimension)
 {
-    private const int VersionLength = 12;
+    /// <summary>Hex digits of the model file's sha256 that make its version.</summary>
+    public const int VersionLength = 12;
 
     /// <summary>The name a model has when the rows that used it predate model identity and no manifest recognizer has their dimension.</summary>
     public const string Unrecorded = "unrecorded";
 
     /// <summary>One string for the places that keep a model as text (Redis values, shard snapshots): <c>name@version/dimension</c>.</summary>
     public string Key => string.Create(CultureInfo.InvariantCulture, $"{Name}@{Version}/{Dimension}");
-
-    public static EmbeddingModel Of(ModelSpec recognizer) => new(
-        recognizer.Name,
-        recognizer.Sha256[..Math.Min(VersionLength, recognizer.Sha256.Length)].ToLowerInvariant(),
-        recognizer.Recognizer?.EmbeddingSize ?? throw new ArgumentException($"'{recognizer.Name}' is not a recognizer.", nameof(recognizer)));
 
     /// <summary>The model a <see cref="Key"/> names.</summary>
     public static EmbeddingModel ParseKey(string key)

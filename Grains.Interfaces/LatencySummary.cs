@@ -1,5 +1,3 @@
-using FaceOrleans.Vision;
-
 namespace FaceOrleans.Grains;
 
 /// <summary>
@@ -18,7 +16,4 @@ public sealed record LatencySummary(
 
     [Id(5)]
     public double P99Milliseconds { get; init; }
-
-    public static LatencySummary From(LatencyQuantiles quantiles) =>
-        new(quantiles.Count, quantiles.Mean, quantiles.P50, quantiles.P95, quantiles.Max) { P99Milliseconds = quantiles.P99 };
 }

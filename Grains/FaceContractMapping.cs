@@ -25,4 +25,20 @@ internal static class FaceContractMapping
     /// <summary><see cref="DetectedFace.MostProminent(IReadOnlyList{DetectedFace})"/>'s rule on embedded faces.</summary>
     public static FaceEmbedding? MostProminent(this IEnumerable<FaceEmbedding> faces) =>
         DetectedFace.MostProminent(faces, f => f.Face.Box.ToBox(), f => f.Face.Score);
+
+    extension(EmbeddingModel)
+    {
+        /// <summary>The identity of a manifest recognizer (the contract knows no manifest: Vision's types stay out of it).</summary>
+        public static EmbeddingModel Of(ModelSpec recognizer) => new(
+            recognizer.Name,
+            recognizer.Sha256[..Math.Min(EmbeddingModel.VersionLength, recognizer.Sha256.Length)].ToLowerInvariant(),
+            recognizer.Recognizer?.EmbeddingSize ?? throw new ArgumentException($"'{recognizer.Name}' is not a recognizer.", nameof(recognizer)));
+    }
+
+    extension(LatencySummary)
+    {
+        /// <summary>A slice scheduler's latency quantiles as the wire carries them.</summary>
+        public static LatencySummary From(LatencyQuantiles quantiles) =>
+            new(quantiles.Count, quantiles.Mean, quantiles.P50, quantiles.P95, quantiles.Max) { P99Milliseconds = quantiles.P99 };
+    }
 }
