@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>What a key may do.</summary>
 [Alias("faceorleans.ApiKeyRole")]

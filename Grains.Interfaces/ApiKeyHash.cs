@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// How a key is stored and looked up: its SHA-256 in lower-case hex. Keys carry 256 random bits, so a plain

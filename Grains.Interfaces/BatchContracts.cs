@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>One image of a batch and the name its rejection gives it (the form part it came in, such as <c>images[2]</c>).</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.BatchImage")]

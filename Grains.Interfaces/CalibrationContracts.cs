@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>The spread of one kind of score (cosine similarity).</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.ScoreSummaryInfo")]

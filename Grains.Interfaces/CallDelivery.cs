@@ -1,6 +1,6 @@
 using Orleans.Runtime.Messaging;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// Which failures of a grain call prove that the call never reached its grain, so that sending it again cannot run

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// The recognizer that produced an embedding: its manifest name, its version (the first 12 hex digits of the

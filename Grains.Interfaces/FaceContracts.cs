@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 [GenerateSerializer, Immutable, Alias("faceorleans.Point2")]
 public sealed record Point2([property: Id(0)] float X, [property: Id(1)] float Y);

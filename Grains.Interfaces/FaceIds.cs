@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>Enrolled faces' ids: 64 random bits as 16 lowercase hex digits.</summary>
 public static class FaceIds

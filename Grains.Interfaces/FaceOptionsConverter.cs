@@ -1,6 +1,6 @@
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>Lets a grain pass the pipeline's <see cref="FaceOptions"/> as they are, so a tenant's resolution reaches its slice unchanged.</summary>
 [RegisterConverter]

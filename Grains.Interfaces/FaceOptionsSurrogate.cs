@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>How the pipeline's resolved <see cref="Vision.FaceOptions"/> cross from a tenant to its slice.</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.FaceOptionsSurrogate")]

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 [GenerateSerializer, Immutable, Alias("faceorleans.SubjectInfo")]
 public sealed record SubjectInfo(

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>The gallery's store cannot be reached; nothing was changed. The API maps it to 503.</summary>
 [GenerateSerializer, Alias("faceorleans.GalleryStoreUnavailableException")]

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>The cluster's API keys (one grain, key "default"), stored hashed in grain storage.</summary>
 [Alias("faceorleans.IApiKeysGrain")]

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// A tenant's 1:N gallery (key = tenant id): subjects, their enrolled faces, identification and verification.

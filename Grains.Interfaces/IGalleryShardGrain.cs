@@ -1,6 +1,6 @@
 using Orleans.Concurrency;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// One shard of a tenant's gallery (key = "{tenant}/{shard}"): its faces in memory, stored one record per face.

@@ -1,6 +1,6 @@
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// One slice's models (key = slice id), activated only on the silo that owns the slice. Every model call on

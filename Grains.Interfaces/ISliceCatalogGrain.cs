@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>The cluster's live slices as their silos advertise them; any silo can answer (key 0).</summary>
 [Alias("faceorleans.ISliceCatalogGrain")]

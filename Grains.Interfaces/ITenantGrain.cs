@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// One tenant (key = tenant id). It lives only on the silo whose slice the tenant is pinned to and sends

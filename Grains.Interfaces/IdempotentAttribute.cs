@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// Marks a grain method that may run twice for one request without harm: it changes nothing, or what it changes is

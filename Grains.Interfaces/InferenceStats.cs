@@ -1,6 +1,6 @@
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// A slice's scheduler: <see cref="Queued"/> images or faces waiting, model calls <see cref="Running"/>, and how the

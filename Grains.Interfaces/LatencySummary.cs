@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// Latencies in milliseconds: count, mean, p50, p95, p99 and maximum. Quantiles come from 5 %-wide buckets

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// A tenant's rate quota: on average <see cref="Requests"/> every <see cref="PerSeconds"/> seconds, and at most

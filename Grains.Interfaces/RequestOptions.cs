@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// What one call asks for; null leaves it to the tenant's settings, then the model's defaults. The tenant grain

@@ -1,6 +1,6 @@
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>Lets a rejection from the pipeline or a grain reach the caller as itself, code and field intact.</summary>
 [RegisterConverter]

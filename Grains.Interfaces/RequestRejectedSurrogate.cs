@@ -1,6 +1,6 @@
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// How a <see cref="RequestRejectedException"/> crosses a grain call: the Orleans-free exception cannot carry

@@ -1,6 +1,6 @@
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// The ranges every threshold and limit must fall in, whether a tenant sets it or one call asks for it, and the

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// The slice's queue already holds as many images or faces as it may: the request was refused before it queued,

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>A slice as its silo advertises it.</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.SliceInfo")]

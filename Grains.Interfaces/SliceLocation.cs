@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>Where a grain runs: its silo and the slice that silo owns.</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.SliceLocation")]

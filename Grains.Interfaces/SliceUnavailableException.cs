@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// The slice a tenant is pinned to (or the slice asked for) has no live silo. Callers should retry after

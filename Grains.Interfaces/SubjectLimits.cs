@@ -1,7 +1,7 @@
 using System.Text;
 using FaceOrleans.Vision;
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// What one subject may carry besides its faces. A tenant's subjects live in the store its silos share with other

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// How tenant-scoped grains are keyed: by the tenant id (<c>attendance</c>), or by the tenant id and a part of its

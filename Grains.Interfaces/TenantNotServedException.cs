@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>The tenant is pinned to no slice and the cluster refuses unknown tenants.</summary>
 [GenerateSerializer, Alias("faceorleans.TenantNotServedException")]

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// A tenant's run-time configuration, stored with the tenant; null values fall back to the model's defaults (and

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>A tenant as <c>GET /v1/{tenant}</c> shows it: settings, counters, latency and where it runs.</summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.TenantState")]

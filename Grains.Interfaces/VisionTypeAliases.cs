@@ -1,10 +1,10 @@
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Vision;
 using Orleans.Serialization.Configuration;
 
 [assembly: TypeManifestProvider(typeof(VisionTypeAliases))]
 
-namespace FaceOrleans.Grains;
+namespace FaceOrleans.Contracts;
 
 /// <summary>
 /// Stable wire names for the Vision types that cross grain calls. [Alias] cannot go on them (Vision references

@@ -1,6 +1,6 @@
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Api.Endpoints;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Problems;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Vision;
 
 namespace FaceOrleans.Api.Endpoints;

@@ -1,4 +1,4 @@
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Api.Endpoints;
 

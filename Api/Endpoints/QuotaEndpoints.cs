@@ -2,7 +2,7 @@ using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Quotas;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Endpoints;

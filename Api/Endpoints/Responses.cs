@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Vision;
 
 namespace FaceOrleans.Api.Endpoints;

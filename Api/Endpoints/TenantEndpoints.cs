@@ -1,6 +1,6 @@
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Vision;
 using Microsoft.AspNetCore.Http.HttpResults;
 

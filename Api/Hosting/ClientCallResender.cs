@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Api.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Hosting;

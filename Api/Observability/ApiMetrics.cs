@@ -1,5 +1,5 @@
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Prometheus;
 
 namespace FaceOrleans.Api.Observability;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FaceOrleans.Api.Observability;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using FaceOrleans.Api.Hosting;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Quotas;

@@ -5,7 +5,7 @@ using FaceOrleans.Api.Hosting;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Problems;
 using FaceOrleans.Api.Security;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace FaceOrleans.Api.Quotas;

@@ -1,5 +1,5 @@
 using FaceOrleans.Api.Hosting;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Security;

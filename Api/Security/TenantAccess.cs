@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using FaceOrleans.Api.Problems;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Api.Security;
 

@@ -1,4 +1,3 @@
-using FaceOrleans.Grains;
 
 namespace FaceOrleans.Grains.Gallery;
 

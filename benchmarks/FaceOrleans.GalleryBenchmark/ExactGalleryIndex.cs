@@ -1,3 +1,4 @@
+using FaceOrleans.Contracts;
 using System.Numerics.Tensors;
 
 namespace FaceOrleans.Grains.Gallery;

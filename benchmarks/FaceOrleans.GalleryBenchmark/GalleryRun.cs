@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains.Gallery;
 
 namespace FaceOrleans.GalleryBenchmark;

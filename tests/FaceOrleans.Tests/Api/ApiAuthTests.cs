@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Tests.Api;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Tests.Cluster;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Hosting;

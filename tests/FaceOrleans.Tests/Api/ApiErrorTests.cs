@@ -71,7 +71,7 @@ public sealed class ApiErrorTests(ApiFixture fixture)
     [Fact]
     public async Task A_tenant_over_its_concurrency_quota_gets_429_with_retry_after()
     {
-        var key = await fixture.IssueKeyAsync("burst", FaceOrleans.Grains.ApiKeyRole.Tenant);
+        var key = await fixture.IssueKeyAsync("burst", FaceOrleans.Contracts.ApiKeyRole.Tenant);
         using var client = fixture.Client(key);
         using var scraper = fixture.Client();
         var series = MetricsText.QuotaRejections("burst", "concurrency");

@@ -2,7 +2,7 @@ using FaceOrleans.Vision.Evaluation;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Tests.Cluster;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

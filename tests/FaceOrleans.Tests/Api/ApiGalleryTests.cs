@@ -125,7 +125,7 @@ public sealed class ApiGalleryTests(ApiFixture fixture)
     {
         var tenant = "shards-" + Guid.NewGuid().ToString("N")[..6];
         using var admin = fixture.Client(ApiFixture.AdminKey);
-        using var plain = fixture.Client(await fixture.IssueKeyAsync(tenant, Grains.ApiKeyRole.Tenant));
+        using var plain = fixture.Client(await fixture.IssueKeyAsync(tenant, Contracts.ApiKeyRole.Tenant));
         await admin.PostAsJsonAsync($"/v1/{tenant}/subjects", new { id = "ann" });
         await admin.PostAsync($"/v1/{tenant}/subjects/ann/faces", ApiFixture.Form(("image", "img10.jpg")));
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Tests.Api;
 

@@ -1,3 +1,4 @@
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains;
 using FaceOrleans.Grains.Hosting;
 using Microsoft.Extensions.Hosting;

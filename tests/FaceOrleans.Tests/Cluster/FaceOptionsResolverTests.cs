@@ -1,3 +1,4 @@
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains;
 using FaceOrleans.Vision;
 

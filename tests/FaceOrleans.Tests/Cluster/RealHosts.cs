@@ -86,7 +86,7 @@ internal static class RealHosts
             {
                 return await call();
             }
-            catch (Exception ex) when (attempt < 120 && ex is FaceOrleans.Grains.SliceUnavailableException or Orleans.Runtime.SiloUnavailableException or OrleansMessageRejectionException)
+            catch (Exception ex) when (attempt < 120 && ex is FaceOrleans.Contracts.SliceUnavailableException or Orleans.Runtime.SiloUnavailableException or OrleansMessageRejectionException)
             {
                 await Task.Delay(250);
             }

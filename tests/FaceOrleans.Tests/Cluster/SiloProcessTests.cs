@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 
 namespace FaceOrleans.Tests.Cluster;
 

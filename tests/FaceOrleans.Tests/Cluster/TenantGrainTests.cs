@@ -1,4 +1,4 @@
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.DependencyInjection;

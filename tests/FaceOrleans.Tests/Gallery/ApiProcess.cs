@@ -1,5 +1,5 @@
 using System.Globalization;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Tests.Api;
 using FaceOrleans.Tests.Cluster;
 

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Vision;
 

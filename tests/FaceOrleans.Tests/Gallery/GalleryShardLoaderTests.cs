@@ -1,4 +1,4 @@
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Tests.Cluster;
 

@@ -1,4 +1,4 @@
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Tests.Cluster;
 using FaceOrleans.Vision;
 

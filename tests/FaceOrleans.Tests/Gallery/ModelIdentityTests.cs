@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FaceOrleans.Grains;
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Tests.Api;
 using FaceOrleans.Vision;

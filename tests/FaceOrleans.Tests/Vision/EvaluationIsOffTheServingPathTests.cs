@@ -1,4 +1,5 @@
 using FaceOrleans.Api.Problems;
+using FaceOrleans.Contracts;
 using FaceOrleans.Grains;
 using FaceOrleans.Vision;
 using FaceOrleans.Vision.Evaluation;
