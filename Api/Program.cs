@@ -1,10 +1,12 @@
 using FaceOrleans.Api.Hosting;
-using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Contracts.Hosting;
 
+// The HTTP front end of a cluster: an Orleans client of the silos named in FaceOrleans:Cluster. The one-process
+// default (this API and a silo together) is `FaceOrleans.Silo embedded`, which hosts the same endpoints.
 // The content root is the app's own folder, so its appsettings.json and wwwroot are found whatever folder it starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.UseWholeLists([.. ConfigurationLists.SliceLists, ApiOptions.DemoTenantsKey]);
-builder.AddFaceOrleansBackend();
+builder.Configuration.UseWholeLists([ApiOptions.DemoTenantsKey]);
+builder.AddFaceOrleansClusterClient();
 builder.AddFaceOrleansApi();
 
 try
@@ -19,8 +21,7 @@ try
 }
 catch (Exception ex) when (StartupProblem.Find(ex) is { } problem)
 {
-    // A port already taken, an embedded silo that cannot serve its slice (a missing model, a GPU it must have) or an
-    // invalid setting: say why in one line.
+    // A port already taken or an invalid setting: say why in one line.
     await Console.Error.WriteLineAsync($"error: the API cannot start: {problem.Message}");
     return 1;
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Contracts.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace FaceOrleans.Silo;

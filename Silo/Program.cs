@@ -10,6 +10,7 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
     QualityCommand.Create(),
     DetectModesCommand.Create(),
     ProbeCommand.Create(),
+    EmbeddedHost.CreateCommand(args),
 };
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));

@@ -1,4 +1,6 @@
+using FaceOrleans.Contracts.Hosting;
 using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Grains.Slices;
 using Microsoft.Extensions.Hosting;
 
 namespace FaceOrleans.Silo;
@@ -9,7 +11,7 @@ internal static class SiloHost
     {
         // The content root is the silo's own folder, so its appsettings.json is read whatever folder it starts from.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.UseWholeLists(ConfigurationLists.SliceLists);
+        builder.Configuration.UseWholeLists(SliceOptions.WholeLists);
         builder.UseOrleans(silo => silo
             .UseFaceOrleansCluster(builder.Configuration)
             .AddFaceOrleansSlice(builder.Configuration));

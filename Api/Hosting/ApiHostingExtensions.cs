@@ -14,7 +14,7 @@ using Scalar.AspNetCore;
 
 namespace FaceOrleans.Api.Hosting;
 
-internal static partial class ApiHostingExtensions
+public static partial class ApiHostingExtensions
 {
     public static WebApplicationBuilder AddFaceOrleansApi(this WebApplicationBuilder builder)
     {

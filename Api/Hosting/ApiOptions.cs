@@ -7,9 +7,6 @@ public sealed class ApiOptions
 {
     public const string Section = "FaceOrleans:Api";
 
-    /// <summary>Run the silo inside the API process (the single-machine default); false makes the API a pure client.</summary>
-    public bool HostSilo { get; set; } = true;
-
     /// <summary>Largest accepted image file; a larger upload gets 413.</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 

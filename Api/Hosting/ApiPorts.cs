@@ -1,23 +1,22 @@
 using System.Net;
-using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Contracts.Hosting;
 
 namespace FaceOrleans.Api.Hosting;
 
-internal static class ApiPorts
+public static class ApiPorts
 {
     /// <summary>
-    /// Refuses to start, before the embedded silo joins the cluster, when the HTTP port or the silo's ports are taken
-    /// (see <see cref="PortOwnership"/>); after <c>Build</c>, so the test host, which listens on no port, never gets here.
+    /// Refuses to start when the HTTP port, or one of <paramref name="alsoPorts"/> (the embedded silo's, before it joins
+    /// the cluster), is taken (see <see cref="PortOwnership"/>); after <c>Build</c>, so the test host, which listens on no
+    /// port, never gets here.
     /// </summary>
-    public static void EnsurePortsFree(this WebApplication app)
+    public static void EnsurePortsFree(this WebApplication app, IEnumerable<(IPAddress Address, int Port, string Setting)>? alsoPorts = null)
     {
-        var configuration = app.Configuration;
-        var api = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
-        var http = (configuration[WebHostDefaults.ServerUrlsKey] ?? string.Empty)
+        var http = (app.Configuration[WebHostDefaults.ServerUrlsKey] ?? string.Empty)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(BindingAddress.Parse)
             .Select(url => (Address: ListenAddress(url.Host), url.Port, Setting: "--urls (Urls in appsettings.json)"));
-        PortOwnership.EnsureFree(api.HostSilo ? http.Concat(PortOwnership.SiloPorts(configuration)) : http);
+        PortOwnership.EnsureFree(http.Concat(alsoPorts ?? []));
     }
 
     /// <summary>The address Kestrel binds for a URL's host: loopback for <c>localhost</c>, every address for a wildcard or a name.</summary>

@@ -1,25 +1,18 @@
-using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Contracts.Hosting;
 using Orleans.Configuration;
 
 namespace FaceOrleans.Api.Hosting;
 
-internal static class BackendExtensions
+public static class BackendExtensions
 {
     /// <summary>
-    /// The embedded default hosts the silo in this process (one command, one CPU or GPU slice); otherwise the
-    /// API is an Orleans client of the cluster named in <c>FaceOrleans:Cluster</c>.
+    /// The API as an Orleans client of the cluster named in <c>FaceOrleans:Cluster</c>: the front end of the cluster
+    /// modes. The one-process default (API and silo in one process) is <c>FaceOrleans.Silo embedded</c>, which hosts
+    /// these same endpoints beside its silo instead of calling this.
     /// </summary>
-    public static WebApplicationBuilder AddFaceOrleansBackend(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddFaceOrleansClusterClient(this WebApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        var api = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
-        if (api.HostSilo)
-        {
-            builder.UseOrleans(silo => silo.UseFaceOrleansCluster(configuration).AddFaceOrleansSlice(configuration));
-            return builder;
-        }
-
-        var cluster = configuration.GetSection(FaceOrleansClusterOptions.Section).Get<FaceOrleansClusterOptions>() ?? new();
+        var cluster = builder.Configuration.GetSection(FaceOrleansClusterOptions.Section).Get<FaceOrleansClusterOptions>() ?? new();
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(options =>

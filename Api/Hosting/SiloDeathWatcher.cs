@@ -3,7 +3,7 @@ using Orleans.Messaging;
 namespace FaceOrleans.Api.Hosting;
 
 /// <summary>
-/// Reads cluster membership every <see cref="FaceOrleans.Grains.Hosting.FailureDetectionOptions.MembershipPoll"/> and
+/// Reads cluster membership every <see cref="FaceOrleans.Contracts.Hosting.FailureDetectionOptions.MembershipPoll"/> and
 /// signals <see cref="SiloLosses"/> when a silo it listed before is no longer listed, so that
 /// <see cref="ClientCallResender"/> cancels and resends the idempotent calls in flight.
 /// <para>

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains.Hosting;
+namespace FaceOrleans.Contracts.Hosting;
 
 /// <summary>How a cluster keeps membership and grain state.</summary>
 public enum ClusterMode

@@ -1,8 +1,7 @@
 using System.Globalization;
-using FaceOrleans.Grains.Slices;
 using Microsoft.Extensions.Configuration;
 
-namespace FaceOrleans.Grains.Hosting;
+namespace FaceOrleans.Contracts.Hosting;
 
 /// <summary>
 /// List settings an operator can replace whole. .NET configuration merges a list by index across appsettings.json,
@@ -14,10 +13,6 @@ namespace FaceOrleans.Grains.Hosting;
 /// </summary>
 public static class ConfigurationLists
 {
-    /// <summary>The slice's lists, read by every silo and by the API's embedded silo.</summary>
-    public static IReadOnlyList<string> SliceLists { get; } =
-        [ConfigurationPath.Combine(SliceOptions.Section, nameof(SliceOptions.Tenants)), ConfigurationPath.Combine(SliceOptions.Section, nameof(SliceOptions.StandbyFor))];
-
     /// <summary>Adds, on top of every source so far, the given lists as those sources state them, with nothing else under them.</summary>
     public static void UseWholeLists(this IConfigurationManager configuration, IEnumerable<string> keys)
     {

@@ -1,4 +1,4 @@
-namespace FaceOrleans.Grains.Hosting;
+namespace FaceOrleans.Contracts.Hosting;
 
 /// <summary>How silos find each other and where grain state lives (section <c>FaceOrleans:Cluster</c>).</summary>
 public sealed class FaceOrleansClusterOptions

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 
-namespace FaceOrleans.Grains.Hosting;
+namespace FaceOrleans.Contracts.Hosting;
 
 /// <summary>A port this process must listen on is already taken; the message names the port and the setting that moves it.</summary>
 public sealed class PortInUseException : Exception

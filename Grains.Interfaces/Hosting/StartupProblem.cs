@@ -1,7 +1,7 @@
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Options;
 
-namespace FaceOrleans.Grains.Hosting;
+namespace FaceOrleans.Contracts.Hosting;
 
 /// <summary>The reasons a process hosting a slice refuses to start, so its entry point can say why in one line.</summary>
 public static class StartupProblem

@@ -1,3 +1,4 @@
+using FaceOrleans.Contracts.Hosting;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;

@@ -1,3 +1,4 @@
+using FaceOrleans.Contracts.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 

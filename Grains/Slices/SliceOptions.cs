@@ -1,4 +1,5 @@
 using FaceOrleans.Vision;
+using Microsoft.Extensions.Configuration;
 
 namespace FaceOrleans.Grains.Slices;
 
@@ -6,6 +7,10 @@ namespace FaceOrleans.Grains.Slices;
 public sealed class SliceOptions
 {
     public const string Section = "FaceOrleans:Slice";
+
+    /// <summary>The slice's lists an operator gives whole (see <c>ConfigurationLists.UseWholeLists</c>), read by every silo.</summary>
+    public static IReadOnlyList<string> WholeLists { get; } =
+        [ConfigurationPath.Combine(Section, nameof(Tenants)), ConfigurationPath.Combine(Section, nameof(StandbyFor))];
 
     /// <summary>Cluster-wide name of the slice, e.g. <c>mig-1</c>; the InferenceGrain key.</summary>
     public string Id { get; set; } = "cpu-0";

@@ -56,7 +56,7 @@ public sealed class ConfigurationListsTests
         configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(AppSettings)));
         configuration.AddInMemoryCollection(environment);
         configuration.AddCommandLine(commandLine);
-        configuration.UseWholeLists(ConfigurationLists.SliceLists);
+        configuration.UseWholeLists(SliceOptions.WholeLists);
         return configuration.GetSection(SliceOptions.Section).Get<SliceOptions>()!;
     }
 }
