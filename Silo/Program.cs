@@ -15,3 +15,9 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));
 return await root.Parse(args).InvokeAsync();
+
+/// <summary>
+/// Internal on purpose: referencing the API (and ASP.NET Core) would otherwise make this entry point public beside the
+/// API's own public <c>Program</c>, and a project that references both could not name the API's.
+/// </summary>
+internal sealed partial class Program;

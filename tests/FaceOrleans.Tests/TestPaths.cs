@@ -30,8 +30,11 @@ public static class TestPaths
     /// </summary>
     public static string SiloAssembly => BuildOutput("Silo", "FaceOrleans.Silo.dll");
 
-    /// <summary>The API executable in its own build output, with its appsettings.json and wwwroot beside it.</summary>
+    /// <summary>The client-only API executable (the cluster modes' front end) in its own build output, with its appsettings.json and wwwroot beside it.</summary>
     public static string ApiAssembly => BuildOutput("Api", "FaceOrleans.Api.dll");
+
+    /// <summary>The silo's command that runs the embedded default (the API and one silo in one process), as <c>scripts/run.sh</c> does.</summary>
+    public const string EmbeddedCommand = "embedded";
 
     /// <summary>Where tests leave files for people to look at (screenshots): TestResults/ at the repository root, git-ignored.</summary>
     public static string ArtefactsDirectory => Directory.CreateDirectory(Path.Combine(RepoRoot, "TestResults")).FullName;

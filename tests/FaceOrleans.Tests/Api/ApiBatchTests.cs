@@ -116,7 +116,7 @@ public sealed class ApiBatchTests(ApiFixture fixture)
         try
         {
             string[] enrolled;
-            await using (var first = Host(settings))
+            await using (var first = await EmbeddedApiHost.StartAsync(settings))
             {
                 using var admin = await Client(first);
                 Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/access/subjects", new { id = "ann" })).StatusCode);
@@ -127,7 +127,7 @@ public sealed class ApiBatchTests(ApiFixture fixture)
                 Assert.Equal(enrolled.Order(StringComparer.Ordinal), StoredFaceIds(Path.Combine(data.FullName, "state-gallery.db"), "access", "ann"));
             }
 
-            await using var second = Host(settings);
+            await using var second = await EmbeddedApiHost.StartAsync(settings);
             using var client = await Client(second);
             var face = Assert.Single((await Ok(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img2.jpg"))))).GetProperty("faces").EnumerateArray());
             var stranger = (await Ok(await client.PostAsync("/v1/access/identify", ApiFixture.Form(("image", "img12.jpg"))))).GetProperty("faces")[0];
@@ -143,14 +143,6 @@ public sealed class ApiBatchTests(ApiFixture fixture)
             data.Delete(recursive: true);
         }
 
-        static Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Host(IReadOnlyDictionary<string, string?> settings) =>
-            new ApiFactory().WithWebHostBuilder(web =>
-            {
-                foreach (var (key, value) in settings)
-                {
-                    web.UseSetting(key, value);
-                }
-            });
 
         static string[] StoredFaceIds(string database, string tenant, string subject)
         {
@@ -170,9 +162,9 @@ public sealed class ApiBatchTests(ApiFixture fixture)
             return [.. ids];
         }
 
-        static async Task<HttpClient> Client(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host)
+        static async Task<HttpClient> Client(EmbeddedApiHost host)
         {
-            var client = await OpenApiContractHandler.CheckedClientAsync(host);
+            var client = await OpenApiContractHandler.CheckedClientAsync(host.CreateDefaultClient);
             client.DefaultRequestHeaders.Add("X-Api-Key", ApiFixture.AdminKey);
             return client;
         }

@@ -28,7 +28,6 @@ public sealed class ApiClusterTests
         var clock = await RealHosts.StartSiloAsync(Silo("mig-2", "attendance"));
         await using var api = new ApiFactory().WithWebHostBuilder(web =>
         {
-            web.UseSetting("FaceOrleans:Api:HostSilo", "false");
             web.UseSetting("FaceOrleans:Api:AdminKeySha256", ApiKeyHash.Of(ApiFixture.AdminKey));
             web.UseSetting("FaceOrleans:Api:DemoTenants:0", string.Empty);
             web.UseSetting("FaceOrleans:Api:DemoTenants:1", string.Empty);
@@ -37,7 +36,7 @@ public sealed class ApiClusterTests
             web.UseSetting("FaceOrleans:Cluster:ClusterId", clusterId);
             web.UseSetting("FaceOrleans:Cluster:ServiceId", "faceorleans-tests");
         });
-        using var admin = await OpenApiContractHandler.CheckedClientAsync(api);
+        using var admin = await OpenApiContractHandler.CheckedClientAsync(api.CreateDefaultClient);
         admin.DefaultRequestHeaders.Add("X-Api-Key", ApiFixture.AdminKey);
         try
         {

@@ -22,7 +22,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("faceorleans-api-");
 
-    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    public EmbeddedApiHost Factory { get; private set; } = null!;
 
     public IReadOnlyDictionary<string, string> DemoKeys { get; private set; } = new Dictionary<string, string>();
 
@@ -56,13 +56,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         HostSettings = Settings(_data.FullName);
-        Factory = new ApiFactory().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in HostSettings)
-            {
-                web.UseSetting(key, value);
-            }
-        });
+        Factory = await EmbeddedApiHost.StartAsync(HostSettings);
         using var client = Factory.CreateClient();
         Contract = await OpenApiContract.LoadAsync(client);
         DemoKeys = await WaitForDemoKeysAsync(Path.Combine(_data.FullName, "demo-keys.env"));

@@ -5,7 +5,7 @@ using FaceOrleans.Tests.Cluster;
 namespace FaceOrleans.Tests.Api;
 
 /// <summary>
-/// The API executable with its embedded silo, started as an operator starts it: <c>dotnet FaceOrleans.Api.dll</c>
+/// The embedded default (the API with its silo), started as an operator starts it: <c>dotnet FaceOrleans.Silo.dll embedded</c>
 /// from a folder that is not its own, listening on a real socket (a browser needs one) on a free port, with its
 /// state and demo keys in a temporary folder. Only <c>attendance</c> gets a demo key: the file's list of two is
 /// replaced on the command line by a one-item comma-separated list. Uploads are held to 3 MB a file and batches to
@@ -43,8 +43,9 @@ public sealed class ApiProcessFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Api = ServerProcess.Start(TestPaths.ApiAssembly,
+        Api = ServerProcess.Start(TestPaths.SiloAssembly,
         [
+            TestPaths.EmbeddedCommand,
             "--urls", BaseAddress.ToString(),
             "--FaceOrleans:Api:DemoTenants=attendance",
             $"--FaceOrleans:Api:MaxUploadBytes={MaxUploadBytes}",

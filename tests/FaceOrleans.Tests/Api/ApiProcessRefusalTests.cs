@@ -118,7 +118,7 @@ public sealed class ApiProcessRefusalTests(ApiProcessFixture api)
         {
             var second = await TestProcess.RunAsync("dotnet",
             [
-                TestPaths.ApiAssembly, "--urls", $"http://127.0.0.1:{http}",
+                TestPaths.SiloAssembly, TestPaths.EmbeddedCommand, "--urls", $"http://127.0.0.1:{http}",
                 $"--FaceOrleans:Cluster:SiloPort={silo}", $"--FaceOrleans:Cluster:GatewayPort={gateway}",
                 $"--FaceOrleans:Cluster:StoragePath={Path.Combine(data.FullName, "state.db")}",
                 $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(data.FullName, "demo-keys.env")}",

@@ -49,7 +49,7 @@ public sealed class ApiQuotaTests(ApiFixture fixture)
         using var admin = fixture.Client(ApiFixture.AdminKey);
         using var here = fixture.Client(key);
         await using var secondInstance = SecondApiInstance();
-        using var there = await OpenApiContractHandler.CheckedClientAsync(secondInstance);
+        using var there = await OpenApiContractHandler.CheckedClientAsync(secondInstance.CreateDefaultClient);
         there.DefaultRequestHeaders.Add("X-Api-Key", key);
 
         // No quota yet: both instances serve, and have now looked the tenant up.
@@ -99,7 +99,6 @@ public sealed class ApiQuotaTests(ApiFixture fixture)
     /// <summary>A second API instance, a plain Orleans client of the fixture's cluster, as behind a load balancer.</summary>
     private WebApplicationFactory<Program> SecondApiInstance() => new ApiFactory().WithWebHostBuilder(web =>
     {
-        web.UseSetting("FaceOrleans:Api:HostSilo", "false");
         web.UseSetting("FaceOrleans:Api:AdminKeySha256", ApiKeyHash.Of(ApiFixture.AdminKey));
         web.UseSetting("FaceOrleans:Api:DemoTenants:0", string.Empty);
         web.UseSetting("FaceOrleans:Api:DemoTenants:1", string.Empty);

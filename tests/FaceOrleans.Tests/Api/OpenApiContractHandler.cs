@@ -102,10 +102,11 @@ public sealed class OpenApiContractHandler(OpenApiContract contract) : Delegatin
     /// A client of an in-process host (a second API instance, a host with its own settings) whose answers are checked
     /// against that host's own document, with the redirect and cookie handling of <c>CreateClient</c>.
     /// </summary>
-    public static async Task<HttpClient> CheckedClientAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host)
+    /// <param name="createDefaultClient">The host's <c>CreateDefaultClient</c> (WebApplicationFactory's or <see cref="EmbeddedApiHost"/>'s).</param>
+    public static async Task<HttpClient> CheckedClientAsync(Func<DelegatingHandler[], HttpClient> createDefaultClient)
     {
-        using var plain = host.CreateClient();
-        return host.CreateDefaultClient(new RedirectHandler(), new CookieContainerHandler(), new OpenApiContractHandler(await OpenApiContract.LoadAsync(plain)));
+        using var plain = createDefaultClient([new RedirectHandler(), new CookieContainerHandler()]);
+        return createDefaultClient([new RedirectHandler(), new CookieContainerHandler(), new OpenApiContractHandler(await OpenApiContract.LoadAsync(plain))]);
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using System.Text;
-using FaceOrleans.Grains.Hosting;
+using FaceOrleans.Contracts.Hosting;
 using FaceOrleans.Grains.Slices;
 using Microsoft.Extensions.Configuration;
 

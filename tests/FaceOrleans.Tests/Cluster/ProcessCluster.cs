@@ -85,7 +85,6 @@ internal sealed class ProcessCluster : IAsyncDisposable
         [
             "--urls", Api.ToString(),
             .. ClusterArguments(),
-            "--FaceOrleans:Api:HostSilo=false",
             $"--FaceOrleans:Api:DemoTenants={string.Join(',', SliceOfTenant.Keys)}",
             $"--FaceOrleans:Api:DemoKeysFile={KeysFile}",
         ], _folder.FullName);

@@ -6,7 +6,7 @@ using FaceOrleans.Tests.Cluster;
 namespace FaceOrleans.Tests.Gallery;
 
 /// <summary>
-/// The real API executable with its embedded silo, as its own OS process on free loopback ports, so that a
+/// The real embedded default (<c>FaceOrleans.Silo embedded</c>: the API with its silo), as its own OS process on free loopback ports, so that a
 /// test can kill it outright (no shutdown, no flush) in the middle of work and start it again on the same data.
 /// </summary>
 internal sealed class ApiProcess : IAsyncDisposable
@@ -29,10 +29,10 @@ internal sealed class ApiProcess : IAsyncDisposable
     {
         var address = new Uri($"http://127.0.0.1:{RealHosts.FreePort()}");
 
-        // The content root is the API's own folder, for appsettings.json; every data path in the settings is absolute.
-        var server = ServerProcess.Start(TestPaths.ApiAssembly,
-            [$"--Urls={address}", .. settings.Select(s => $"--{s.Key}={s.Value}")],
-            Path.GetDirectoryName(TestPaths.ApiAssembly)!);
+        // The embedded default, as run.sh starts it; its working folder is the silo's own, and every data path in the settings is absolute.
+        var server = ServerProcess.Start(TestPaths.SiloAssembly,
+            [TestPaths.EmbeddedCommand, $"--Urls={address}", .. settings.Select(s => $"--{s.Key}={s.Value}")],
+            Path.GetDirectoryName(TestPaths.SiloAssembly)!);
         var api = new ApiProcess(server, address);
         try
         {

@@ -47,7 +47,7 @@ public sealed class SiloStartupTests : IDisposable
         var result = await TestProcess.RunAsync("dotnet",
             HostArguments(TestPaths.ModelsDirectory, "--FaceOrleans:Slice:Device=cuda:63", "--FaceOrleans:Slice:RequireGpu=true",
                 $"--urls=http://127.0.0.1:{RealHosts.FreePort()}", $"--FaceOrleans:Api:DemoKeysFile={Path.Combine(_models.FullName, "demo-keys.env")}")
-            .Prepend(TestPaths.ApiAssembly),
+            .Prepend(TestPaths.EmbeddedCommand).Prepend(TestPaths.SiloAssembly),
             _models.FullName);
 
         Assert.Equal(1, result.ExitCode);
