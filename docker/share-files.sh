@@ -1,7 +1,7 @@
 #!/bin/sh
 # Api and Silo are published to two folders (each has its own appsettings.json, so one folder cannot hold both); the
-# silo's files that are byte-for-byte the API's (ONNX Runtime, OpenCV, Orleans, ...) become relative links to them,
-# so the image carries one copy of each.
+# secondary's files that are byte-for-byte the primary's (ASP.NET Core's packages, Orleans, the contracts, ...) become
+# relative links to them, so the image carries one copy of each.
 # usage: share-files.sh PRIMARY-DIR SECONDARY-DIR   (sibling folders)
 set -eu
 primary=$1

@@ -124,7 +124,7 @@ def snapshot(folder):
 
 
 def stop(service):
-    """SIGTERM to the run command's process group; waits for `dotnet run` and then for the API it started."""
+    """SIGTERM to the run command's process group; waits for `dotnet run` and then for the service it started."""
     os.killpg(service.pid, signal.SIGTERM)
     service.wait(timeout=60)
     deadline = time.time() + 60

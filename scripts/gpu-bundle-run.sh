@@ -102,10 +102,10 @@ if ! grep -q 'libicuuc\.so' <<<"$cache"; then
 fi
 
 # 5. Say now, not at the first request, if a native library still cannot load.
-unresolved=$(ldd "$home/Api/libOpenCvSharpExtern.so" | grep 'not found' || true)
+unresolved=$(ldd "$home/Silo/libOpenCvSharpExtern.so" | grep 'not found' || true)
 [ -z "$unresolved" ] || { say "error: OpenCvSharp cannot load:"; echo "$unresolved" >&2; exit 2; }
 if [ "$device" = gpu ]; then
-  unresolved=$(ldd "$home/Api/libonnxruntime_providers_cuda.so" | grep 'not found' || true)
+  unresolved=$(ldd "$home/Silo/libonnxruntime_providers_cuda.so" | grep 'not found' || true)
   [ -z "$unresolved" ] || { say "error: the CUDA provider cannot load (FaceOrleans:Slice:RequireGpu would stop the service):"; echo "$unresolved" >&2; exit 2; }
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs FaceOrleans for a bare Linux x86-64 machine with an NVIDIA GPU and nothing else (no .NET, no NuGet, no
-# network): self-contained linux-x64 publishes of the API and the silo, the models, the shared test photos, the
+# network): self-contained linux-x64 publishes of the silo and the API, the models, the shared test photos, the
 # system libraries OpenCvSharp and redis-server need (used there only where the machine lacks them) and
 # redis-server itself, as one xz-compressed tar split into parts of at most 60 MiB, with SHA256SUMS and
 # scripts/gpu-bundle-run.sh beside them. docs/gpu.md says how a GPU session carries and runs it.
@@ -20,22 +20,22 @@ trap 'rm -rf "$staging"' EXIT
 root="$staging/faceorleans"
 mkdir -p "$root/models" "$root/faces" "$root/libs" "$root/bin"
 
-# Both apps: the API alone runs the whole service (it hosts the silo in the embedded default, or joins a Redis
-# cluster as a silo with HostSilo), but the silo carries the measurement commands (check-provider,
-# model-latency, calibrate) and is what a multi-slice layout runs; the load benchmark drives the service from the
-# GPU machine's own cores (scripts/gpu-load.sh, gpu-slices.sh). Identical files become hard links, which tar
-# stores once, so the second and third apps cost a few MB.
+# Three apps: the silo runs the whole service alone (`embedded`: the API and its silo in one process), carries the
+# measurement commands (check-provider, model-latency, calibrate) and is what a multi-slice layout runs; the API is
+# that layout's client-only front end (gpu-slices.sh); the load benchmark drives the service from the GPU machine's
+# own cores (scripts/gpu-load.sh, gpu-slices.sh). Identical files become hard links, which tar stores once, so the
+# second and third apps cost a few MB.
 declare -A projects=([Api]=Api/FaceOrleans.Api.csproj [Silo]=Silo/FaceOrleans.Silo.csproj
   [LoadBenchmark]=benchmarks/FaceOrleans.LoadBenchmark/FaceOrleans.LoadBenchmark.csproj)
-for app in Api Silo LoadBenchmark; do
+for app in Silo Api LoadBenchmark; do
   echo "publishing $app (self-contained, linux-x64)..."
   dotnet publish "${projects[$app]}" -c Release -r linux-x64 --self-contained -o "$root/$app" -nologo -v quiet
   # No TensorRT on the target: its provider (and the libnvinfer it links) would never load.
   rm -f "$root/$app/libonnxruntime_providers_tensorrt.so"
 done
-for app in Silo LoadBenchmark; do
+for app in Api LoadBenchmark; do
   (cd "$root/$app" && find . -type f | while read -r file; do
-    if [ -f "../Api/$file" ] && cmp -s "$file" "../Api/$file"; then ln -f "../Api/$file" "$file"; fi
+    if [ -f "../Silo/$file" ] && cmp -s "$file" "../Silo/$file"; then ln -f "../Silo/$file" "$file"; fi
   done)
 done
 
@@ -57,7 +57,7 @@ cp "$faces"/* "$root/faces/"
 redis=$(command -v redis-server || true)
 libraries() { ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'; }
 {
-  libraries "$root/Api/libOpenCvSharpExtern.so" ${redis:+"$redis"}
+  libraries "$root/Silo/libOpenCvSharpExtern.so" ${redis:+"$redis"}
   ldconfig -p | awk '$1 ~ /^lib(ssl|crypto)\.so\.3$/ { print $NF }'
 } | sort -u | while read -r library; do
   case "$(basename "$library")" in
@@ -77,7 +77,7 @@ fi
 {
   echo "FaceOrleans GPU bundle, commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)'), built $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "dotnet SDK $(dotnet --version); ONNX Runtime $(grep -o 'Microsoft.ML.OnnxRuntime.Gpu.Linux" Version="[^"]*' Directory.Packages.props | sed 's/.*"//')"
-  echo "Api/ Silo/ LoadBenchmark/ (self-contained linux-x64), models/ ($(cd "$root/models" && ls *.onnx | tr '\n' ' ')), faces/ ($(ls "$root/faces" | wc -l) files), libs/ ($(ls "$root/libs" | wc -l) fallback libraries), bin/redis-server"
+  echo "Silo/ Api/ LoadBenchmark/ (self-contained linux-x64), models/ ($(cd "$root/models" && ls *.onnx | tr '\n' ' ')), faces/ ($(ls "$root/faces" | wc -l) files), libs/ ($(ls "$root/libs" | wc -l) fallback libraries), bin/redis-server"
   echo "bytes unpacked: $(du -sb "$root" | cut -f1)"
 } > "$root/BUNDLE.txt"
 

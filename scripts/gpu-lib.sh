@@ -56,12 +56,13 @@ await_port() {
   tail -40 "$state/$name.log" >&2; echo "error: $name did not listen on port $port within ${seconds}s" >&2; exit 1
 }
 
-# start_embedded NAME [ARGS...]: the API with its embedded silo on $device; sets $port and $key (admin key).
+# start_embedded NAME [ARGS...]: the embedded default (the silo's `embedded` command: the API and its silo in one
+# process) on $device; sets $port and $key (admin key).
 start_embedded() {
   local name=$1; shift
   local silo_port gateway_port
   read -r port silo_port gateway_port < <(free_ports 3)
-  launch "$name" Api/FaceOrleans.Api --urls "http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$state/$name.db" \
+  launch "$name" Silo/FaceOrleans.Silo embedded --urls "http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$state/$name.db" \
     --FaceOrleans:Api:DemoKeysFile="$state/$name-keys.env" --FaceOrleans:Cluster:SiloPort="$silo_port" \
     --FaceOrleans:Cluster:GatewayPort="$gateway_port" --FaceOrleans:Api:DefaultMaxConcurrentRequests=512 "$@"
   await_log "$name" "$pid" 'Application started'

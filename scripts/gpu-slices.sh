@@ -45,7 +45,7 @@ silo() { # silo SLICE CAP_MB [ARGS...]
 step "redis, three silos capped at $cap MiB each, the API"
 launch redis bin/redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no
 for slice in s1 s2 s3; do silo "$slice" "$cap"; done
-launch api Api/FaceOrleans.Api --urls "http://127.0.0.1:$api_port" "${cluster[@]}" --FaceOrleans:Api:HostSilo=false \
+launch api Api/FaceOrleans.Api --urls "http://127.0.0.1:$api_port" "${cluster[@]}" \
   --FaceOrleans:Api:DemoTenants= --FaceOrleans:Api:AdminKeySha256="$(printf %s "$key" | sha256sum | cut -d' ' -f1)" \
   --FaceOrleans:Api:DefaultMaxConcurrentRequests=512
 await_log api "$pid" 'Application started'

@@ -69,8 +69,9 @@ class Setup:
         models = ["--FaceOrleans:Models:Directory=" + os.path.join(ROOT, "models")]
         demo = ["--FaceOrleans:Api:DemoTenants=" + ",".join(tenants), "--FaceOrleans:Api:DemoKeysFile=" + self.keys_file]
         if kind == "embedded":
-            self.start("api", assembly("Api", "FaceOrleans.Api.dll"), [
-                "--urls", self.url, *models, *demo,
+            # The embedded default, as scripts/run.sh starts it: the API and its silo in one process.
+            self.start("api", assembly("Silo", "FaceOrleans.Silo.dll"), [
+                "embedded", "--urls", self.url, *models, *demo,
                 "--FaceOrleans:Slice:Tenants=" + ",".join(tenants),
                 f"--FaceOrleans:Cluster:StoragePath={self.folder}/faceorleans.db",
                 f"--FaceOrleans:Cluster:SiloPort={free_port()}", f"--FaceOrleans:Cluster:GatewayPort={free_port()}"])
@@ -87,7 +88,7 @@ class Setup:
                 "--FaceOrleans:Slice:IntraOpThreads=1", "--FaceOrleans:Placement:RefuseUnknownTenants=true",
                 f"--FaceOrleans:Cluster:SiloPort={free_port()}", f"--FaceOrleans:Cluster:GatewayPort={free_port()}",
                 *silo_args.get(i + 1, [])], silo_env.get(i + 1, {}))  # last, so a variant overrides the defaults above
-        self.start("api", assembly("Api", "FaceOrleans.Api.dll"), ["--urls", self.url, *cluster, *demo, "--FaceOrleans:Api:HostSilo=false"])
+        self.start("api", assembly("Api", "FaceOrleans.Api.dll"), ["--urls", self.url, *cluster, *demo])
 
     def start(self, name, program, arguments, extra_env=None):
         command = ([program] if not program.endswith(".dll") else ["dotnet", program]) + arguments

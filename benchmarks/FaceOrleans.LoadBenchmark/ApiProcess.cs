@@ -41,20 +41,22 @@ internal sealed class ApiProcess : IDisposable
 
     public static async Task<ApiProcess> StartAsync(string tenant, int maxConcurrent, IEnumerable<string> extraArguments)
     {
-        var api = ApiAssembly();
+        var silo = SiloAssembly();
         var data = Directory.CreateTempSubdirectory("faceorleans-loadbench-");
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
         var keys = Path.Combine(data.FullName, "demo-keys.env");
         var start = new ProcessStartInfo("dotnet")
         {
             // The content root, where appsettings.json (the demo tenants, the slice) is, as for `dotnet run`.
-            WorkingDirectory = Path.GetDirectoryName(api)!,
+            WorkingDirectory = Path.GetDirectoryName(silo)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         foreach (var argument in new[]
         {
-            api,
+            // The embedded default (the API and its silo in one process), as scripts/run.sh starts it.
+            silo,
+            "embedded",
             $"--Urls={url}",
             $"--FaceOrleans:Cluster:StoragePath={Path.Combine(data.FullName, "faceorleans.db")}",
             $"--FaceOrleans:Cluster:SiloPort={FreePort()}",
@@ -159,12 +161,12 @@ internal sealed class ApiProcess : IDisposable
         throw new TimeoutException($"The service did not issue a key for '{tenant}' within 3 minutes.");
     }
 
-    private static string ApiAssembly()
+    private static string SiloAssembly()
     {
-        // This tool and the API are built together in the same configuration (see the project file).
+        // This tool and the silo are built together in the same configuration (see the project file).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var path = Path.Combine(BenchmarkPaths.RepositoryRoot(), "Api", "bin", configuration, "net10.0", "FaceOrleans.Api.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the API first: {path} does not exist.", path);
+        var path = Path.Combine(BenchmarkPaths.RepositoryRoot(), "Silo", "bin", configuration, "net10.0", "FaceOrleans.Silo.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the silo first: {path} does not exist.", path);
     }
 
     private static int FreePort()
