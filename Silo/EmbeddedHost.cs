@@ -24,7 +24,8 @@ public static class EmbeddedHost
             "(--urls, FaceOrleans:Api:*, and the silo's settings as for the silo itself)");
         command.TreatUnmatchedTokensAsErrors = false;
         // Everything but the command's own name is configuration (--urls, --FaceOrleans:Key=value).
-        var settings = args.Where((_, i) => i != Array.IndexOf(args, CommandName)).ToArray();
+        var own = Array.IndexOf(args, CommandName);
+        var settings = args.Where((_, i) => i != own).ToArray();
         command.SetAction((_, cancellationToken) => RunAsync(settings, cancellationToken));
         return command;
     }
