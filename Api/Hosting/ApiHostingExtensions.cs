@@ -22,7 +22,7 @@ internal static partial class ApiHostingExtensions
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptions.Validation>();
-        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        var api = ApiOptions.From(builder.Configuration);
 
         // Two images plus form overhead; each file is also checked against MaxUploadBytes and named when too big.
         var bodyLimit = (2 * api.MaxUploadBytes) + (64 * 1024);

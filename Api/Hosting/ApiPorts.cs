@@ -12,7 +12,7 @@ internal static class ApiPorts
     public static void EnsurePortsFree(this WebApplication app)
     {
         var configuration = app.Configuration;
-        var api = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        var api = ApiOptions.From(configuration);
         var http = (configuration[WebHostDefaults.ServerUrlsKey] ?? string.Empty)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(BindingAddress.Parse)

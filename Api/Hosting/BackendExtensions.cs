@@ -12,7 +12,7 @@ internal static class BackendExtensions
     public static WebApplicationBuilder AddFaceOrleansBackend(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var api = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        var api = ApiOptions.From(configuration);
         if (api.HostSilo)
         {
             builder.UseOrleans(silo => silo.UseFaceOrleansCluster(configuration).AddFaceOrleansSlice(configuration));
