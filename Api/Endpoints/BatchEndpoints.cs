@@ -69,7 +69,7 @@ internal static class BatchEndpoints
         metrics.FacesDetected(tenant, result.Images.Sum(i => i.Faces.Count));
         var items = BatchUploads.Merge(uploads, result.Images, i => i.Failure,
             i => (StatusCodes.Status200OK, new EmbeddedImageJson(EmbeddedFaceJson.From(i.Faces, base64)), (string?)null));
-        return TypedResults.Ok(new EmbedBatchResponse(result.Model, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
+        return TypedResults.Ok(new EmbedBatchResponse(result.Model, result.ModelVersion, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
             items.Length, Failed(items), items, FaceEndpoints.ElapsedMs(started), result.SliceId));
     }
 

@@ -88,7 +88,7 @@ internal static class FaceEndpoints
         var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(
             new EmbedRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
-        return TypedResults.Ok(new EmbedResponse(result.Model, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
+        return TypedResults.Ok(new EmbedResponse(result.Model, result.ModelVersion, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
             EmbeddedFaceJson.From(result.Faces, base64), ElapsedMs(started), result.SliceId));
     }
 

@@ -63,7 +63,8 @@ public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string?
         base64 ? Convert.ToBase64String(MemoryMarshal.AsBytes(f.Vector.AsSpan())) : null)).ToArray();
 }
 
-public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
+/// <summary>Embeddings and the recognizer that made them: <see cref="ModelVersion"/> is the manifest's (as the gallery records), so a client storing vectors can tell two models' apart.</summary>
+public sealed record EmbedResponse(string Model, string ModelVersion, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
 
 /// <summary>
 /// A tenant's configuration; <see cref="SimilarityThreshold"/> is 1:1 (compare, verify), <see cref="IdentificationThreshold"/>
