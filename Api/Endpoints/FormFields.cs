@@ -21,9 +21,8 @@ internal static class FormFields
 
         if (file.Length > maxBytes)
         {
-            throw new ApiProblemException(StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large",
-                $"The file in '{field}' is {file.Length} bytes; the limit is {maxBytes} bytes.",
-                new Dictionary<string, object?> { ["field"] = field, ["limit_bytes"] = maxBytes });
+            throw new ApiProblemException(FrameworkProblems.UploadTooLarge(
+                $"The file in '{field}' is {file.Length} bytes; the limit is {maxBytes} bytes.", maxBytes, field));
         }
 
         var bytes = new byte[file.Length];
