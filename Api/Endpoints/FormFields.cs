@@ -64,14 +64,6 @@ internal static class FormFields
         _ => throw InvalidParameter(field, $"'{field}' must be fast or thorough; got '{value}'."),
     };
 
-    /// <summary>A mode as the API writes it.</summary>
-    public static string? ModeName(DetectionMode? mode) => mode switch
-    {
-        null => null,
-        DetectionMode.Thorough => "thorough",
-        _ => "fast",
-    };
-
     public static RequestRejectedException InvalidParameter(string field, string detail) => new(RejectionCode.InvalidParameter, field, detail);
 
     public static RequestRejectedException MissingField(string field, string detail) => new(RejectionCode.MissingField, field, detail);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using FaceOrleans.Api.Endpoints;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Problems;
@@ -32,6 +33,10 @@ internal static partial class ApiHostingExtensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // A tenant's settings as the catalogue names them; its detection mode, as the catalogue spells it, in lower case.
+            json.SerializerOptions.TypeInfoResolver = (json.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(TenantSettingsJson.NameFromCatalogue);
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<Vision.DetectionMode>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
         });
         // Binding failures (a JSON body that is not JSON, a form that is not multipart) become problems too.
