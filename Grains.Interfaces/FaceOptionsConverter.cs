@@ -7,7 +7,7 @@ namespace FaceOrleans.Grains;
 public sealed class FaceOptionsConverter : IConverter<FaceOptions, FaceOptionsSurrogate>
 {
     // Every member of FaceOptions is either a catalogued setting (restored below) or one of the three image limits the
-    // surrogate carries itself; WireFormatTests sends options with every member set away from its default.
+    // surrogate carries itself; WireFormatTests and TenantSettingCatalogueTests send every setting away from its default.
     private static readonly FaceOptions Empty = new(0, 0, new ImageLimits(), 0, new QualityLimits(0, 0, 0, 0), default);
 
     public FaceOptions ConvertFromSurrogate(in FaceOptionsSurrogate surrogate)
