@@ -6,23 +6,22 @@ namespace FaceOrleans.Contracts;
 [RegisterConverter]
 public sealed class FaceOptionsConverter : IConverter<FaceOptions, FaceOptionsSurrogate>
 {
-    public FaceOptions ConvertFromSurrogate(in FaceOptionsSurrogate surrogate) => new(
-        surrogate.SimilarityThreshold,
-        surrogate.DetectionThreshold,
-        new ImageLimits
-        {
-            MaxPixels = surrogate.MaxPixels,
-            MinSide = surrogate.MinSide,
-            MaxWorkingSide = surrogate.MaxWorkingSide,
-            // A sender that predates the field sends 0: it meant no reduced decode, not a decode down to nothing.
-            MinWorkingSide = surrogate.MinWorkingSide > 0 ? surrogate.MinWorkingSide : surrogate.MaxWorkingSide,
-        },
-        surrogate.IdentificationThreshold,
-        new QualityLimits(surrogate.MinInterEyeDistance, surrogate.MinSharpness, surrogate.MaxYaw, surrogate.MaxPitch),
-        surrogate.Detection);
+    // Every member of FaceOptions is either a catalogued setting (restored below) or one of the three image limits the
+    // surrogate carries itself; WireFormatTests and TenantSettingCatalogueTests send every setting away from its default.
+    private static readonly FaceOptions Empty = new(0, 0, new ImageLimits(), 0, new QualityLimits(0, 0, 0, 0), default);
 
-    public FaceOptionsSurrogate ConvertToSurrogate(in FaceOptions value) => new(
-        value.SimilarityThreshold, value.DetectionThreshold, value.Limits.MaxPixels, value.Limits.MinSide, value.Limits.MaxWorkingSide,
-        value.Limits.MinWorkingSide, value.IdentificationThreshold,
-        value.Quality.MinInterEyeDistance, value.Quality.MinSharpness, value.Quality.MaxYaw, value.Quality.MaxPitch, value.Detection);
+    public FaceOptions ConvertFromSurrogate(in FaceOptionsSurrogate surrogate)
+    {
+        var settings = surrogate.Resolved;
+        var limits = new ImageLimits { MinSide = surrogate.MinSide, MaxWorkingSide = surrogate.MaxWorkingSide, MinWorkingSide = surrogate.MinWorkingSide };
+        return TenantSettings.Catalogue.Aggregate(Empty with { Limits = limits }, (options, setting) => setting.Restore(settings, options));
+    }
+
+    public FaceOptionsSurrogate ConvertToSurrogate(in FaceOptions value)
+    {
+        var options = value;
+        return new(
+            TenantSettings.Catalogue.Aggregate(TenantSettings.Default, (settings, setting) => setting.Capture(options, settings)),
+            value.Limits.MinSide, value.Limits.MaxWorkingSide, value.Limits.MinWorkingSide);
+    }
 }

@@ -1,17 +1,15 @@
 namespace FaceOrleans.Contracts;
 
-/// <summary>How the pipeline's resolved <see cref="Vision.FaceOptions"/> cross from a tenant to its slice.</summary>
+/// <summary>
+/// How the pipeline's resolved <see cref="Vision.FaceOptions"/> cross from a tenant to its slice: every per-tenant
+/// value as <see cref="TenantSettings.Catalogue"/> captures it (so a new setting crosses with no change here), and the
+/// image limits no tenant sets. This replaced one member per value (Ids 0-11): both ends of the call always run in
+/// one silo process (a tenant grain calls its own silo's slice, <c>LocalSlice.Id</c>, whose InferenceGrain is placed
+/// on that silo) and nothing stores it, so no process of another version ever reads this layout.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("faceorleans.FaceOptionsSurrogate")]
 public readonly record struct FaceOptionsSurrogate(
-    [property: Id(0)] float SimilarityThreshold,
-    [property: Id(1)] float DetectionThreshold,
-    [property: Id(2)] long MaxPixels,
-    [property: Id(3)] int MinSide,
-    [property: Id(4)] int MaxWorkingSide,
-    [property: Id(5)] int MinWorkingSide,
-    [property: Id(6)] float IdentificationThreshold,
-    [property: Id(7)] float MinInterEyeDistance,
-    [property: Id(8)] float MinSharpness,
-    [property: Id(9)] float MaxYaw,
-    [property: Id(10)] float MaxPitch,
-    [property: Id(11)] Vision.DetectionMode Detection);
+    [property: Id(0)] TenantSettings Resolved,
+    [property: Id(1)] int MinSide,
+    [property: Id(2)] int MaxWorkingSide,
+    [property: Id(3)] int MinWorkingSide);

@@ -14,11 +14,7 @@ public sealed record RequestOptions(
 {
     public static readonly RequestOptions None = new();
 
-    /// <summary>Refuses values out of range, naming them as the API's form fields do.</summary>
+    /// <summary>Refuses values out of range, naming them as the API's form fields do (each setting's <see cref="TenantSetting.CallField"/>).</summary>
     public void ThrowIfInvalid() => SettingRules.ThrowIfAny(
-        ("threshold", SettingRules.CheckThreshold(SimilarityThreshold, "threshold")),
-        ("det_threshold", SettingRules.CheckThreshold(DetectionThreshold, "det_threshold")),
-        ("threshold", SettingRules.CheckThreshold(IdentificationThreshold, "threshold")),
-        ("mode", SettingRules.CheckMode(DetectionMode, "mode")),
-        ("max_image_pixels", SettingRules.CheckImagePixels(MaxImagePixels, "max_image_pixels")));
+        TenantSettings.Catalogue.Where(setting => setting.CallField is not null).Select(setting => (setting.CallField!, setting.CallProblem(this))).ToArray());
 }

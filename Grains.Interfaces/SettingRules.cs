@@ -3,35 +3,32 @@ using FaceOrleans.Vision;
 namespace FaceOrleans.Contracts;
 
 /// <summary>
-/// The ranges every threshold and limit must fall in, whether a tenant sets it or one call asks for it, and the
-/// one way a broken value is refused: a single <see cref="RejectionCode.InvalidParameter"/> naming every problem.
+/// The ranges a per-tenant setting may take (<see cref="TenantSetting.Rule"/>), whether the tenant sets it or one call
+/// asks for it, and the one way a broken value is refused: a single <see cref="RejectionCode.InvalidParameter"/>
+/// naming every problem.
 /// </summary>
 public static class SettingRules
 {
     public const long MinImagePixels = 1024;
     public const long MaxImagePixels = 200_000_000;
 
-    /// <summary>What is wrong with a threshold called <paramref name="field"/>; null when it is valid or not given.</summary>
-    public static string? CheckThreshold(float? value, string field) =>
-        value is { } threshold && (threshold is <= 0 or >= 1 || float.IsNaN(threshold))
-            ? $"{field} must be between 0 and 1 (exclusive)"
-            : null;
+    /// <summary>A similarity or detector score threshold.</summary>
+    public static readonly SettingRule Threshold = new("between 0 and 1 (exclusive)", v => v is float t && t is > 0 and < 1);
 
-    /// <summary>What is wrong with a pixel limit called <paramref name="field"/>; null when it is valid or not given.</summary>
-    public static string? CheckImagePixels(long? value, string field) =>
-        value is { } pixels && pixels is < MinImagePixels or > MaxImagePixels
-            ? $"{field} must be between {MinImagePixels} and {MaxImagePixels}"
-            : null;
+    /// <summary>A pixel limit for uploads.</summary>
+    public static readonly SettingRule ImagePixels = new(
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"between {MinImagePixels} and {MaxImagePixels}"), v => v is long p && p is >= MinImagePixels and <= MaxImagePixels);
 
-    /// <summary>What is wrong with a quality limit called <paramref name="field"/> (inclusive range); null when it is valid or not given.</summary>
-    public static string? CheckRange(float? value, string field, float min, float max) =>
-        value is { } limit && (limit < min || limit > max || float.IsNaN(limit))
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{field} must be between {min} and {max}")
-            : null;
+    /// <summary>A detection mode.</summary>
+    public static readonly SettingRule Mode = new("fast or thorough", v => v is DetectionMode m && Enum.IsDefined(m));
 
-    /// <summary>What is wrong with a detection mode called <paramref name="field"/>; null when it is valid or not given.</summary>
-    public static string? CheckMode(DetectionMode? value, string field) =>
-        value is { } mode && !Enum.IsDefined(mode) ? $"{field} must be fast or thorough" : null;
+    /// <summary>An inclusive range (NaN is outside every range).</summary>
+    public static SettingRule Range(float min, float max) =>
+        new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"between {min} and {max}"), v => v is float f && f >= min && f <= max);
+
+    /// <summary>Text of at most <paramref name="length"/> characters.</summary>
+    public static SettingRule AtMost(int length) =>
+        new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"at most {length} characters"), v => v is string { Length: var n } && n <= length);
 
     /// <summary>Refuses the values when any check found a problem; the rejection names the field when only one is wrong.</summary>
     public static void ThrowIfAny(params (string Field, string? Problem)[] checks)
@@ -45,4 +42,11 @@ public static class SettingRules
                 string.Join("; ", problems.Select(p => p.Problem)));
         }
     }
+}
+
+/// <summary>The values a setting may take: <see cref="Bounds"/> says it as README and a refusal do, <c>Allows</c> checks it.</summary>
+public sealed record SettingRule(string Bounds, Func<object, bool> Allows)
+{
+    /// <summary>What is wrong with <paramref name="value"/> for <paramref name="field"/>; null when it is allowed or not given.</summary>
+    public string? Problem(object? value, string field) => value is null || Allows(value) ? null : $"{field} must be {Bounds}";
 }

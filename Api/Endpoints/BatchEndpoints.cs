@@ -45,7 +45,7 @@ internal static class BatchEndpoints
     /// <param name="detThreshold">Detection score threshold (0-1); default: the tenant's, else the model's.</param>
     private static async Task<Ok<DetectBatchResponse>> DetectBatch(
         string tenant, IFormFileCollection files, [FromForm(Name = "det_threshold")] string? detThreshold,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var uploads = await BatchUploads.ReadAsync(files, options.Value, cancellationToken);
@@ -59,7 +59,7 @@ internal static class BatchEndpoints
 
     private static async Task<Ok<EmbedBatchResponse>> EmbedBatch(
         string tenant, IFormFileCollection files, [FromForm(Name = "det_threshold")] string? detThreshold, [FromQuery] string? encoding,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var base64 = EmbeddedFaceJson.IsBase64(encoding);
@@ -69,14 +69,14 @@ internal static class BatchEndpoints
         metrics.FacesDetected(tenant, result.Images.Sum(i => i.Faces.Count));
         var items = BatchUploads.Merge(uploads, result.Images, i => i.Failure,
             i => (StatusCodes.Status200OK, new EmbeddedImageJson(EmbeddedFaceJson.From(i.Faces, base64)), (string?)null));
-        return TypedResults.Ok(new EmbedBatchResponse(result.Model, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
+        return TypedResults.Ok(new EmbedBatchResponse(result.Model, result.ModelVersion, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
             items.Length, Failed(items), items, FaceEndpoints.ElapsedMs(started), result.SliceId));
     }
 
     /// <param name="largest">true: a photo of several faces enrolls its largest, as for one photo.</param>
     private static async Task<Ok<EnrollBatchResponse>> EnrollBatch(
         string tenant, string id, IFormFileCollection files, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var uploads = await BatchUploads.ReadAsync(files, options.Value, cancellationToken);

@@ -26,6 +26,6 @@ public sealed record DetectBatchResponse(int Images, int Failed, IReadOnlyList<B
 public sealed record EmbeddedImageJson(IReadOnlyList<EmbeddedFaceJson> Faces);
 
 public sealed record EmbedBatchResponse(
-    string Model, int Dimensions, string Encoding, int Images, int Failed, IReadOnlyList<BatchItemJson<EmbeddedImageJson>> Results, double TimingMs, string Slice);
+    string Model, string ModelVersion, int Dimensions, string Encoding, int Images, int Failed, IReadOnlyList<BatchItemJson<EmbeddedImageJson>> Results, double TimingMs, string Slice);
 
 public sealed record EnrollBatchResponse(string Subject, int Enrolled, int Failed, IReadOnlyList<BatchItemJson<EnrolledFaceJson>> Results, double TimingMs);

@@ -9,7 +9,7 @@ namespace FaceOrleans.Api.Endpoints;
 public sealed record CalibrationApplyRequest(string? Target, float? Threshold, double? Far);
 
 /// <summary>The threshold now set, where it came from, the tenant's whole configuration, and the calibration it came from (when a FAR was given).</summary>
-public sealed record CalibrationAppliedResponse(string Target, float Threshold, string From, TenantConfigJson Config, GalleryCalibrationResult? Calibration);
+public sealed record CalibrationAppliedResponse(string Target, float Threshold, string From, TenantSettings Config, GalleryCalibrationResult? Calibration);
 
 internal static class CalibrationEndpoints
 {
@@ -61,7 +61,7 @@ internal static class CalibrationEndpoints
                 var state = await cluster.GetGrain<ITenantGrain>(tenant).SetThreshold(target, threshold);
                 return TypedResults.Ok(new CalibrationAppliedResponse(
                     target == ThresholdTarget.Identification ? "identification" : "similarity", threshold, calibrated is null ? "threshold" : "far",
-                    TenantConfigJson.From(state.Settings), calibrated));
+                    state.Settings, calibrated));
             })
             .WithName("ApplyCalibration").ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

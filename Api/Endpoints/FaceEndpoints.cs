@@ -27,7 +27,7 @@ internal static class FaceEndpoints
             .RequireTenantAccess();
         faces.MapPost("/compare", (
                 HttpContext http, IFormFile? image1, IFormFile? image2, [FromForm] string? threshold, [FromForm(Name = "det_threshold")] string? detThreshold,
-                IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics) =>
+                IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics) =>
                 Compare(TenantAccess.TenantFromKey(http.User), image1, image2, threshold, detThreshold, cluster, options, metrics, http.RequestAborted))
             .WithName("CompareForKeyTenant")
             .WithSummary("The tutorial's route: the tenant is the API key's.")
@@ -48,7 +48,7 @@ internal static class FaceEndpoints
     /// <param name="detThreshold">Detection score threshold (0-1); default: the tenant's, else 0.7.</param>
     private static async Task<Ok<CompareResponse>> Compare(
         string tenant, IFormFile? image1, IFormFile? image2, [FromForm] string? threshold, [FromForm(Name = "det_threshold")] string? detThreshold,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         // Fields are optional in the signature so that a missing one gets a problem naming it.
         var started = Stopwatch.GetTimestamp();
@@ -68,7 +68,7 @@ internal static class FaceEndpoints
     /// <param name="mode"><c>fast</c> (one pass) or <c>thorough</c> (tiles too, for small faces in crowds); default: the tenant's, else fast.</param>
     private static async Task<Ok<DetectResponse>> Detect(
         string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromForm] string? mode,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
@@ -80,7 +80,7 @@ internal static class FaceEndpoints
 
     private static async Task<Ok<EmbedResponse>> Embed(
         string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromQuery] string? encoding,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var base64 = EmbeddedFaceJson.IsBase64(encoding);
@@ -88,7 +88,7 @@ internal static class FaceEndpoints
         var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(
             new EmbedRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
-        return TypedResults.Ok(new EmbedResponse(result.Model, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
+        return TypedResults.Ok(new EmbedResponse(result.Model, result.ModelVersion, result.Dimensions, EmbeddedFaceJson.EncodingName(base64),
             EmbeddedFaceJson.From(result.Faces, base64), ElapsedMs(started), result.SliceId));
     }
 

@@ -21,9 +21,8 @@ internal static class FormFields
 
         if (file.Length > maxBytes)
         {
-            throw new ApiProblemException(StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large",
-                $"The file in '{field}' is {file.Length} bytes; the limit is {maxBytes} bytes.",
-                new Dictionary<string, object?> { ["field"] = field, ["limit_bytes"] = maxBytes });
+            throw new ApiProblemException(FrameworkProblems.UploadTooLarge(
+                $"The file in '{field}' is {file.Length} bytes; the limit is {maxBytes} bytes.", maxBytes, field));
         }
 
         var bytes = new byte[file.Length];
@@ -63,14 +62,6 @@ internal static class FormFields
         "fast" => DetectionMode.Fast,
         "thorough" => DetectionMode.Thorough,
         _ => throw InvalidParameter(field, $"'{field}' must be fast or thorough; got '{value}'."),
-    };
-
-    /// <summary>A mode as the API writes it.</summary>
-    public static string? ModeName(DetectionMode? mode) => mode switch
-    {
-        null => null,
-        DetectionMode.Thorough => "thorough",
-        _ => "fast",
     };
 
     public static RequestRejectedException InvalidParameter(string field, string detail) => new(RejectionCode.InvalidParameter, field, detail);

@@ -39,7 +39,7 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/subjects/{id}/faces", async (
                 string tenant, string id, IFormFile? image, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
-                IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken) =>
+                IClusterClient cluster, IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
             {
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
@@ -70,7 +70,7 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/identify", async (
                 string tenant, IFormFile? image, [FromForm(Name = "top_k")] string? topK, [FromForm] string? threshold,
-                [FromForm(Name = "det_threshold")] string? detThreshold, IClusterClient cluster, IOptionsSnapshot<ApiOptions> options,
+                [FromForm(Name = "det_threshold")] string? detThreshold, IClusterClient cluster, IOptions<ApiOptions> options,
                 CancellationToken cancellationToken) =>
             {
                 var started = Stopwatch.GetTimestamp();
@@ -88,7 +88,7 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/subjects/{id}/verify", async (
                 string tenant, string id, IFormFile? image, [FromForm] string? threshold, IClusterClient cluster,
-                IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken) =>
+                IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
             {
                 var started = Stopwatch.GetTimestamp();
                 var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);

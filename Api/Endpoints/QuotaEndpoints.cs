@@ -34,13 +34,13 @@ internal static class QuotaEndpoints
     {
         var quotas = app.MapGroup("/v1/{tenant}").WithTags("Tenants");
 
-        quotas.MapGet("/quota", async (string tenant, IClusterClient cluster, IOptionsSnapshot<ApiOptions> options) =>
+        quotas.MapGet("/quota", async (string tenant, IClusterClient cluster, IOptions<ApiOptions> options) =>
                 TypedResults.Ok(TenantQuotaResponse.From(tenant, await cluster.GetGrain<ITenantGrain>(tenant).GetRateQuota(), options.Value)))
             .WithName("GetQuota")
             .WithSummary("The tenant's rate quota and concurrency limit.")
             .RequireTenantAccess();
 
-        quotas.MapPut("/quota", async (string tenant, RateQuotaJson? quota, IClusterClient cluster, TenantQuotaCache cache, IOptionsSnapshot<ApiOptions> options) =>
+        quotas.MapPut("/quota", async (string tenant, RateQuotaJson? quota, IClusterClient cluster, TenantQuotaCache cache, IOptions<ApiOptions> options) =>
             {
                 var stored = await cluster.GetGrain<ITenantGrain>(tenant).SetRateQuota(quota?.ToQuota() ?? throw new ApiProblemException(
                     StatusCodes.Status400BadRequest, "missing-body", "Missing body", "Send {\"requests\": 600, \"per_seconds\": 60, \"burst\": 50}."));

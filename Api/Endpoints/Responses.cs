@@ -63,29 +63,12 @@ public sealed record EmbeddedFaceJson(FaceJson Face, float[]? Embedding, string?
         base64 ? Convert.ToBase64String(MemoryMarshal.AsBytes(f.Vector.AsSpan())) : null)).ToArray();
 }
 
-public sealed record EmbedResponse(string Model, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
-
-/// <summary>
-/// A tenant's configuration; <see cref="SimilarityThreshold"/> is 1:1 (compare, verify), <see cref="IdentificationThreshold"/>
-/// 1:N (identify); the four quality limits gate enrollment; <see cref="DetectionMode"/> is <c>fast</c> or <c>thorough</c>.
-/// </summary>
-public sealed record TenantConfigJson(
-    string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos,
-    float? IdentificationThreshold = null, float? MinInterEyePx = null, float? MinSharpness = null, float? MaxYaw = null, float? MaxPitch = null,
-    string? DetectionMode = null)
-{
-    public static TenantConfigJson From(TenantSettings s) =>
-        new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos, s.IdentificationThreshold,
-            s.MinInterEyePixels, s.MinSharpness, s.MaxYawDegrees, s.MaxPitchDegrees, FormFields.ModeName(s.DetectionMode));
-
-    public TenantSettings ToSettings() =>
-        new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false, IdentificationThreshold,
-            MinInterEyePx, MinSharpness, MaxYaw, MaxPitch, FormFields.ParseMode(DetectionMode, "detection_mode"));
-}
+/// <summary>Embeddings and the recognizer that made them: <see cref="ModelVersion"/> is the manifest's (as the gallery records), so a client storing vectors can tell two models' apart.</summary>
+public sealed record EmbedResponse(string Model, string ModelVersion, int Dimensions, string Encoding, IReadOnlyList<EmbeddedFaceJson> Faces, double TimingMs, string Slice);
 
 public sealed record TenantResponse(
     string Tenant,
-    TenantConfigJson Config,
+    TenantSettings Config,
     IReadOnlyDictionary<string, long> Requests,
     long FacesDetected,
     long Errors,
@@ -94,7 +77,7 @@ public sealed record TenantResponse(
     SliceLocation Slice)
 {
     public static TenantResponse From(TenantState s) =>
-        new(s.TenantId, TenantConfigJson.From(s.Settings), s.RequestsByOperation, s.FacesDetected, s.Errors, s.LastRequestUtc, s.Latency, s.Location);
+        new(s.TenantId, s.Settings, s.RequestsByOperation, s.FacesDetected, s.Errors, s.LastRequestUtc, s.Latency, s.Location);
 }
 
 public sealed record SliceJson(

@@ -18,7 +18,7 @@ internal static class TenantEndpoints
             .WithSummary("The tenant's configuration, counters, slice and silo, and last activity.")
             .RequireTenantAccess();
 
-        tenants.MapPut("/{tenant}/config", async (string tenant, TenantConfigJson? config, IClusterClient cluster) =>
+        tenants.MapPut("/{tenant}/config", async (string tenant, TenantSettings? config, IClusterClient cluster) =>
             {
                 if (config is null)
                 {
@@ -26,7 +26,7 @@ internal static class TenantEndpoints
                         "Send the tenant's configuration as a JSON object.");
                 }
 
-                return TypedResults.Ok(TenantResponse.From(await cluster.GetGrain<ITenantGrain>(tenant).Configure(config.ToSettings())));
+                return TypedResults.Ok(TenantResponse.From(await cluster.GetGrain<ITenantGrain>(tenant).Configure(config)));
             })
             .WithName("ConfigureTenant")
             .WithSummary("Replace the tenant's thresholds and limits at run time (tenant-admin or admin key).")

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using FaceOrleans.Api.Endpoints;
 using FaceOrleans.Api.Observability;
 using FaceOrleans.Api.Problems;
@@ -22,7 +23,7 @@ public static partial class ApiHostingExtensions
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptions.Validation>();
-        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        var api = ApiOptions.From(builder.Configuration);
 
         // Two images plus form overhead; each file is also checked against MaxUploadBytes and named when too big.
         var bodyLimit = (2 * api.MaxUploadBytes) + (64 * 1024);
@@ -32,6 +33,10 @@ public static partial class ApiHostingExtensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // A tenant's settings as the catalogue names them; its detection mode, as the catalogue spells it, in lower case.
+            json.SerializerOptions.TypeInfoResolver = (json.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(TenantSettingsJson.NameFromCatalogue);
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<Vision.DetectionMode>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
         });
         // Binding failures (a JSON body that is not JSON, a form that is not multipart) become problems too.

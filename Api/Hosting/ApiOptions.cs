@@ -2,10 +2,19 @@ using Microsoft.Extensions.Options;
 
 namespace FaceOrleans.Api.Hosting;
 
-/// <summary>The HTTP front end's settings (section <c>FaceOrleans:Api</c>).</summary>
+/// <summary>
+/// The HTTP front end's settings (section <c>FaceOrleans:Api</c>), read one way: once, at start-up. Composing the host
+/// (Kestrel's body limit, the quotas, the embedded silo or not, the ports) uses <see cref="From"/>; everything that runs
+/// later takes <c>IOptions&lt;ApiOptions&gt;</c>, bound from the same section and validated at start. Neither is reloaded,
+/// so a changed upload limit, key cache duration or quota refresh interval takes effect at the next restart, and the
+/// body limit Kestrel enforces can never disagree with the per-file limit a route checks.
+/// </summary>
 public sealed class ApiOptions
 {
     public const string Section = "FaceOrleans:Api";
+
+    /// <summary>The settings as the host is composed with them (before dependency injection exists).</summary>
+    public static ApiOptions From(IConfiguration configuration) => configuration.GetSection(Section).Get<ApiOptions>() ?? new ApiOptions();
 
     /// <summary>Largest accepted image file; a larger upload gets 413.</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;

@@ -43,6 +43,7 @@ internal static class OpenApiContract
         options.AddSchemaTransformer((schema, context, _) =>
         {
             OmittedWhenNull(schema, context.JsonTypeInfo);
+            NoNullAmongEnumValues(schema);
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
@@ -50,6 +51,22 @@ internal static class OpenApiContract
             Describe(operation, context);
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// A nullable enum member (a tenant's <c>detection_mode</c>) becomes "null, or the enum's component", and the
+    /// generator also lists null among the component's values, so a null would match both and fail the one-of. The member
+    /// says it may be null; the component lists the values.
+    /// </summary>
+    private static void NoNullAmongEnumValues(OpenApiSchema schema)
+    {
+        for (var i = (schema.Enum?.Count ?? 0) - 1; i >= 0; i--)
+        {
+            if (schema.Enum![i] is null)
+            {
+                schema.Enum.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>

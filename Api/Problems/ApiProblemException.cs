@@ -29,5 +29,12 @@ public sealed class ApiProblemException : Exception
         Problem = ApiProblems.Create(status, slug, title, detail, extensions);
     }
 
+    /// <summary>A problem made by its catalogue entry (<see cref="FrameworkProblems"/>), thrown where it is found.</summary>
+    public ApiProblemException(ProblemDetails problem)
+        : base(problem.Detail)
+    {
+        Problem = problem;
+    }
+
     public ProblemDetails Problem { get; } = ApiProblems.Create(StatusCodes.Status400BadRequest, "bad-request", "Bad request", "The request is invalid.");
 }

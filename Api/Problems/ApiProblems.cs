@@ -7,6 +7,19 @@ public static class ApiProblems
 {
     public const string TypeBase = "https://faceorleans.dev/problems/";
 
+    /// <summary>
+    /// The one source of the Retry-After header: a problem that tells the client to wait carries this extension, and
+    /// <see cref="Write"/> copies it into the header, so the body and the header cannot disagree.
+    /// </summary>
+    public const string RetryAfterExtension = "retry_after_seconds";
+
+    /// <summary>
+    /// The wait for a 503 whose cause names none of its own (a silo lost under a call, the cluster or the gallery store
+    /// unreachable): by then a dead silo has been detected, so a few seconds is enough. Placement's refusals
+    /// (<c>FaceOrleans:Placement:RetryAfterSeconds</c>), a full slice queue and the quotas carry their own.
+    /// </summary>
+    public const int DefaultRetryAfterSeconds = 5;
+
     public static ProblemDetails Create(int status, string slug, string title, string detail, IDictionary<string, object?>? extensions = null)
     {
         var problem = new ProblemDetails { Status = status, Type = TypeBase + slug, Title = title, Detail = detail };
@@ -24,6 +37,11 @@ public static class ApiProblems
     public static async Task Write(HttpContext context, ProblemDetails problem)
     {
         context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        if (problem.Extensions.TryGetValue(RetryAfterExtension, out var wait) && wait is int seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await context.RequestServices.GetRequiredService<IProblemDetailsService>()
             .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }

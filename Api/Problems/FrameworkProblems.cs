@@ -52,6 +52,21 @@ public static class FrameworkProblems
         _ => null,
     };
 
+    /// <summary>
+    /// The one <c>upload-too-large</c> problem, whoever finds the body or a file too big (Kestrel, the form reader, a
+    /// route's own per-file check): 413 with <c>limit_bytes</c>, and the form field when one file is to blame.
+    /// </summary>
+    public static ProblemDetails UploadTooLarge(string detail, long? limitBytes, string? field = null)
+    {
+        var extensions = new Dictionary<string, object?> { [LimitExtension] = limitBytes };
+        if (field is not null)
+        {
+            extensions[RejectionProblems.FieldExtension] = field;
+        }
+
+        return ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large", detail, extensions);
+    }
+
     public static ProblemDetails MalformedForm(string detail) =>
         ApiProblems.Create(StatusCodes.Status400BadRequest, "malformed-form", "Malformed multipart form", $"The multipart form cannot be read: {detail}");
 
@@ -73,11 +88,11 @@ public static class FrameworkProblems
     private static ProblemDetails BodyTooLarge(HttpContext context)
     {
         var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-        return ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large",
+        return UploadTooLarge(
             limit is { } bytes
                 ? $"The request body is larger than this route accepts ({bytes} bytes)."
                 : "The request body is larger than this route accepts.",
-            new Dictionary<string, object?> { [LimitExtension] = limit });
+            limit);
     }
 
     private static ProblemDetails RequestTimeout(HttpContext context)

@@ -13,36 +13,20 @@ namespace FaceOrleans.Api.Problems;
 /// </summary>
 public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
-    /// <summary>What a client is told to wait when its tenant's silo died under a call: detection has already happened.</summary>
-    public const int RetryAfterLostSiloSeconds = 5;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is SiloUnavailableException or OrleansMessageRejectionException
             && (httpContext.GetRouteValue("tenant") as string ?? httpContext.User.KeyTenant()) is { } tenant)
         {
             // A tenant's calls all go to its slice's silo (or standby); this one died while serving or being sent the call.
-            exception = new SliceUnavailableException(tenant, "(lost during the call)", RetryAfterLostSiloSeconds,
-                $"The silo serving tenant '{tenant}' went away during this call; retry in {RetryAfterLostSiloSeconds} s.");
+            exception = new SliceUnavailableException(tenant, "(lost during the call)", ApiProblems.DefaultRetryAfterSeconds,
+                $"The silo serving tenant '{tenant}' went away during this call; retry in {ApiProblems.DefaultRetryAfterSeconds} s.");
         }
 
         var problem = exception is BadHttpRequestException bad ? FrameworkProblems.FromException(httpContext, bad) : Map(exception);
         if (problem.Status >= 500 && exception is not (SliceUnavailableException or SliceBusyException))
         {
             LogUnexpected(logger, exception, httpContext.Request.Path);
-        }
-
-        if (exception is SliceUnavailableException unavailable)
-        {
-            httpContext.Response.Headers.RetryAfter = unavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else if (exception is SliceBusyException busy)
-        {
-            httpContext.Response.Headers.RetryAfter = busy.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
-        {
-            httpContext.Response.Headers.RetryAfter = "5";
         }
 
         await ApiProblems.Write(httpContext, problem);
@@ -54,22 +38,23 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         ApiProblemException api => api.Problem,
         RequestRejectedException rejected => RejectionProblems.Create(rejected),
         SliceUnavailableException slice => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-unavailable", "Slice unavailable", slice.Message,
-            new Dictionary<string, object?> { ["slice"] = slice.SliceId, ["retry_after_seconds"] = slice.RetryAfterSeconds }),
+            new Dictionary<string, object?> { ["slice"] = slice.SliceId, [ApiProblems.RetryAfterExtension] = slice.RetryAfterSeconds }),
         SliceBusyException busy => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "slice-busy", "Slice busy", busy.Message,
-            new Dictionary<string, object?> { ["slice"] = busy.SliceId, ["retry_after_seconds"] = busy.RetryAfterSeconds }),
+            new Dictionary<string, object?> { ["slice"] = busy.SliceId, [ApiProblems.RetryAfterExtension] = busy.RetryAfterSeconds }),
         GalleryStoreUnavailableException store => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "gallery-unavailable",
-            "Gallery store unavailable", store.Message),
+            "Gallery store unavailable", store.Message, RetryAfterDefault),
         TenantNotServedException tenant => ApiProblems.Create(StatusCodes.Status404NotFound, "unknown-tenant", "Unknown tenant", tenant.Message),
         BadHttpRequestException bad => ApiProblems.Create(bad.StatusCode, "bad-request", "Bad request", bad.Message),
-        InvalidDataException data when data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) => ApiProblems.Create(
-            StatusCodes.Status413PayloadTooLarge, "upload-too-large", "Upload too large", data.Message),
+        InvalidDataException data when data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) => FrameworkProblems.UploadTooLarge(data.Message, null),
         InvalidDataException data => FrameworkProblems.MalformedForm(data.Message),
         SiloUnavailableException or OrleansMessageRejectionException => ApiProblems.Create(
-            StatusCodes.Status503ServiceUnavailable, "cluster-unavailable", "Cluster unavailable", "The inference cluster cannot be reached; retry shortly."),
+            StatusCodes.Status503ServiceUnavailable, "cluster-unavailable", "Cluster unavailable", "The inference cluster cannot be reached; retry shortly.", RetryAfterDefault),
         TimeoutException => ApiProblems.Create(StatusCodes.Status504GatewayTimeout, "inference-timeout", "Inference timed out", "The slice did not answer in time; retry shortly."),
         OperationCanceledException => ApiProblems.Create(499, "client-closed-request", "Request cancelled", "The client went away before the answer was ready."),
         _ => ApiProblems.Create(StatusCodes.Status500InternalServerError, "internal-error", "Internal error", "An unexpected error occurred; it has been logged."),
     };
+
+    private static Dictionary<string, object?> RetryAfterDefault => new() { [ApiProblems.RetryAfterExtension] = ApiProblems.DefaultRetryAfterSeconds };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error serving {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, PathString path);

@@ -12,7 +12,7 @@ namespace FaceOrleans.Api.Quotas;
 /// change applies it at once (<see cref="Set"/>).
 /// </summary>
 public sealed partial class TenantQuotaCache(
-    IClusterClient cluster, IOptionsMonitor<ApiOptions> options, TimeProvider time, ILogger<TenantQuotaCache> logger)
+    IClusterClient cluster, IOptions<ApiOptions> options, TimeProvider time, ILogger<TenantQuotaCache> logger)
 {
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
@@ -21,7 +21,7 @@ public sealed partial class TenantQuotaCache(
     {
         var slot = _slots.GetOrAdd(tenant, static _ => new Slot());
         var known = slot.Known;
-        if (known is not null && time.GetUtcNow() - known.LoadedAt <= options.CurrentValue.QuotaRefreshInterval)
+        if (known is not null && time.GetUtcNow() - known.LoadedAt <= options.Value.QuotaRefreshInterval)
         {
             return known.Quota;
         }

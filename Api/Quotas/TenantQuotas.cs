@@ -83,19 +83,17 @@ internal static class TenantQuotas
         if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && http.Items[typeof(TenantRate)] is TenantRate { Quota: var quota })
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             ApiMetrics.QuotaRejected(tenant, "rate");
             return ApiProblems.Write(http, ApiProblems.Create(StatusCodes.Status429TooManyRequests, "tenant-over-quota", "Too many requests",
                 string.Create(CultureInfo.InvariantCulture,
                     $"Tenant '{tenant}' is over its rate quota of {quota.Requests} requests per {quota.PerSeconds} s (bursts of {quota.BurstSize}); retry in {seconds} s."),
-                new Dictionary<string, object?> { ["limit"] = "rate", ["retry_after_seconds"] = seconds }));
+                new Dictionary<string, object?> { ["limit"] = "rate", [ApiProblems.RetryAfterExtension] = seconds }));
         }
 
-        http.Response.Headers.RetryAfter = "1";
         ApiMetrics.QuotaRejected(tenant, "concurrency");
         return ApiProblems.Write(http, ApiProblems.Create(StatusCodes.Status429TooManyRequests, "tenant-over-quota", "Too many concurrent requests",
             $"Tenant '{tenant}' already has {api.MaxConcurrentRequestsFor(tenant)} requests in flight; retry in a second.",
-            new Dictionary<string, object?> { ["limit"] = "concurrency", ["retry_after_seconds"] = 1 }));
+            new Dictionary<string, object?> { ["limit"] = "concurrency", [ApiProblems.RetryAfterExtension] = 1 }));
     }
 
     /// <summary>A tenant's quota as the rate limiter's partition key: a new quota is a new bucket.</summary>

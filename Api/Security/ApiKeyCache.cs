@@ -12,7 +12,7 @@ namespace FaceOrleans.Api.Security;
 /// a revocation reaches every instance within about that time; while the keys grain cannot be reached (its silo
 /// died, until Orleans places it on a live silo, which reads the keys back from storage) the last copy stays in use.
 /// </summary>
-public sealed partial class ApiKeyCache(IClusterClient cluster, IOptionsMonitor<ApiOptions> options, TimeProvider time, ILogger<ApiKeyCache> logger)
+public sealed partial class ApiKeyCache(IClusterClient cluster, IOptions<ApiOptions> options, TimeProvider time, ILogger<ApiKeyCache> logger)
     : IDisposable
 {
     public const string GrainKey = "default";
@@ -24,7 +24,7 @@ public sealed partial class ApiKeyCache(IClusterClient cluster, IOptionsMonitor<
     public async Task<ApiKeyIdentity?> FindAsync(string key, CancellationToken cancellationToken)
     {
         var hash = ApiKeyHash.Of(key);
-        if (options.CurrentValue.AdminKeySha256 is { Length: > 0 } bootstrap && string.Equals(hash, bootstrap, StringComparison.OrdinalIgnoreCase))
+        if (options.Value.AdminKeySha256 is { Length: > 0 } bootstrap && string.Equals(hash, bootstrap, StringComparison.OrdinalIgnoreCase))
         {
             return new ApiKeyIdentity("bootstrap", null, ApiKeyRole.Admin);
         }
@@ -33,7 +33,7 @@ public sealed partial class ApiKeyCache(IClusterClient cluster, IOptionsMonitor<
         {
             await RefreshAsync(cancellationToken);
         }
-        else if (time.GetUtcNow() - _loadedAt > options.CurrentValue.KeyCacheDuration)
+        else if (time.GetUtcNow() - _loadedAt > options.Value.KeyCacheDuration)
         {
             _ = RefreshInBackgroundAsync();
         }
@@ -72,7 +72,7 @@ public sealed partial class ApiKeyCache(IClusterClient cluster, IOptionsMonitor<
         catch (Exception ex)
         {
             _loadedAt = time.GetUtcNow();
-            LogRefreshFailed(logger, ex, options.CurrentValue.KeyCacheDuration.TotalSeconds);
+            LogRefreshFailed(logger, ex, options.Value.KeyCacheDuration.TotalSeconds);
         }
         finally
         {

@@ -78,6 +78,23 @@ public sealed class ApiRouteTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Every_embedding_answer_names_the_recognizer_by_its_manifest_id_and_version()
+    {
+        using var client = fixture.Client(AttendanceKey);
+        var shipped = ShippedModels.DefaultIdentity;
+
+        var single = await Json(await client.PostAsync("/v1/attendance/embed", ApiFixture.Form(("image", "img2.jpg"))));
+        var batch = await Json(await client.PostAsync("/v1/attendance/embed/batch", ApiFixture.Form(("images", "img2.jpg"), ("images", "img10.jpg"))));
+
+        // The same identity the gallery records for each stored face, so a client keeping vectors can tell two models' apart.
+        foreach (var answer in new[] { single, batch })
+        {
+            Assert.Equal((shipped.Name, shipped.Version, shipped.Dimension),
+                (answer.GetProperty("model").GetString(), answer.GetProperty("model_version").GetString(), answer.GetProperty("dimensions").GetInt32()));
+        }
+    }
+
+    [Fact]
     public async Task Tenant_state_and_configuration_round_trip()
     {
         using var client = fixture.Client(fixture.DemoKeys["ACCESS_KEY"]);
