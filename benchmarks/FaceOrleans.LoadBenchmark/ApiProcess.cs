@@ -39,7 +39,9 @@ internal sealed class ApiProcess : IDisposable
         }
     }
 
-    public static async Task<ApiProcess> StartAsync(string tenant, int maxConcurrent, IEnumerable<string> extraArguments)
+    /// <param name="environment">Variables for the service's process, e.g. <c>DOTNET_gcServer=0</c> for a GC variant.</param>
+    public static async Task<ApiProcess> StartAsync(
+        string tenant, int maxConcurrent, IEnumerable<string> extraArguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var api = ApiAssembly();
         var data = Directory.CreateTempSubdirectory("faceorleans-loadbench-");
@@ -52,6 +54,11 @@ internal sealed class ApiProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var argument in new[]
         {
             api,

@@ -1,0 +1,153 @@
+using FaceOrleans.Vision;
+using System.Globalization;
+
+namespace FaceOrleans.LoadBenchmark;
+
+/// <summary>One thing the same pairs are run against: a service over HTTP or the pipeline in this process.</summary>
+/// <param name="Cpu">CPU time of the process(es) doing the work, when this tool can read it.</param>
+/// <param name="Failures">" (503: 2)" since the last call; empty when none or not by status.</param>
+internal sealed record CompareTarget(string Name, Func<LabelledPair, Task<bool>> Call, Func<TimeSpan>? Cpu, DecisionTally Decisions, Func<string> Failures);
+
+/// <summary>A further FaceOrleans service started beside the first: its name, extra arguments and environment.</summary>
+internal sealed record ServiceVariant(string Name, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>"NAME --FaceOrleans:Slice:ConcurrentCalls=3 DOTNET_gcServer=0": arguments start with --, the rest are variables.</summary>
+    public static ServiceVariant Parse(string text)
+    {
+        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var arguments = parts.Skip(1).Where(p => p.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var environment = parts.Skip(1).Where(p => !p.StartsWith("--", StringComparison.Ordinal))
+            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+        return new ServiceVariant(parts[0], arguments, environment);
+    }
+}
+
+/// <summary>
+/// The same pairs, with the same client, against several targets in one run: FaceOrleans over HTTP (the service this
+/// tool started or reached), each <c>--variant</c> of it, a second service (<c>--against</c>), and the pipeline in
+/// this process at its best (<see cref="RawPipeline"/>). Level by level, the targets run one after the other, the order
+/// reversed each round, so machine noise hits them alike; each row gives its ratio to the first target.
+/// </summary>
+internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiProcess? service, CompareClient faceOrleans)
+{
+    private const int WarmupRequests = 16;
+
+    public async Task<int> RunAsync()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            var targets = new List<CompareTarget>
+            {
+                Http("FaceOrleans HTTP", faceOrleans, service is null ? null : () => service.Cpu),
+            };
+            foreach (var variant in settings.Variants)
+            {
+                var started = await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max() * 2,
+                    settings.ServiceArguments.Concat(variant.Arguments), variant.Environment);
+                owned.Add(started);
+                var client = new CompareClient(started.Url, $"v1/{settings.Tenant}/compare", started.Key, settings.Levels.Max(), workload);
+                owned.Add(client);
+                targets.Add(Http($"FaceOrleans HTTP, {variant.Name}", client, () => started.Cpu));
+            }
+
+            if (settings.Against is { } against)
+            {
+                targets.Add(await AgainstAsync(against, owned));
+            }
+
+            if (!settings.HttpOnly)
+            {
+                var raw = new RawPipeline(workload, settings.ServiceArguments);
+                owned.Add(raw);
+                targets.Add(new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => ""));
+            }
+
+            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets));
+        }
+        finally
+        {
+            foreach (var disposable in Enumerable.Reverse(owned))
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Warms every target up, then prints one row per level and target, with the ratio to the first target.</summary>
+    public static async Task<int> MeasureAsync(Workload workload, IReadOnlyList<CompareTarget> targets, IReadOnlyList<int> levels, int rounds, string header)
+    {
+        foreach (var target in targets)
+        {
+            var warmup = await Driver.RunAsync(workload.Pairs.Take(WarmupRequests).ToArray(), 2, target.Call, null);
+            target.Decisions.Take();
+            if (warmup.Failures > 0)
+            {
+                Console.Error.WriteLine($"warm-up of {target.Name}: {warmup.Failures} of {warmup.Requests} compares failed{target.Failures()}");
+                return 1;
+            }
+        }
+
+        Console.WriteLine(header);
+        Console.WriteLine();
+        Console.WriteLine("| concurrency | target | compares/s | vs first | p50 / p95 / p99 ms | CPU ms per compare | CPU busy | right decisions | failed |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        var failed = 0;
+        foreach (var level in levels)
+        {
+            var results = targets.ToDictionary(t => t, _ => new List<RunResult>());
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var target in round % 2 == 0 ? targets : targets.Reverse())
+                {
+                    results[target].Add(await Driver.RunAsync(workload.Pairs, level, target.Call, target.Cpu));
+                }
+            }
+
+            var first = RunResult.Sum(results[targets[0]]);
+            foreach (var target in targets)
+            {
+                var result = RunResult.Sum(results[target]);
+                failed += result.Failures;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {level} | {target.Name} | {result.PerSecond:0.0} | {result.PerSecond / first.PerSecond:P0} " +
+                    $"| {result.Percentile(0.5):0} / {result.Percentile(0.95):0} / {result.Percentile(0.99):0} " +
+                    $"| {Driver.Ms(result.CpuMsPerRequest)} | {Driver.Fixed(result.CpuShare, "P0")} | {target.Decisions.Take()} | {result.Failures}{target.Failures()} |"));
+            }
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static CompareTarget Http(string name, CompareClient client, Func<TimeSpan>? cpu) =>
+        new(name, client.CompareAsync, cpu, client.Decisions, client.TakeFailures);
+
+    /// <summary>The second service: started here from <c>start:COMMAND</c> (its CPU then read from /proc), or reached at a URL.</summary>
+    private async Task<CompareTarget> AgainstAsync(string against, List<IDisposable> owned)
+    {
+        const string startPrefix = "start:";
+        Uri url;
+        Func<TimeSpan>? cpu = null;
+        if (against.StartsWith(startPrefix, StringComparison.Ordinal))
+        {
+            var external = await ExternalService.StartAsync(against[startPrefix.Length..]);
+            owned.Add(external);
+            (url, cpu) = (external.Url, () => external.Cpu);
+        }
+        else
+        {
+            url = new Uri(against.TrimEnd('/') + "/");
+        }
+
+        var client = new CompareClient(url, "compare", settings.AgainstKey, settings.Levels.Max(), workload);
+        owned.Add(client);
+        return Http($"second service ({client.CompareUrl})", client, cpu);
+    }
+
+    private string Describe(IReadOnlyList<CompareTarget> targets) =>
+        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round; " +
+        $"{Environment.ProcessorCount} cores; FaceOrleans settings: {(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
+        $"targets: {string.Join("; ", targets.Select(t => t.Name))}. " +
+        "CPU ms per compare: the serving process tree's CPU time (user + system) over the compares, where this tool started it; " +
+        "busy: that CPU over wall time times the cores. Right decisions: is_same_person equal to the pair's label.";
+}
