@@ -8,17 +8,26 @@ namespace FaceOrleans.LoadBenchmark;
 /// <param name="Failures">" (503: 2)" since the last call; empty when none or not by status.</param>
 internal sealed record CompareTarget(string Name, Func<LabelledPair, Task<bool>> Call, Func<TimeSpan>? Cpu, DecisionTally Decisions, Func<string> Failures);
 
-/// <summary>A further FaceOrleans service started beside the first: its name, extra arguments and environment.</summary>
-internal sealed record ServiceVariant(string Name, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
+/// <summary>
+/// A further FaceOrleans service started beside the first: its name, extra arguments, environment, and optionally
+/// another build of the API (e.g. the commit before a change, for a before/after ratio in one run).
+/// </summary>
+internal sealed record ServiceVariant(string Name, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment, string? ApiAssembly)
 {
-    /// <summary>"NAME --FaceOrleans:Slice:ConcurrentCalls=3 DOTNET_gcServer=0": arguments start with --, the rest are variables.</summary>
+    private const string ApiPrefix = "api=";
+
+    /// <summary>
+    /// "NAME --FaceOrleans:Slice:ConcurrentCalls=3 DOTNET_gcServer=0 api=/tmp/before/Api/bin/Release/net10.0/FaceOrleans.Api.dll":
+    /// arguments start with --, api= names the API's assembly, the rest are environment variables.
+    /// </summary>
     public static ServiceVariant Parse(string text)
     {
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var arguments = parts.Skip(1).Where(p => p.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        var environment = parts.Skip(1).Where(p => !p.StartsWith("--", StringComparison.Ordinal))
+        var api = parts.Skip(1).FirstOrDefault(p => p.StartsWith(ApiPrefix, StringComparison.Ordinal))?[ApiPrefix.Length..];
+        var environment = parts.Skip(1).Where(p => !p.StartsWith("--", StringComparison.Ordinal) && !p.StartsWith(ApiPrefix, StringComparison.Ordinal))
             .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
-        return new ServiceVariant(parts[0], arguments, environment);
+        return new ServiceVariant(parts[0], arguments, environment, api is null ? null : Path.GetFullPath(api));
     }
 }
 
@@ -44,7 +53,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
             foreach (var variant in settings.Variants)
             {
                 var started = await ApiProcess.StartAsync(settings.Tenant, settings.Levels.Max() * 2,
-                    settings.ServiceArguments.Concat(variant.Arguments), variant.Environment);
+                    settings.ServiceArguments.Concat(variant.Arguments), variant.Environment, variant.ApiAssembly);
                 owned.Add(started);
                 var client = new CompareClient(started.Url, $"v1/{settings.Tenant}/compare", started.Key, settings.Levels.Max(), workload);
                 owned.Add(client);

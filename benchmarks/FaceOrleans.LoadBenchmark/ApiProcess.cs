@@ -40,10 +40,11 @@ internal sealed class ApiProcess : IDisposable
     }
 
     /// <param name="environment">Variables for the service's process, e.g. <c>DOTNET_gcServer=0</c> for a GC variant.</param>
+    /// <param name="apiAssembly">Another build of FaceOrleans.Api.dll to start; null starts the one built with this tool.</param>
     public static async Task<ApiProcess> StartAsync(
-        string tenant, int maxConcurrent, IEnumerable<string> extraArguments, IReadOnlyDictionary<string, string>? environment = null)
+        string tenant, int maxConcurrent, IEnumerable<string> extraArguments, IReadOnlyDictionary<string, string>? environment = null, string? apiAssembly = null)
     {
-        var api = ApiAssembly();
+        var api = apiAssembly ?? ApiAssembly();
         var data = Directory.CreateTempSubdirectory("faceorleans-loadbench-");
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
         var keys = Path.Combine(data.FullName, "demo-keys.env");
