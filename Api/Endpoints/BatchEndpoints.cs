@@ -45,10 +45,10 @@ internal static class BatchEndpoints
     /// <param name="detThreshold">Detection score threshold (0-1); default: the tenant's, else the model's.</param>
     private static async Task<Ok<DetectBatchResponse>> DetectBatch(
         string tenant, IFormFileCollection files, [FromForm(Name = "det_threshold")] string? detThreshold,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptionsMonitor<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var uploads = await BatchUploads.ReadAsync(files, options.Value, cancellationToken);
+        var uploads = await BatchUploads.ReadAsync(files, options.CurrentValue, cancellationToken);
         var requested = new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold"));
         var result = await cluster.GetGrain<ITenantGrain>(tenant).DetectBatch(BatchUploads.ToBatch(uploads), requested, cancellationToken);
         metrics.FacesDetected(tenant, result.Images.Sum(i => i.Faces.Count));
@@ -59,11 +59,11 @@ internal static class BatchEndpoints
 
     private static async Task<Ok<EmbedBatchResponse>> EmbedBatch(
         string tenant, IFormFileCollection files, [FromForm(Name = "det_threshold")] string? detThreshold, [FromQuery] string? encoding,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptionsMonitor<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var base64 = EmbeddedFaceJson.IsBase64(encoding);
-        var uploads = await BatchUploads.ReadAsync(files, options.Value, cancellationToken);
+        var uploads = await BatchUploads.ReadAsync(files, options.CurrentValue, cancellationToken);
         var requested = new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold"));
         var result = await cluster.GetGrain<ITenantGrain>(tenant).EmbedBatch(BatchUploads.ToBatch(uploads), requested, cancellationToken);
         metrics.FacesDetected(tenant, result.Images.Sum(i => i.Faces.Count));
@@ -76,10 +76,10 @@ internal static class BatchEndpoints
     /// <param name="largest">true: a photo of several faces enrolls its largest, as for one photo.</param>
     private static async Task<Ok<EnrollBatchResponse>> EnrollBatch(
         string tenant, string id, IFormFileCollection files, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptionsMonitor<ApiOptions> options, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var uploads = await BatchUploads.ReadAsync(files, options.Value, cancellationToken);
+        var uploads = await BatchUploads.ReadAsync(files, options.CurrentValue, cancellationToken);
         var request = new EnrollBatchRequest(BatchUploads.ToBatch(uploads).Images,
             FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold"));
         var outcomes = await cluster.GetGrain<IGalleryGrain>(tenant).EnrollBatch(id, request, cancellationToken);

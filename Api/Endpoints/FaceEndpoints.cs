@@ -27,7 +27,7 @@ internal static class FaceEndpoints
             .RequireTenantAccess();
         faces.MapPost("/compare", (
                 HttpContext http, IFormFile? image1, IFormFile? image2, [FromForm] string? threshold, [FromForm(Name = "det_threshold")] string? detThreshold,
-                IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics) =>
+                IClusterClient cluster, IOptionsMonitor<ApiOptions> options, ApiMetrics metrics) =>
                 Compare(TenantAccess.TenantFromKey(http.User), image1, image2, threshold, detThreshold, cluster, options, metrics, http.RequestAborted))
             .WithName("CompareForKeyTenant")
             .WithSummary("The tutorial's route: the tenant is the API key's.")
@@ -48,11 +48,11 @@ internal static class FaceEndpoints
     /// <param name="detThreshold">Detection score threshold (0-1); default: the tenant's, else 0.7.</param>
     private static async Task<Ok<CompareResponse>> Compare(
         string tenant, IFormFile? image1, IFormFile? image2, [FromForm] string? threshold, [FromForm(Name = "det_threshold")] string? detThreshold,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptionsMonitor<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         // Fields are optional in the signature so that a missing one gets a problem naming it.
         var started = Stopwatch.GetTimestamp();
-        var limit = options.Value.MaxUploadBytes;
+        var limit = options.CurrentValue.MaxUploadBytes;
         var request = new CompareRequest(
             await FormFields.ReadImageAsync(image1, "image1", limit, cancellationToken),
             await FormFields.ReadImageAsync(image2, "image2", limit, cancellationToken));
@@ -68,10 +68,10 @@ internal static class FaceEndpoints
     /// <param name="mode"><c>fast</c> (one pass) or <c>thorough</c> (tiles too, for small faces in crowds); default: the tenant's, else fast.</param>
     private static async Task<Ok<DetectResponse>> Detect(
         string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromForm] string? mode,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptionsMonitor<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+        var bytes = await FormFields.ReadImageAsync(image, "image", options.CurrentValue.MaxUploadBytes, cancellationToken);
         var requested = new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold"), DetectionMode: FormFields.ParseMode(mode, "mode"));
         var result = await cluster.GetGrain<ITenantGrain>(tenant).Detect(new DetectRequest(bytes), requested, cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);
@@ -80,11 +80,11 @@ internal static class FaceEndpoints
 
     private static async Task<Ok<EmbedResponse>> Embed(
         string tenant, IFormFile? image, [FromForm(Name = "det_threshold")] string? detThreshold, [FromQuery] string? encoding,
-        IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
+        IClusterClient cluster, IOptionsMonitor<ApiOptions> options, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var base64 = EmbeddedFaceJson.IsBase64(encoding);
-        var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+        var bytes = await FormFields.ReadImageAsync(image, "image", options.CurrentValue.MaxUploadBytes, cancellationToken);
         var result = await cluster.GetGrain<ITenantGrain>(tenant).Embed(
             new EmbedRequest(bytes), new RequestOptions(DetectionThreshold: FormFields.ParseThreshold(detThreshold, "det_threshold")), cancellationToken);
         metrics.FacesDetected(tenant, result.Faces.Count);

@@ -39,9 +39,9 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/subjects/{id}/faces", async (
                 string tenant, string id, IFormFile? image, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
-                IClusterClient cluster, IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken) =>
+                IClusterClient cluster, IOptionsMonitor<ApiOptions> options, CancellationToken cancellationToken) =>
             {
-                var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+                var bytes = await FormFields.ReadImageAsync(image, "image", options.CurrentValue.MaxUploadBytes, cancellationToken);
                 var enrolled = await cluster.GetGrain<IGalleryGrain>(tenant).Enroll(id,
                     new EnrollRequest(bytes, FormFields.ParseFlag(largest, "largest"), FormFields.ParseThreshold(detThreshold, "det_threshold"), FaceIds.New()),
                     cancellationToken);
@@ -70,11 +70,11 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/identify", async (
                 string tenant, IFormFile? image, [FromForm(Name = "top_k")] string? topK, [FromForm] string? threshold,
-                [FromForm(Name = "det_threshold")] string? detThreshold, IClusterClient cluster, IOptionsSnapshot<ApiOptions> options,
+                [FromForm(Name = "det_threshold")] string? detThreshold, IClusterClient cluster, IOptionsMonitor<ApiOptions> options,
                 CancellationToken cancellationToken) =>
             {
                 var started = Stopwatch.GetTimestamp();
-                var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+                var bytes = await FormFields.ReadImageAsync(image, "image", options.CurrentValue.MaxUploadBytes, cancellationToken);
                 var result = await cluster.GetGrain<IGalleryGrain>(tenant).Identify(new IdentifyRequest(
                     bytes, FormFields.ParseInt(topK, "top_k") ?? 5, FormFields.ParseThreshold(threshold, "threshold"), FormFields.ParseThreshold(detThreshold, "det_threshold")),
                     cancellationToken);
@@ -88,10 +88,10 @@ internal static class GalleryEndpoints
 
         gallery.MapPost("/subjects/{id}/verify", async (
                 string tenant, string id, IFormFile? image, [FromForm] string? threshold, IClusterClient cluster,
-                IOptionsSnapshot<ApiOptions> options, CancellationToken cancellationToken) =>
+                IOptionsMonitor<ApiOptions> options, CancellationToken cancellationToken) =>
             {
                 var started = Stopwatch.GetTimestamp();
-                var bytes = await FormFields.ReadImageAsync(image, "image", options.Value.MaxUploadBytes, cancellationToken);
+                var bytes = await FormFields.ReadImageAsync(image, "image", options.CurrentValue.MaxUploadBytes, cancellationToken);
                 var result = await cluster.GetGrain<IGalleryGrain>(tenant).Verify(
                     id, new IdentifyRequest(bytes, 1, FormFields.ParseThreshold(threshold, "threshold")), cancellationToken);
                 return TypedResults.Ok(new VerifyResponse(result.SubjectId, result.Similarity, result.IsMatch, result.Threshold, result.BestFaceId,

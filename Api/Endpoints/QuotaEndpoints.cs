@@ -34,18 +34,18 @@ internal static class QuotaEndpoints
     {
         var quotas = app.MapGroup("/v1/{tenant}").WithTags("Tenants");
 
-        quotas.MapGet("/quota", async (string tenant, IClusterClient cluster, IOptionsSnapshot<ApiOptions> options) =>
-                TypedResults.Ok(TenantQuotaResponse.From(tenant, await cluster.GetGrain<ITenantGrain>(tenant).GetRateQuota(), options.Value)))
+        quotas.MapGet("/quota", async (string tenant, IClusterClient cluster, IOptionsMonitor<ApiOptions> options) =>
+                TypedResults.Ok(TenantQuotaResponse.From(tenant, await cluster.GetGrain<ITenantGrain>(tenant).GetRateQuota(), options.CurrentValue)))
             .WithName("GetQuota")
             .WithSummary("The tenant's rate quota and concurrency limit.")
             .RequireTenantAccess();
 
-        quotas.MapPut("/quota", async (string tenant, RateQuotaJson? quota, IClusterClient cluster, TenantQuotaCache cache, IOptionsSnapshot<ApiOptions> options) =>
+        quotas.MapPut("/quota", async (string tenant, RateQuotaJson? quota, IClusterClient cluster, TenantQuotaCache cache, IOptionsMonitor<ApiOptions> options) =>
             {
                 var stored = await cluster.GetGrain<ITenantGrain>(tenant).SetRateQuota(quota?.ToQuota() ?? throw new ApiProblemException(
                     StatusCodes.Status400BadRequest, "missing-body", "Missing body", "Send {\"requests\": 600, \"per_seconds\": 60, \"burst\": 50}."));
                 cache.Set(tenant, stored);
-                return TypedResults.Ok(TenantQuotaResponse.From(tenant, stored, options.Value));
+                return TypedResults.Ok(TenantQuotaResponse.From(tenant, stored, options.CurrentValue));
             })
             .WithName("SetQuota")
             .WithSummary("Set the tenant's rate quota (token bucket: requests per per_seconds, bursts of burst); other API instances apply it within refresh_seconds (admin).")
