@@ -63,11 +63,9 @@ internal sealed class LoadCommand(LoadSettings settings)
 
         if (service is not null)
         {
-            // What the service burns doing nothing (runtime, Orleans, ONNX Runtime threads) shows in CPU per compare at low load.
-            var before = service.Cpu;
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Idle service after warm-up: {(service.Cpu - before).TotalMilliseconds / 5000:P1} of one core over 5 s."));
+            // What the service burns doing nothing (runtime, Orleans, ONNX Runtime threads) shows in CPU per compare at
+            // low load; measured once its tiered JIT has settled (AgainstRun.SettleAsync).
+            Console.WriteLine($"Idle service after warm-up, as a share of one core: {await AgainstRun.SettleAsync(() => service.Cpu)}.");
             Console.WriteLine();
         }
 
