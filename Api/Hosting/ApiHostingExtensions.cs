@@ -28,7 +28,11 @@ public static partial class ApiHostingExtensions
         // Two images plus form overhead; each file is also checked against MaxUploadBytes and named when too big.
         var bodyLimit = (2 * api.MaxUploadBytes) + (64 * 1024);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = bodyLimit);
-        services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = bodyLimit);
+        services.Configure<FormOptions>(form =>
+        {
+            form.MultipartBodyLengthLimit = bodyLimit;
+            form.MemoryBufferThreshold = (int)Math.Clamp(api.UploadMemoryBufferBytes ?? api.MaxUploadBytes, 0, int.MaxValue);
+        });
 
         services.ConfigureHttpJsonOptions(json =>
         {

@@ -19,6 +19,14 @@ public sealed class ApiOptions
     /// <summary>Largest accepted image file; a larger upload gets 413.</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of each uploaded file kept in memory while the form is read; the rest of a larger file is spooled to a
+    /// temporary file. Null (the default) keeps every file up to <see cref="MaxUploadBytes"/> in memory: the endpoint reads
+    /// each file whole into the request right after, so a spool only adds a write and a read of the same bytes
+    /// (ASP.NET Core's own default is 64 KB; docs/benchmarks.md, "The HTTP path"). Kestrel's body limits still bound the total.
+    /// </summary>
+    public long? UploadMemoryBufferBytes { get; set; }
+
     /// <summary>Most images in one request to a batch route; more is a 413 naming the limit.</summary>
     public int MaxBatchImages { get; set; } = 16;
 

@@ -39,9 +39,16 @@ internal sealed class ApiProcess : IDisposable
         }
     }
 
-    public static async Task<ApiProcess> StartAsync(string tenant, int maxConcurrent, IEnumerable<string> extraArguments)
+    /// <param name="environment">Variables for the service's process, e.g. <c>DOTNET_gcServer=0</c> for a GC variant.</param>
+    /// <param name="apiAssembly">
+    /// Another build of the embedded default to start: a FaceOrleans.Silo.dll (run as <c>embedded</c>), or the
+    /// FaceOrleans.Api.dll of a build from before the embedded default moved to the silo; null starts the one built with
+    /// this tool.
+    /// </param>
+    public static async Task<ApiProcess> StartAsync(
+        string tenant, int maxConcurrent, IEnumerable<string> extraArguments, IReadOnlyDictionary<string, string>? environment = null, string? apiAssembly = null)
     {
-        var silo = SiloAssembly();
+        var silo = apiAssembly ?? SiloAssembly();
         var data = Directory.CreateTempSubdirectory("faceorleans-loadbench-");
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
         var keys = Path.Combine(data.FullName, "demo-keys.env");
@@ -52,11 +59,17 @@ internal sealed class ApiProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[]
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
+            start.Environment[name] = value;
+        }
+
+        string[] arguments =
+        [
             // The embedded default (the API and its silo in one process), as scripts/run.sh starts it.
             silo,
-            "embedded",
+            // Builds from before issue 20 host the embedded default in the API's own assembly, with no command.
+            .. Path.GetFileName(silo) == "FaceOrleans.Api.dll" ? Array.Empty<string>() : ["embedded"],
             $"--Urls={url}",
             $"--FaceOrleans:Cluster:StoragePath={Path.Combine(data.FullName, "faceorleans.db")}",
             $"--FaceOrleans:Cluster:SiloPort={FreePort()}",
@@ -64,7 +77,9 @@ internal sealed class ApiProcess : IDisposable
             $"--FaceOrleans:Models:Directory={BenchmarkPaths.ModelsDirectory}",
             $"--FaceOrleans:Api:DemoKeysFile={keys}",
             $"--FaceOrleans:Api:DefaultMaxConcurrentRequests={maxConcurrent}",
-        }.Concat(extraArguments))
+            .. extraArguments,
+        ];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Configuration;
@@ -19,21 +17,23 @@ internal sealed class LoadCommand(LoadSettings settings)
     /// <summary>Callers during the warm-up; the started service must admit at least this many requests at once.</summary>
     private const int WarmupCallers = 2;
 
-    /// <summary>Failed answers by HTTP status since the last <see cref="TakeFailures"/>: a refusal (429, 503) is not a crash (500).</summary>
-    private readonly ConcurrentDictionary<int, int> _failures = new();
-
     public async Task<int> RunAsync()
     {
         var workload = Workload.Load(settings.Pairs);
         using var service = settings.Url is null ? await ApiProcess.StartAsync(settings.Tenant, Math.Max(settings.Levels.Max(), WarmupCallers), settings.ServiceArguments) : null;
         var url = settings.Url ?? service!.Url;
         var key = settings.Key ?? service?.Key ?? throw new ArgumentException("--key is required with --url");
-        using var http = CreateClient(url, key);
-        return settings.HttpOnly ? await RunHttpOnlyAsync(workload, url, http) : await RunSideBySideAsync(workload, service, url, http);
+        using var client = new CompareClient(url, $"v1/{settings.Tenant}/compare", key, settings.Levels.Max(), workload);
+        if (settings.Against is not null || settings.Variants.Count > 0)
+        {
+            return await new AgainstRun(settings, workload, service, client).RunAsync();
+        }
+
+        return settings.HttpOnly ? await RunHttpOnlyAsync(workload, client) : await RunSideBySideAsync(workload, service, client);
     }
 
     /// <summary>HTTP beside the same compares in this process, level by level, as ratios.</summary>
-    private async Task<int> RunSideBySideAsync(Workload workload, ApiProcess? service, Uri url, HttpClient http)
+    private async Task<int> RunSideBySideAsync(Workload workload, ApiProcess? service, CompareClient client)
     {
         // The same slice settings on both sides: --FaceOrleans:Slice:... arguments go to the service and bind here.
         var slice = new SliceOptions();
@@ -43,31 +43,29 @@ internal sealed class LoadCommand(LoadSettings settings)
         using var scheduler = new SliceScheduler("benchmark", slice.ToSchedulerOptions());
         var scheduled = FacePipeline.Create(sessions, sides: slice.DetectionSides, runner: scheduler.For(settings.Tenant));
 
-        Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
+        Func<LabelledPair, Task<bool>> overHttp = client.CompareAsync;
         Func<LabelledPair, Task<bool>> inProcess = pair => CompareInProcessAsync(inline, workload, pair);
         Func<LabelledPair, Task<bool>> inProcessScheduled = pair => CompareInProcessAsync(scheduled, workload, pair);
         Func<TimeSpan>? serviceCpu = service is null ? null : () => service.Cpu;
         var ownCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
 
-        PrintHeader(url, workload, scheduler.Options);
+        PrintHeader(client.CompareUrl, workload, scheduler.Options);
         var warmup = workload.Pairs.Take(WarmupRequests).ToArray();
         foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process scheduled", inProcessScheduled) })
         {
             var result = await Driver.RunAsync(warmup, WarmupCallers, call, null);
             if (result.Failures > 0)
             {
-                Console.Error.WriteLine($"warm-up over {name}: {result.Failures} of {result.Requests} compares failed{TakeFailures()}{(service is null ? "" : $"; see {service.LogFile}")}");
+                Console.Error.WriteLine($"warm-up over {name}: {result.Failures} of {result.Requests} compares failed{client.TakeFailures()}{(service is null ? "" : $"; see {service.LogFile}")}");
                 return 1;
             }
         }
 
         if (service is not null)
         {
-            // What the service burns doing nothing (runtime, Orleans, ONNX Runtime threads) shows in CPU per compare at low load.
-            var before = service.Cpu;
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Idle service after warm-up: {(service.Cpu - before).TotalMilliseconds / 5000:P1} of one core over 5 s."));
+            // What the service burns doing nothing (runtime, Orleans, ONNX Runtime threads) shows in CPU per compare at
+            // low load; measured once its tiered JIT has settled (AgainstRun.SettleAsync).
+            Console.WriteLine($"Idle service after warm-up, as a share of one core: {await AgainstRun.SettleAsync(() => service.Cpu)}.");
             Console.WriteLine();
         }
 
@@ -101,25 +99,26 @@ internal sealed class LoadCommand(LoadSettings settings)
     /// machine's CPU: compares/s, images/s (two per compare, each detected and its face embedded), latency
     /// percentiles, failures, and the mean batch size the slice's scheduler formed during each level.
     /// </summary>
-    private async Task<int> RunHttpOnlyAsync(Workload workload, Uri url, HttpClient http)
+    private async Task<int> RunHttpOnlyAsync(Workload workload, CompareClient client)
     {
-        Func<LabelledPair, Task<bool>> overHttp = pair => CompareOverHttpAsync(http, workload, pair);
+        Func<LabelledPair, Task<bool>> overHttp = client.CompareAsync;
+        var http = client.Http;
         // Failures do not stop the run here: refusals (a slice at its memory cap, a dead slice) are what some runs
         // measure, so they are counted by status in the table, and the exit code says that any happened.
         var warmup = await Driver.RunAsync(workload.Pairs.Take(WarmupRequests).ToArray(), WarmupCallers, overHttp, null);
         if (warmup.Failures > 0)
         {
-            Console.Error.WriteLine($"warm-up: {warmup.Failures} of {warmup.Requests} compares failed{TakeFailures()}");
+            Console.Error.WriteLine($"warm-up: {warmup.Failures} of {warmup.Requests} compares failed{client.TakeFailures()}");
         }
 
         Console.WriteLine($"{workload.Pairs.Count} pairs per level from pairs.csv; client on {Environment.ProcessorCount} cores; " +
-            $"HTTP only: POST {url}v1/{settings.Tenant}/compare; settings: " +
+            $"HTTP only: POST {client.CompareUrl}; settings: " +
             $"{(settings.ServiceArguments.Count == 0 ? "the service's own" : string.Join(" ", settings.ServiceArguments))}.");
         Console.WriteLine();
         Console.WriteLine("| concurrency | compares/s | images/s | p50 / p95 / p99 ms | failed | mean batch (inputs per model call) |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
         var failed = 0;
-        TakeFailures();
+        client.TakeFailures();
         foreach (var level in settings.Levels)
         {
             var before = await SliceBatchMetrics.ReadAsync(http, settings.Slice);
@@ -128,36 +127,17 @@ internal sealed class LoadCommand(LoadSettings settings)
             failed += result.Failures;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {level} | {result.PerSecond:0.0} | {2 * result.PerSecond:0} | {result.Percentile(0.5):0.0} / {result.Percentile(0.95):0.0} / {result.Percentile(0.99):0.0} " +
-                $"| {result.Failures}{TakeFailures()} | {Driver.Fixed(after?.MeanBatchSince(before), "0.00")} |"));
+                $"| {result.Failures}{client.TakeFailures()} | {Driver.Fixed(after?.MeanBatchSince(before), "0.00")} |"));
         }
 
         return failed == 0 ? 0 : 1;
-    }
-
-    /// <summary>" (503: 12, 500: 1)" for the failures since the last call, and forgets them; empty when none.</summary>
-    private string TakeFailures()
-    {
-        var taken = _failures.ToArray();
-        _failures.Clear();
-        return taken.Length == 0 ? "" : $" ({string.Join(", ", taken.OrderBy(f => f.Key).Select(f => $"{f.Key}: {f.Value}"))})";
-    }
-
-    private HttpClient CreateClient(Uri url, string key)
-    {
-        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Levels.Max() * 2 })
-        {
-            BaseAddress = url,
-            Timeout = TimeSpan.FromMinutes(2),
-        };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        return http;
     }
 
     private void PrintHeader(Uri url, Workload workload, SchedulerOptions policy)
     {
         Console.WriteLine($"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; settings: " +
             $"{(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
-            $"HTTP: POST {url}v1/{settings.Tenant}/compare{(settings.Url is null ? " (embedded service started by this tool)" : "")}; " +
+            $"HTTP: POST {url}{(settings.Url is null ? " (embedded service started by this tool)" : "")}; " +
             "in-process: FacePipeline.CompareAsync in this process with the slice's default settings, model calls run " +
             "concurrently on the callers' threads (scheduled: through a SliceScheduler with the slice's policy, " +
             $"{Describe(policy)}, as the service runs them).");
@@ -167,40 +147,22 @@ internal sealed class LoadCommand(LoadSettings settings)
     private static string Describe(SchedulerOptions policy) => string.Create(CultureInfo.InvariantCulture,
         $"{policy.ConcurrentCalls} model call(s) at once, up to {policy.MaxBatch} inputs per call, waiting {policy.MaxWait.TotalMilliseconds:0.#} ms for a batch");
 
-    private async Task<bool> CompareOverHttpAsync(HttpClient http, Workload workload, LabelledPair pair)
-    {
-        using var form = new MultipartFormDataContent
-        {
-            { Jpeg(workload.Photo(pair.ImageA)), "image1", pair.ImageA },
-            { Jpeg(workload.Photo(pair.ImageB)), "image2", pair.ImageB },
-        };
-        using var response = await http.PostAsync($"v1/{settings.Tenant}/compare", form);
-        await response.Content.LoadIntoBufferAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            _failures.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
-        }
-
-        return response.IsSuccessStatusCode;
-    }
-
     private static async Task<bool> CompareInProcessAsync(FacePipeline pipeline, Workload workload, LabelledPair pair)
     {
         // Off the caller's thread, as the InferenceGrain runs it.
         var result = await Task.Run(() => pipeline.CompareAsync(workload.Photo(pair.ImageA), workload.Photo(pair.ImageB), pipeline.ModelDefaults));
         return result.Similarity is not null;
     }
-
-    private static ByteArrayContent Jpeg(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        return content;
-    }
 }
 
 /// <param name="ServiceArguments">Configuration for the started service (<c>--FaceOrleans:...=value</c>); the slice's also applies in process.</param>
 /// <param name="HttpOnly">Measure the service alone (no in-process columns), with the slice's mean batch size per level.</param>
 /// <param name="Slice">The slice whose batches the HTTP-only table reports; null sums every slice.</param>
+/// <param name="Against">A second service to run the same pairs against: its base URL, or <c>start:COMMAND</c> to start it here.</param>
+/// <param name="Variants">Further FaceOrleans services started here, each with its own settings, measured beside the first.</param>
 internal sealed record LoadSettings(
-    IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments, bool HttpOnly, string? Slice);
+    IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments, bool HttpOnly, string? Slice,
+    string? Against = null, string? AgainstKey = null, IReadOnlyList<ServiceVariant>? VariantList = null, int Rounds = 1)
+{
+    public IReadOnlyList<ServiceVariant> Variants => VariantList ?? [];
+}
