@@ -116,6 +116,7 @@ internal static partial class ApiHostingExtensions
         app.MapBatchEndpoints();
         app.MapQuotaEndpoints();
         app.MapCalibrationEndpoints();
+        app.MapAuditEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))

@@ -1,3 +1,4 @@
+using FaceOrleans.Grains.Audit;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Slices;
@@ -69,6 +70,7 @@ public static class FaceOrleansSiloExtensions
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
                 silo.Services.AddSingleton<IGalleryStore>(services => new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services)));
+                silo.Services.AddSingleton<IAuditStore>(new SqliteAuditStore(SqliteAuditStore.PathBeside(cluster.GalleryPathOrDefault)));
                 DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
                 break;
 
@@ -78,8 +80,12 @@ public static class FaceOrleansSiloExtensions
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
                 silo.ConfigureEndpoints(AdvertisedAddress.Resolve(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
-                silo.Services.AddSingleton<IGalleryStore>(services =>
-                    new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services)));
+                // One connection for the gallery and the audit trails: a tenant's trail lives with its gallery.
+                silo.Services.AddKeyedSingleton(nameof(RedisGalleryStore), (_, _) => RedisGalleryStore.Connect(redis));
+                silo.Services.AddSingleton<IGalleryStore>(services => new RedisGalleryStore(
+                    services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId, LegacyEmbeddingsOf(services)));
+                silo.Services.AddSingleton<IAuditStore>(services =>
+                    new RedisAuditStore(services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {

@@ -210,7 +210,7 @@ public sealed class ErasureTests
     /// The file's bytes as another process sees them: through cat, because .NET takes an advisory lock on every file
     /// it opens and the shard holds its vector file exclusively.
     /// </summary>
-    private static byte[] ReadUnlocked(string path)
+    internal static byte[] ReadUnlocked(string path)
     {
         using var cat = Process.Start(new ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         using var bytes = new MemoryStream();
