@@ -17,7 +17,10 @@ public sealed record TenantSettings(
     [property: Id(7)] float? MinSharpness = null,
     [property: Id(8)] float? MaxYawDegrees = null,
     [property: Id(9)] float? MaxPitchDegrees = null,
-    [property: Id(10)] Vision.DetectionMode? DetectionMode = null)
+    [property: Id(10)] Vision.DetectionMode? DetectionMode = null,
+    [property: Id(11)] int? FaceRetentionDays = null,
+    [property: Id(12)] int? PhotoRetentionDays = null,
+    [property: Id(13)] int? AuditRetentionDays = null)
 {
     public static readonly TenantSettings Default = new();
 
@@ -32,5 +35,8 @@ public sealed record TenantSettings(
         ("max_yaw", SettingRules.CheckRange(MaxYawDegrees, "max_yaw", 0, 90)),
         ("max_pitch", SettingRules.CheckRange(MaxPitchDegrees, "max_pitch", 0, 90)),
         ("detection_mode", SettingRules.CheckMode(DetectionMode, "detection_mode")),
+        ("face_retention_days", SettingRules.CheckRange(FaceRetentionDays, "face_retention_days", 1, 36_500)),
+        ("photo_retention_days", SettingRules.CheckRange(PhotoRetentionDays, "photo_retention_days", 1, 36_500)),
+        ("audit_retention_days", SettingRules.CheckRange(AuditRetentionDays, "audit_retention_days", 1, 36_500)),
         ("display_name", DisplayName is { Length: > 200 } ? "display_name must be at most 200 characters" : null));
 }

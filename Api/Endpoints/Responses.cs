@@ -67,20 +67,23 @@ public sealed record EmbedResponse(string Model, int Dimensions, string Encoding
 
 /// <summary>
 /// A tenant's configuration; <see cref="SimilarityThreshold"/> is 1:1 (compare, verify), <see cref="IdentificationThreshold"/>
-/// 1:N (identify); the four quality limits gate enrollment; <see cref="DetectionMode"/> is <c>fast</c> or <c>thorough</c>.
+/// 1:N (identify); the four quality limits gate enrollment; <see cref="DetectionMode"/> is <c>fast</c> or <c>thorough</c>;
+/// the three retention periods (days, off when null) erase subjects not refreshed, stored photos and audit entries.
 /// </summary>
 public sealed record TenantConfigJson(
     string? DisplayName, float? SimilarityThreshold, float? DetThreshold, long? MaxImagePixels, bool? StoreEnrollmentPhotos,
     float? IdentificationThreshold = null, float? MinInterEyePx = null, float? MinSharpness = null, float? MaxYaw = null, float? MaxPitch = null,
-    string? DetectionMode = null)
+    string? DetectionMode = null, int? FaceRetentionDays = null, int? PhotoRetentionDays = null, int? AuditRetentionDays = null)
 {
     public static TenantConfigJson From(TenantSettings s) =>
         new(s.DisplayName, s.SimilarityThreshold, s.DetectionThreshold, s.MaxImagePixels, s.StoreEnrollmentPhotos, s.IdentificationThreshold,
-            s.MinInterEyePixels, s.MinSharpness, s.MaxYawDegrees, s.MaxPitchDegrees, FormFields.ModeName(s.DetectionMode));
+            s.MinInterEyePixels, s.MinSharpness, s.MaxYawDegrees, s.MaxPitchDegrees, FormFields.ModeName(s.DetectionMode),
+            s.FaceRetentionDays, s.PhotoRetentionDays, s.AuditRetentionDays);
 
     public TenantSettings ToSettings() =>
         new(DisplayName, SimilarityThreshold, DetThreshold, MaxImagePixels, StoreEnrollmentPhotos ?? false, IdentificationThreshold,
-            MinInterEyePx, MinSharpness, MaxYaw, MaxPitch, FormFields.ParseMode(DetectionMode, "detection_mode"));
+            MinInterEyePx, MinSharpness, MaxYaw, MaxPitch, FormFields.ParseMode(DetectionMode, "detection_mode"),
+            FaceRetentionDays, PhotoRetentionDays, AuditRetentionDays);
 }
 
 public sealed record TenantResponse(

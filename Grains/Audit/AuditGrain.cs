@@ -1,4 +1,6 @@
 using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Retention;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 
 namespace FaceOrleans.Grains.Audit;
@@ -13,7 +15,7 @@ namespace FaceOrleans.Grains.Audit;
 [Reentrant]
 [TenantScoped]
 [GrainType("audit")]
-public sealed class AuditGrain(IAuditStore store, TimeProvider time) : Grain, IAuditGrain, IDisposable
+public sealed class AuditGrain(IAuditStore store, [FromKeyedServices(RetentionClock.Key)] TimeProvider time) : Grain, IAuditGrain, IDisposable
 {
     // Appends, prunes and erasures change the head: one at a time, while queries and verification interleave.
     private readonly SemaphoreSlim _writeLock = new(1, 1);

@@ -6,8 +6,8 @@ namespace FaceOrleans.Grains.Audit;
 
 /// <summary>
 /// Audit trails in Redis (cluster mode), beside the gallery's keys: a tenant's entries are one hash
-/// (<c>{serviceId}:audit:{tenant}:entries</c>, field = sequence number, value = the stored entry as JSON) and its
-/// head and anchor another (<c>…:head</c>), written in one MULTI/EXEC; <c>{serviceId}:audit-tenants</c> lists the
+/// (<c>faceorleans:{serviceId}:audit:{tenant}:entries</c>, field = sequence number, value = the stored entry as JSON) and its
+/// head and anchor another (<c>…:head</c>), written in one MULTI/EXEC; <c>faceorleans:{serviceId}:audit-tenants</c> lists the
 /// tenants with a trail. Durable as the gallery is: as the operator's Redis persistence makes it.
 /// Queries walk the sequence numbers from the cursor in chunks and filter in place.
 /// </summary>
@@ -136,9 +136,9 @@ public sealed class RedisAuditStore(IConnectionMultiplexer redis, string service
         new("anchor_seq", head.AnchorSequence), new("anchor_hash", head.AnchorHash),
     ];
 
-    private RedisKey Tenants => $"{serviceId}:audit-tenants";
+    private RedisKey Tenants => $"faceorleans:{serviceId}:audit-tenants";
 
-    private RedisKey Entries(string tenant) => $"{serviceId}:audit:{tenant}:entries";
+    private RedisKey Entries(string tenant) => $"faceorleans:{serviceId}:audit:{tenant}:entries";
 
-    private RedisKey Head(string tenant) => $"{serviceId}:audit:{tenant}:head";
+    private RedisKey Head(string tenant) => $"faceorleans:{serviceId}:audit:{tenant}:head";
 }

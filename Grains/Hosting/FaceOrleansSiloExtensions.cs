@@ -1,6 +1,7 @@
 using FaceOrleans.Grains.Audit;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Retention;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Grains.Storage;
 using FaceOrleans.Vision;
@@ -32,6 +33,9 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<FaceOrleansClusterOptions>().Bind(configuration.GetSection(FaceOrleansClusterOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<SiloLivenessFile>();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
+        RetentionClock.Register(services, configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new());
+        services.AddHostedService<RetentionSweeper>();
         services.AddSingleton<LocalSlice>();
         services.AddSingleton<SliceDirectory>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SliceDirectory.Learner>();
@@ -69,7 +73,8 @@ public static class FaceOrleansSiloExtensions
             case ClusterMode.Embedded:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
-                silo.Services.AddSingleton<IGalleryStore>(services => new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services)));
+                silo.Services.AddSingleton<IGalleryStore>(services =>
+                    new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services), services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
                 silo.Services.AddSingleton<IAuditStore>(new SqliteAuditStore(SqliteAuditStore.PathBeside(cluster.GalleryPathOrDefault)));
                 DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
                 break;
@@ -83,7 +88,8 @@ public static class FaceOrleansSiloExtensions
                 // One connection for the gallery and the audit trails: a tenant's trail lives with its gallery.
                 silo.Services.AddKeyedSingleton(nameof(RedisGalleryStore), (_, _) => RedisGalleryStore.Connect(redis));
                 silo.Services.AddSingleton<IGalleryStore>(services => new RedisGalleryStore(
-                    services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId, LegacyEmbeddingsOf(services)));
+                    services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId, LegacyEmbeddingsOf(services),
+                    services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
                 silo.Services.AddSingleton<IAuditStore>(services =>
                     new RedisAuditStore(services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
