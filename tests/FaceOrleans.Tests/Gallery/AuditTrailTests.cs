@@ -79,7 +79,7 @@ public sealed class AuditTrailTests
         // Never an image or an embedding: not in the answers, not in the trail's file.
         var text = string.Join("\n", entries.Select(e => e.GetRawText()));
         Assert.DoesNotContain("embedding", text, StringComparison.OrdinalIgnoreCase);
-        var probes = await ProbesAsync(admin);
+        var probes = await ErasureTests.ProbesAsync(admin, Tenant);
         var trailFiles = data.EnumerateFiles("*-audit.db*").Select(f => f.FullName).ToArray();
         Assert.Contains(trailFiles, f => ErasureTests.ReadUnlocked(f).AsSpan().IndexOf("\"subject.delete\""u8) >= 0);
         Assert.All(trailFiles, f => Assert.All(probes, p => Assert.True(ErasureTests.ReadUnlocked(f).AsSpan().IndexOf(p) < 0, $"{f} holds a photo's or an embedding's bytes")));
@@ -229,36 +229,10 @@ public sealed class AuditTrailTests
     private static async Task<string> IssueKeyAsync(HttpClient admin, string role) =>
         (await ApiFixture.OkJsonAsync(await admin.PostAsJsonAsync("/v1/keys", new { tenant = Tenant, role }))).GetProperty("key").GetString()!;
 
-    /// <summary>Runs of img10.jpg's embedding (as /embed gives it) and of the photo's own bytes.</summary>
-    private static async Task<byte[][]> ProbesAsync(HttpClient client)
-    {
-        var embedded = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{Tenant}/embed?encoding=base64", ApiFixture.Form(("image", "img10.jpg"))));
-        var embedding = Convert.FromBase64String(Assert.Single(embedded.GetProperty("faces").EnumerateArray()).GetProperty("embedding_base64").GetString()!);
-        var photo = TestPaths.Photo("img10.jpg");
-        return [embedding[..32], embedding[1000..1032], photo[(photo.Length / 2)..(photo.Length / 2 + 32)]];
-    }
-
-    private static async Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null)
-    {
-        var data = Directory.CreateTempSubdirectory("faceorleans-audit-");
-        var settings = ApiProcess.Settings(data.FullName);
-        settings["FaceOrleans:Slice:Tenants"] = Tenant;
-        settings["FaceOrleans:Placement:RefuseUnknownTenants"] = "true";
-        if (redis is not null)
+    private static Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null) =>
+        ApiProcess.RunAsync("faceorleans-audit-", settings =>
         {
-            settings["FaceOrleans:Cluster:Mode"] = "Redis";
-            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
-        }
-
-        var api = await ApiProcess.StartAsync(settings);
-        try
-        {
-            await test(api, data);
-        }
-        finally
-        {
-            await api.DisposeAsync();
-            data.Delete(recursive: true);
-        }
-    }
+            ApiProcess.Pin(settings, Tenant);
+            ApiProcess.UseRedis(settings, redis);
+        }, test);
 }

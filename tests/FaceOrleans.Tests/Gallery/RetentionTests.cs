@@ -24,14 +24,9 @@ public sealed class RetentionTests
         await using var redis = onRedis ? await RedisServer.StartAsync() : null;
         var data = Directory.CreateTempSubdirectory("faceorleans-retention-");
         var settings = ApiProcess.Settings(data.FullName);
-        settings["FaceOrleans:Slice:Tenants"] = Tenant;
-        settings["FaceOrleans:Placement:RefuseUnknownTenants"] = "true";
+        ApiProcess.Pin(settings, Tenant);
+        ApiProcess.UseRedis(settings, redis);
         settings["FaceOrleans:Retention:FirstSweepDelay"] = "00:00:01";
-        if (redis is not null)
-        {
-            settings["FaceOrleans:Cluster:Mode"] = "Redis";
-            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
-        }
 
         try
         {
