@@ -117,6 +117,7 @@ internal static partial class ApiHostingExtensions
         app.MapQuotaEndpoints();
         app.MapCalibrationEndpoints();
         app.MapAuditEndpoints();
+        app.MapTransferEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))
