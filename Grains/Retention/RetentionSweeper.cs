@@ -1,5 +1,4 @@
 using FaceOrleans.Grains.Audit;
-using FaceOrleans.Grains.Slices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,12 +7,13 @@ namespace FaceOrleans.Grains.Retention;
 
 /// <summary>
 /// Runs on every silo: shortly after start, then every <see cref="RetentionOptions.Interval"/>, asks the
-/// <see cref="IRetentionGrain"/> of each tenant it knows (those its slice serves or stands by for, and every tenant
-/// with an audit trail) to sweep. Nothing is remembered between runs: what fell due while the service was down, or
-/// while a silo failed over, is erased by the next silo's next run, and a sweep is idempotent.
+/// <see cref="IRetentionGrain"/> of every tenant with an audit trail to sweep: a tenant that ever enrolled, deleted,
+/// changed or decided anything has one, and one that never did holds nothing to retain; tenants nobody has used
+/// since start are not woken for nothing. Nothing is remembered between runs: what fell due while the service was
+/// down, or while a silo failed over, is erased by the next silo's next run, and a sweep is idempotent.
 /// </summary>
 public sealed partial class RetentionSweeper(
-    IGrainFactory grains, IAuditStore trails, IOptions<SliceOptions> slice, IOptions<RetentionOptions> options, ILogger<RetentionSweeper> logger)
+    IGrainFactory grains, IAuditStore trails, IOptions<RetentionOptions> options, ILogger<RetentionSweeper> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,14 +36,15 @@ public sealed partial class RetentionSweeper(
 
     private async Task SweepAllAsync()
     {
-        IEnumerable<string> tenants = [.. slice.Value.Tenants, .. slice.Value.StandbyFor];
+        IReadOnlyList<string> tenants;
         try
         {
-            tenants = tenants.Union(await trails.ListTenantsAsync(), StringComparer.Ordinal);
+            tenants = await trails.ListTenantsAsync();
         }
         catch (Exception ex)
         {
             LogListFailed(logger, ex);
+            return;
         }
 
         foreach (var tenant in tenants)
@@ -70,6 +71,6 @@ public sealed partial class RetentionSweeper(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention could not sweep tenant {Tenant}; the next run tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception, string tenant);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention could not list the tenants with an audit trail; sweeping the slice's own")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention could not list the tenants with an audit trail; the next run tries again")]
     private static partial void LogListFailed(ILogger logger, Exception exception);
 }
