@@ -49,7 +49,7 @@ internal static class AdminEndpoints
                 await cache.RefreshAsync(cancellationToken);
                 if (issued.Tenant is { } tenant)
                 {
-                    await AuditTrail.AppendAsync(http, tenant, "key.issue", StatusCodes.Status201Created, [], $"key {issued.Id}, role {issued.Role}");
+                    await AuditTrail.AppendKeyChangeAsync(http, tenant, "key.issue", StatusCodes.Status201Created, $"key {issued.Id}, role {issued.Role}");
                 }
 
                 return TypedResults.Created($"/v1/keys/{issued.Id}", issued);
@@ -69,7 +69,7 @@ internal static class AdminEndpoints
                 await cache.RefreshAsync(cancellationToken);
                 if (tenant is not null)
                 {
-                    await AuditTrail.AppendAsync(http, tenant, "key.revoke", StatusCodes.Status204NoContent, [], $"key {id}");
+                    await AuditTrail.AppendKeyChangeAsync(http, tenant, "key.revoke", StatusCodes.Status204NoContent, $"key {id}");
                 }
 
                 return TypedResults.NoContent();

@@ -37,6 +37,22 @@ internal static class AuditTrail
     public static Task AppendAsync(HttpContext http, string tenant, string action, int status, IReadOnlyList<AuditSubject> subjects, string? detail = null) =>
         http.RequestServices.GetRequiredService<IClusterClient>().GetGrain<IAuditGrain>(tenant).Append(Record(http, action, status, subjects, detail));
 
+    /// <summary>
+    /// An API key's issue or revocation, in its tenant's trail. Keys may be issued ahead for a tenant no silo serves
+    /// yet: such a tenant has no trail (nowhere to keep it) and no data, and the key change stands unrecorded.
+    /// </summary>
+    public static async Task AppendKeyChangeAsync(HttpContext http, string tenant, string action, int status, string detail)
+    {
+        try
+        {
+            await AppendAsync(http, tenant, action, status, [], detail);
+        }
+        catch (TenantNotServedException)
+        {
+            // Not served: see above.
+        }
+    }
+
     /// <summary>The record of a call that <paramref name="http"/> is answering.</summary>
     public static AuditRecord Record(HttpContext http, string action, int status, IReadOnlyList<AuditSubject> subjects, string? detail = null) => new(
         action,

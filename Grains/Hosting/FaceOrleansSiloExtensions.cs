@@ -35,7 +35,6 @@ public static class FaceOrleansSiloExtensions
         services.AddHostedService<SiloLivenessFile>();
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
         RetentionClock.Register(services, configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new());
-        services.AddHostedService<RetentionSweeper>();
         services.AddSingleton<LocalSlice>();
         services.AddSingleton<SliceDirectory>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SliceDirectory.Learner>();
@@ -103,6 +102,9 @@ public static class FaceOrleansSiloExtensions
             default:
                 throw new InvalidOperationException($"Unknown FaceOrleans:Cluster:Mode '{cluster.Mode}'.");
         }
+
+        // With the stores: it sweeps the tenants the audit store lists (hosts that bring their own stores run none).
+        silo.Services.AddHostedService<RetentionSweeper>();
 
         return silo;
     }
