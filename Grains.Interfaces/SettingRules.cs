@@ -22,6 +22,9 @@ public static class SettingRules
     /// <summary>A detection mode.</summary>
     public static readonly SettingRule Mode = new("fast or thorough", v => v is DetectionMode m && Enum.IsDefined(m));
 
+    /// <summary>A retention period in days (a century at most).</summary>
+    public static readonly SettingRule RetentionDays = new("between 1 and 36500", v => v is int d && d is >= 1 and <= 36_500);
+
     /// <summary>An inclusive range (NaN is outside every range).</summary>
     public static SettingRule Range(float min, float max) =>
         new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"between {min} and {max}"), v => v is float f && f >= min && f <= max);

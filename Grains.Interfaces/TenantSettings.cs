@@ -17,7 +17,10 @@ public sealed record TenantSettings(
     [property: Id(7)] float? MinSharpness = null,
     [property: Id(8)] float? MaxYawDegrees = null,
     [property: Id(9)] float? MaxPitchDegrees = null,
-    [property: Id(10)] Vision.DetectionMode? DetectionMode = null)
+    [property: Id(10)] Vision.DetectionMode? DetectionMode = null,
+    [property: Id(11)] int? FaceRetentionDays = null,
+    [property: Id(12)] int? PhotoRetentionDays = null,
+    [property: Id(13)] int? AuditRetentionDays = null)
 {
     public static readonly TenantSettings Default = new();
 
@@ -107,6 +110,24 @@ public sealed record TenantSettings(
             Description = "how hard detection looks: one pass, or tiles too (compare, verify and enroll always use one pass)",
             Get = s => s.DetectionMode, Set = (s, v) => s with { DetectionMode = v }, Call = c => c.DetectionMode,
             Resolved = o => o.Detection, Apply = (o, v) => o with { Detection = v.GetValueOrDefault() },
+        },
+        new TenantSetting<int?>
+        {
+            Name = "face_retention_days", Property = nameof(FaceRetentionDays), Type = "integer", Rule = SettingRules.RetentionDays, Default = "off",
+            Description = "retention: erase a subject whose newest face is older than this many days",
+            Get = s => s.FaceRetentionDays, Set = (s, v) => s with { FaceRetentionDays = v },
+        },
+        new TenantSetting<int?>
+        {
+            Name = "photo_retention_days", Property = nameof(PhotoRetentionDays), Type = "integer", Rule = SettingRules.RetentionDays, Default = "off",
+            Description = "retention: erase stored enrollment photos older than this many days (the faces stay)",
+            Get = s => s.PhotoRetentionDays, Set = (s, v) => s with { PhotoRetentionDays = v },
+        },
+        new TenantSetting<int?>
+        {
+            Name = "audit_retention_days", Property = nameof(AuditRetentionDays), Type = "integer", Rule = SettingRules.RetentionDays, Default = "off",
+            Description = "retention: prune audit entries older than this many days (the chain is re-anchored)",
+            Get = s => s.AuditRetentionDays, Set = (s, v) => s with { AuditRetentionDays = v },
         },
     ];
 

@@ -60,4 +60,10 @@ public enum RejectionCode
 
     /// <summary>A gallery cannot be re-embedded: faces to re-embed have no stored enrollment photo.</summary>
     EnrollmentPhotosMissing = 36,
+
+    /// <summary>A tenant archive cannot be imported into a gallery that already holds subjects.</summary>
+    GalleryNotEmpty = 37,
+
+    /// <summary>A tenant archive that is not one, is damaged, or was sealed with another passphrase.</summary>
+    ArchiveUnreadable = 38,
 }

@@ -37,7 +37,7 @@ internal static class AdminEndpoints
             .WithName("ListKeys")
             .WithSummary("Every API key's id, tenant and role; never the keys themselves (admin).");
 
-        keys.MapPost("/", async (IssueKeyRequest? request, IClusterClient cluster, ApiKeyCache cache, CancellationToken cancellationToken) =>
+        keys.MapPost("/", async (IssueKeyRequest? request, HttpContext http, IClusterClient cluster, ApiKeyCache cache, CancellationToken cancellationToken) =>
             {
                 if (request is null)
                 {
@@ -47,19 +47,31 @@ internal static class AdminEndpoints
 
                 var issued = await cluster.GetGrain<IApiKeysGrain>(ApiKeyCache.GrainKey).Issue(request.Tenant, request.Role, request.Description);
                 await cache.RefreshAsync(cancellationToken);
+                if (issued.Tenant is { } tenant)
+                {
+                    await AuditTrail.AppendKeyChangeAsync(http, tenant, "key.issue", StatusCodes.Status201Created, $"key {issued.Id}, role {issued.Role}");
+                }
+
                 return TypedResults.Created($"/v1/keys/{issued.Id}", issued);
             })
             .WithName("IssueKey")
             .WithSummary("Issue a key; the response is the only time the key itself is shown (admin).");
 
-        keys.MapDelete("/{id}", async (string id, IClusterClient cluster, ApiKeyCache cache, CancellationToken cancellationToken) =>
+        keys.MapDelete("/{id}", async (string id, HttpContext http, IClusterClient cluster, ApiKeyCache cache, CancellationToken cancellationToken) =>
             {
-                if (!await cluster.GetGrain<IApiKeysGrain>(ApiKeyCache.GrainKey).Revoke(id))
+                var grain = cluster.GetGrain<IApiKeysGrain>(ApiKeyCache.GrainKey);
+                var tenant = (await grain.Snapshot()).Keys.FirstOrDefault(k => k.Id == id)?.Tenant;
+                if (!await grain.Revoke(id))
                 {
                     return ApiProblems.Result(StatusCodes.Status404NotFound, "unknown-key", "Unknown key", $"No API key has the id '{id}'.");
                 }
 
                 await cache.RefreshAsync(cancellationToken);
+                if (tenant is not null)
+                {
+                    await AuditTrail.AppendKeyChangeAsync(http, tenant, "key.revoke", StatusCodes.Status204NoContent, $"key {id}");
+                }
+
                 return TypedResults.NoContent();
             })
             .WithName("RevokeKey")

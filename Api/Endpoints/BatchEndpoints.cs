@@ -38,7 +38,7 @@ internal static class BatchEndpoints
         batches.MapPost("/subjects/{id}/faces/batch", EnrollBatch)
             .WithName("EnrollFaces").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Enroll several photos of the subject: per photo 201 with its face_id (stored before the answer) or its problem.")
-            .RequireTenantAccess();
+            .RequireTenantAccess().Audited("face.enroll");
     }
 
     /// <param name="files">The images: one part each, named images (or image).</param>

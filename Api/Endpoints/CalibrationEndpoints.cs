@@ -67,7 +67,7 @@ internal static class CalibrationEndpoints
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Set the tenant's 1:1 (target=similarity) or 1:N (target=identification) threshold, to a value or to the gallery's " +
                 "threshold at a false accept rate; refused when the gallery is too small to trust (tenant-admin or admin).")
-            .RequireTenantAccess(adminOnly: true);
+            .RequireTenantAccess(adminOnly: true).Audited("tenant.threshold", AuditTrail.BodyOf<CalibrationApplyRequest>);
     }
 
     private static double? ParseFar(string? value) =>

@@ -20,18 +20,18 @@ internal static class FaceEndpoints
         faces.MapPost("/v1/{tenant}/compare", Compare)
             .WithName("Compare")
             .WithSummary("Compare the most prominent face of two images (1:1).")
-            .RequireTenantAccess();
+            .RequireTenantAccess().Audited("compare");
         faces.MapPost("/{tenant}/compare", Compare)
             .WithName("CompareTutorialRoute")
             .WithSummary("The tutorial's per-tenant proxy route; same as /v1/{tenant}/compare.")
-            .RequireTenantAccess();
+            .RequireTenantAccess().Audited("compare");
         faces.MapPost("/compare", (
                 HttpContext http, IFormFile? image1, IFormFile? image2, [FromForm] string? threshold, [FromForm(Name = "det_threshold")] string? detThreshold,
                 IClusterClient cluster, IOptions<ApiOptions> options, ApiMetrics metrics) =>
                 Compare(TenantAccess.TenantFromKey(http.User), image1, image2, threshold, detThreshold, cluster, options, metrics, http.RequestAborted))
             .WithName("CompareForKeyTenant")
             .WithSummary("The tutorial's route: the tenant is the API key's.")
-            .RequireAuthorization();
+            .RequireAuthorization().Audited("compare");
         faces.MapPost("/v1/{tenant}/detect", Detect)
             .WithName("Detect")
             .WithSummary("Every face in the image with its box, score, five landmarks and enrollment quality; mode=thorough also searches tiles for small faces.")

@@ -24,7 +24,7 @@ internal static class GalleryEndpoints
                     request?.Id ?? throw FormFields.MissingField("id", "The JSON body has no 'id'."), request.DisplayName, request.Metadata);
                 return TypedResults.Created($"/v1/{tenant}/subjects/{Uri.EscapeDataString(subject.Id)}", subject);
             })
-            .WithName("CreateSubject").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Create a subject: id, optional display name and metadata.").RequireTenantAccess();
+            .WithName("CreateSubject").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Create a subject: id, optional display name and metadata.").RequireTenantAccess().Audited("subject.create");
 
         gallery.MapGet("/subjects", async (string tenant, IClusterClient cluster, int? page, int? size) =>
                 TypedResults.Ok(await cluster.GetGrain<IGalleryGrain>(tenant).ListSubjects(page ?? 1, size ?? 50)))
@@ -35,7 +35,7 @@ internal static class GalleryEndpoints
                 await cluster.GetGrain<IGalleryGrain>(tenant).DeleteSubject(id);
                 return TypedResults.NoContent();
             })
-            .WithName("DeleteSubject").WithSummary("Remove the subject and every face enrolled for it.").RequireTenantAccess();
+            .WithName("DeleteSubject").WithSummary("Remove the subject and every face enrolled for it.").RequireTenantAccess().Audited("subject.delete");
 
         gallery.MapPost("/subjects/{id}/faces", async (
                 string tenant, string id, IFormFile? image, [FromForm] string? largest, [FromForm(Name = "det_threshold")] string? detThreshold,
@@ -49,14 +49,14 @@ internal static class GalleryEndpoints
             })
             .WithName("EnrollFace").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Enroll one photo of the subject (multipart image; largest=true to take the largest of several faces). Stored before 201.")
-            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy).Audited("face.enroll");
 
         gallery.MapDelete("/subjects/{id}/faces/{faceId}", async (string tenant, string id, string faceId, IClusterClient cluster) =>
             {
                 await cluster.GetGrain<IGalleryGrain>(tenant).DeleteFace(id, faceId);
                 return TypedResults.NoContent();
             })
-            .WithName("DeleteFace").WithSummary("Remove one enrolled face.").RequireTenantAccess();
+            .WithName("DeleteFace").WithSummary("Remove one enrolled face.").RequireTenantAccess().Audited("face.delete");
 
         gallery.MapGet("/subjects/{id}/faces/{faceId}/photo", async (string tenant, string id, string faceId, IClusterClient cluster) =>
             {
@@ -66,7 +66,7 @@ internal static class GalleryEndpoints
                         $"No photo is stored for face '{faceId}' of '{id}': the face does not exist, or the tenant does not keep photos (store_enrollment_photos).")
                     : TypedResults.File(photo, MediaTypeOf(photo));
             })
-            .WithName("GetFacePhoto").WithSummary("The photo a face was enrolled from, when the tenant keeps photos.").RequireTenantAccess();
+            .WithName("GetFacePhoto").WithSummary("The photo a face was enrolled from, when the tenant keeps photos.").RequireTenantAccess().Audited("photo.read");
 
         gallery.MapPost("/identify", async (
                 string tenant, IFormFile? image, [FromForm(Name = "top_k")] string? topK, [FromForm] string? threshold,
@@ -84,7 +84,7 @@ internal static class GalleryEndpoints
                     result.Threshold, result.GallerySize, FaceEndpoints.ElapsedMs(started)));
             })
             .WithName("Identify").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("For every face in the photo, its top-k subjects, or unknown when none reaches the threshold (1:N).")
-            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy).Audited("identify");
 
         gallery.MapPost("/subjects/{id}/verify", async (
                 string tenant, string id, IFormFile? image, [FromForm] string? threshold, IClusterClient cluster,
@@ -98,7 +98,7 @@ internal static class GalleryEndpoints
                     FaceJson.From(result.Face), FaceEndpoints.ElapsedMs(started)));
             })
             .WithName("VerifySubject").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Best similarity of the photo's largest face to the subject's faces, and the decision.")
-            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy);
+            .RequireTenantAccess().RequireRateLimiting(FaceEndpoints.RateLimitPolicy).Audited("verify");
 
         MapLayoutEndpoints(gallery);
     }
@@ -119,14 +119,14 @@ internal static class GalleryEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Move the gallery's faces into a new number of shards without re-enrolling (tenant-admin or admin key). " +
                 "Runs in the background, safe to interrupt; GET /v1/{tenant}/gallery shows progress.")
-            .RequireTenantAccess(adminOnly: true);
+            .RequireTenantAccess(adminOnly: true).Audited("gallery.reshard", AuditTrail.BodyOf<ReshardRequest>);
 
         gallery.MapPost("/gallery/reembed", async (string tenant, IClusterClient cluster, CancellationToken cancellationToken) =>
                 TypedResults.Ok(ReembedJson.From(await cluster.GetGrain<IGalleryGrain>(tenant).Reembed(cancellationToken))))
             .WithName("ReembedGallery").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("After the tenant's recognizer changed: embed every face of another recognizer again from its stored enrollment " +
                 "photo, keeping face ids (tenant-admin or admin key). All or nothing; 409 enrollment-photos-missing when photos were not kept.")
-            .RequireTenantAccess(adminOnly: true);
+            .RequireTenantAccess(adminOnly: true).Audited("gallery.reembed");
     }
 
     /// <summary>Where an enrolled face lives: the Location of its 201.</summary>

@@ -49,7 +49,7 @@ internal static class QuotaEndpoints
             })
             .WithName("SetQuota")
             .WithSummary("Set the tenant's rate quota (token bucket: requests per per_seconds, bursts of burst); other API instances apply it within refresh_seconds (admin).")
-            .RequireAdmin();
+            .RequireAdmin().Audited("tenant.quota", AuditTrail.BodyOf<RateQuotaJson>);
 
         quotas.MapDelete("/quota", async (string tenant, IClusterClient cluster, TenantQuotaCache cache) =>
             {
@@ -58,6 +58,6 @@ internal static class QuotaEndpoints
             })
             .WithName("RemoveQuota")
             .WithSummary("Remove the tenant's rate quota; its concurrency limit still applies (admin).")
-            .RequireAdmin();
+            .RequireAdmin().Audited("tenant.quota");
     }
 }

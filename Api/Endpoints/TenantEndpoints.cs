@@ -30,7 +30,7 @@ internal static class TenantEndpoints
             })
             .WithName("ConfigureTenant")
             .WithSummary("Replace the tenant's thresholds and limits at run time (tenant-admin or admin key).")
-            .RequireTenantAccess(adminOnly: true);
+            .RequireTenantAccess(adminOnly: true).Audited("tenant.configure", AuditTrail.BodyOf<TenantSettings>);
 
         tenants.MapDelete("/{tenant}", DeleteTenant)
             .WithName("DeleteTenant")
@@ -44,7 +44,8 @@ internal static class TenantEndpoints
     /// deletable again, and the same call finishes it. A tenant that configuration still pins (or, with unknown
     /// tenants allowed, any tenant) answers again afterwards, empty and with the default settings.
     /// </summary>
-    private static async Task<NoContent> DeleteTenant(string tenant, string? confirm, IClusterClient cluster, ApiKeyCache keys, CancellationToken cancellationToken)
+    private static async Task<NoContent> DeleteTenant(
+        string tenant, string? confirm, HttpContext http, IClusterClient cluster, ApiKeyCache keys, CancellationToken cancellationToken)
     {
         if (!string.Equals(confirm, tenant, StringComparison.Ordinal))
         {
@@ -56,6 +57,11 @@ internal static class TenantEndpoints
         await cluster.GetGrain<IApiKeysGrain>(ApiKeyCache.GrainKey).RevokeTenant(tenant);
         await keys.RefreshAsync(cancellationToken);
         await cluster.GetGrain<ITenantGrain>(tenant).Forget();
+
+        // Last: the trail goes with the tenant (its subject ids are personal data too), all but the deletion itself,
+        // which stays as its one entry, chained to the erased trail's head (docs/data-protection.md, "The audit trail").
+        await cluster.GetGrain<IAuditGrain>(tenant).EraseForDeletion(
+            AuditTrail.Record(http, "tenant.delete", StatusCodes.Status204NoContent, [], "gallery, settings, quota, counters, keys and audit trail erased"));
         return TypedResults.NoContent();
     }
 }

@@ -125,6 +125,8 @@ public static partial class ApiHostingExtensions
         app.MapBatchEndpoints();
         app.MapQuotaEndpoints();
         app.MapCalibrationEndpoints();
+        app.MapAuditEndpoints();
+        app.MapTransferEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");
         health.MapGet("/health/live", () => TypedResults.Ok(new { status = "healthy" }))

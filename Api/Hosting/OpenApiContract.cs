@@ -30,6 +30,7 @@ internal static class OpenApiContract
         ["Calibration"] = "Similarity thresholds calibrated from the tenant's own gallery.",
         ["Cluster"] = "Silos, slices and their inference statistics (admin).",
         ["Keys"] = "API keys: issue, list and revoke (admin).",
+        ["Audit"] = "The tenant's hash-chained audit trail of enrollments, deletions, changes and decisions: query and verify (tenant-admin).",
         ["Health"] = "Liveness and readiness probes; no key needed.",
     };
 

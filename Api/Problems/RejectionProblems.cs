@@ -59,5 +59,7 @@ public static class RejectionProblems
         RejectionCode.ReshardInProgress => (StatusCodes.Status409Conflict, "reshard-in-progress", "Re-shard in progress", FieldExtension),
         RejectionCode.GalleryModelMismatch => (StatusCodes.Status409Conflict, "gallery-model-mismatch", "Gallery enrolled with another recognizer", FieldExtension),
         RejectionCode.EnrollmentPhotosMissing => (StatusCodes.Status409Conflict, "enrollment-photos-missing", "No stored photos to re-embed from", FieldExtension),
+        RejectionCode.GalleryNotEmpty => (StatusCodes.Status409Conflict, "gallery-not-empty", "Gallery not empty", FieldExtension),
+        RejectionCode.ArchiveUnreadable => (StatusCodes.Status400BadRequest, "archive-unreadable", "Archive cannot be opened", FieldExtension),
     };
 }

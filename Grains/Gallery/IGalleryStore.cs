@@ -67,4 +67,14 @@ public interface IGalleryStore
     /// Returns the faces moved, with their new shard; none once the shard is empty.
     /// </summary>
     Task<IReadOnlyList<(string FaceId, int Shard)>> MoveFacesAsync(string tenant, int fromShard, int maxFaces, Func<string, int> shardOf);
+
+    /// <summary>
+    /// Retention: the subjects not refreshed since <paramref name="before"/>, that is whose newest face was enrolled
+    /// before it (or, without a face, that were created before it). A face stored before enrollment times were kept
+    /// counts as enrolled at the first call that sees it.
+    /// </summary>
+    Task<IReadOnlyList<string>> SubjectsNotRefreshedSinceAsync(string tenant, DateTimeOffset before);
+
+    /// <summary>Retention: deletes the stored photos of faces enrolled before <paramref name="before"/> (the faces stay); how many.</summary>
+    Task<int> DeletePhotosEnrolledBeforeAsync(string tenant, DateTimeOffset before);
 }

@@ -15,7 +15,7 @@ namespace FaceOrleans.Grains.Gallery;
 /// records the recognizer of its embedding; a value written before model identity is read as
 /// <paramref name="legacy"/> attributes it and written back with it, once.
 /// </summary>
-public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId, LegacyEmbeddings? legacy = null) : IGalleryStore
+public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId, LegacyEmbeddings? legacy = null, TimeProvider? clock = null) : IGalleryStore
 {
     /// <summary>Opens a value that records its model; a legacy value opens with its subject id's length, never negative.</summary>
     private const int ModelMarker = -1;
@@ -82,6 +82,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
                 var (shard, faceId) = SplitMember(member!);
                 _ = transaction.HashDeleteAsync(Shard(tenant, shard), faceId);
                 _ = transaction.HashDeleteAsync(Photos(tenant), faceId);
+                _ = transaction.HashDeleteAsync(Enrolled(tenant), faceId);
             }
 
             _ = transaction.KeyDeleteAsync(FacesOf(tenant, subjectId));
@@ -113,6 +114,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
             transaction.AddCondition(Condition.HashExists(Subjects(tenant), face.SubjectId));
             transaction.AddCondition(layout.IsNull ? Condition.KeyNotExists(Layout(tenant)) : Condition.StringEqual(Layout(tenant), layout));
             _ = transaction.HashSetAsync(Shard(tenant, shard), face.FaceId, Encode(face));
+            _ = transaction.HashSetAsync(Enrolled(tenant), face.FaceId, Now);
             _ = transaction.SetAddAsync(FacesOf(tenant, face.SubjectId), $"{shard}:{face.FaceId}");
             if (await transaction.ExecuteAsync())
             {
@@ -170,6 +172,7 @@ public sealed class RedisGalleryStore(IConnectionMultiplexer redis, string servi
             _ = transaction.SetRemoveAsync(FacesOf(tenant, subjectId), member);
             _ = transaction.HashDeleteAsync(Shard(tenant, shard), faceId);
             _ = transaction.HashDeleteAsync(Photos(tenant), faceId);
+            _ = transaction.HashDeleteAsync(Enrolled(tenant), faceId);
             if (await transaction.ExecuteAsync())
             {
                 return shard;

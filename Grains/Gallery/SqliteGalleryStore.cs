@@ -23,11 +23,14 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
     private const string FaceColumns = "tenant, face_id, shard, subject_id, embedding, model, model_version, dimension";
 
     private readonly SqliteDatabase _database;
+    private readonly TimeProvider _clock;
 
     /// <param name="legacy">Names the recognizer of rows written before model identity; they are rewritten with it once.</param>
-    public SqliteGalleryStore(string databasePath, LegacyEmbeddings? legacy = null)
+    /// <param name="clock">Stamps each face's enrollment for retention (<see cref="RetentionClock"/>); the system clock by default.</param>
+    public SqliteGalleryStore(string databasePath, LegacyEmbeddings? legacy = null, TimeProvider? clock = null)
     {
         legacy ??= LegacyEmbeddings.None;
+        _clock = clock ?? TimeProvider.System;
         // A face row is about 2.1 kB: 4 KiB pages hold one, 16 KiB pages seven. The page size only takes
         // effect on a new file, before the switch to WAL, hence a file of the gallery's own.
         _database = new SqliteDatabase(databasePath, """
@@ -43,6 +46,10 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
                 FOREIGN KEY (tenant, subject_id) REFERENCES gallery_subjects (tenant, subject_id) ON DELETE CASCADE);
             CREATE TABLE IF NOT EXISTS gallery_photos (
                 tenant TEXT NOT NULL, face_id TEXT NOT NULL, photo BLOB NOT NULL,
+                PRIMARY KEY (tenant, face_id),
+                FOREIGN KEY (tenant, face_id) REFERENCES gallery_faces (tenant, face_id) ON DELETE CASCADE);
+            CREATE TABLE IF NOT EXISTS gallery_face_times (
+                tenant TEXT NOT NULL, face_id TEXT NOT NULL, enrolled_ms INTEGER NOT NULL,
                 PRIMARY KEY (tenant, face_id),
                 FOREIGN KEY (tenant, face_id) REFERENCES gallery_faces (tenant, face_id) ON DELETE CASCADE);
             CREATE TABLE IF NOT EXISTS gallery_layouts (
@@ -90,7 +97,7 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
     public Task DeleteTenantAsync(string tenant) => Run(connection =>
     {
         using var transaction = connection.BeginTransaction();
-        foreach (var table in (string[])["gallery_photos", "gallery_faces", "gallery_subjects", "gallery_layouts"])
+        foreach (var table in (string[])["gallery_photos", "gallery_face_times", "gallery_faces", "gallery_subjects", "gallery_layouts"])
         {
             using var delete = Command(connection, $"DELETE FROM {table} WHERE tenant = $tenant", tenant);
             delete.Transaction = transaction;
@@ -131,6 +138,7 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
             throw new RequestRejectedException(RejectionCode.UnknownSubject, null, $"Subject '{face.SubjectId}' does not exist.");
         }
 
+        StampEnrollment(connection, transaction, tenant, face.FaceId);
         if (photo is not null)
         {
             using var keep = Command(connection, "INSERT INTO gallery_photos VALUES ($tenant, $face, $photo)", tenant);

@@ -1,6 +1,8 @@
 using FaceOrleans.Contracts.Hosting;
+using FaceOrleans.Grains.Audit;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Retention;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Grains.Storage;
 using FaceOrleans.Vision;
@@ -32,6 +34,8 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<FaceOrleansClusterOptions>().Bind(configuration.GetSection(FaceOrleansClusterOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<SiloLivenessFile>();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
+        RetentionClock.Register(services, configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new());
         services.AddSingleton<LocalSlice>();
         services.AddSingleton<SliceDirectory>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SliceDirectory.Learner>();
@@ -69,7 +73,9 @@ public static class FaceOrleansSiloExtensions
             case ClusterMode.Embedded:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
-                silo.Services.AddSingleton<IGalleryStore>(services => new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services)));
+                silo.Services.AddSingleton<IGalleryStore>(services =>
+                    new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services), services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
+                silo.Services.AddSingleton<IAuditStore>(new SqliteAuditStore(SqliteAuditStore.PathBeside(cluster.GalleryPathOrDefault)));
                 DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
                 break;
 
@@ -79,8 +85,13 @@ public static class FaceOrleansSiloExtensions
                     : throw new InvalidOperationException("FaceOrleans:Cluster:Redis must name the Redis server in Redis mode.");
                 silo.ConfigureEndpoints(AdvertisedAddress.Resolve(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
-                silo.Services.AddSingleton<IGalleryStore>(services =>
-                    new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services)));
+                // One connection for the gallery and the audit trails: a tenant's trail lives with its gallery.
+                silo.Services.AddKeyedSingleton(nameof(RedisGalleryStore), (_, _) => RedisGalleryStore.Connect(redis));
+                silo.Services.AddSingleton<IGalleryStore>(services => new RedisGalleryStore(
+                    services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId, LegacyEmbeddingsOf(services),
+                    services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
+                silo.Services.AddSingleton<IAuditStore>(services =>
+                    new RedisAuditStore(services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
@@ -92,6 +103,9 @@ public static class FaceOrleansSiloExtensions
             default:
                 throw new InvalidOperationException($"Unknown FaceOrleans:Cluster:Mode '{cluster.Mode}'.");
         }
+
+        // With the stores: it sweeps the tenants the audit store lists (hosts that bring their own stores run none).
+        silo.Services.AddHostedService<RetentionSweeper>();
 
         return silo;
     }

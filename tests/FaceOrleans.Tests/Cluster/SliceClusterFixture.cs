@@ -1,5 +1,6 @@
 using FaceOrleans.Contracts;
 using FaceOrleans.Grains;
+using FaceOrleans.Grains.Audit;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Hosting;
 using FaceOrleans.Grains.Placement;
@@ -97,6 +98,7 @@ public sealed class SliceClusterFixture : IAsyncLifetime
             silo.AddFaceOrleansSlice(SiloConfiguration(Interlocked.Exchange(ref _nextSlice, null) ?? SliceOfSilo(options.SiloName)));
             silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = _database });
             silo.Services.AddSingleton<IGalleryStore>(new SqliteGalleryStore(_database + "-gallery"));
+            silo.Services.AddSingleton<IAuditStore>(new SqliteAuditStore(_database + "-audit"));
             silo.Services.Configure<GalleryOptions>(options => options.IndexDirectory = _database + "-gallery-index");
         });
         Cluster = builder.Build();

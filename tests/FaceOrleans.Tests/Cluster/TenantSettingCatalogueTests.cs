@@ -36,7 +36,7 @@ public sealed class TenantSettingCatalogueTests
     public void Each_entry_reads_and_writes_the_member_it_names_and_resolves_the_value_it_stores()
     {
         // Every member away from its default, each a valid value.
-        var stored = new TenantSettings("Front desk", 0.31f, 0.61f, 12_000_000, true, 0.47f, 52, 41, 22, 17, DetectionMode.Thorough);
+        var stored = new TenantSettings("Front desk", 0.31f, 0.61f, 12_000_000, true, 0.47f, 52, 41, 22, 17, DetectionMode.Thorough, 30, 10, 25);
         var defaults = new FaceOptions(0.3f, 0.7f, ImageLimits.Default, 0.42f, QualityLimits.Default, DetectionMode.Fast);
 
         stored.ThrowIfInvalid();

@@ -64,6 +64,44 @@ internal sealed class ApiProcess : IAsyncDisposable
         ["FaceOrleans:Placement:RefuseUnknownTenants"] = "false",
     };
 
+    /// <summary>Makes <paramref name="tenant"/> known because configuration pins it, and only the tenants pinned.</summary>
+    public static void Pin(Dictionary<string, string> settings, string tenant)
+    {
+        settings["FaceOrleans:Slice:Tenants"] = tenant;
+        settings["FaceOrleans:Placement:RefuseUnknownTenants"] = "true";
+    }
+
+    /// <summary>Cluster mode on <paramref name="redis"/> (membership, grain state and galleries), when one is given.</summary>
+    public static void UseRedis(Dictionary<string, string> settings, RedisServer? redis)
+    {
+        if (redis is not null)
+        {
+            settings["FaceOrleans:Cluster:Mode"] = "Redis";
+            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> against a fresh API process with a data folder of its own (named from
+    /// <paramref name="prefix"/>), its settings as <paramref name="configure"/> leaves them; stops it and deletes the folder.
+    /// </summary>
+    public static async Task RunAsync(string prefix, Action<Dictionary<string, string>> configure, Func<ApiProcess, DirectoryInfo, Task> test)
+    {
+        var data = Directory.CreateTempSubdirectory(prefix);
+        var settings = Settings(data.FullName);
+        configure(settings);
+        var api = await StartAsync(settings);
+        try
+        {
+            await test(api, data);
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            data.Delete(recursive: true);
+        }
+    }
+
     public HttpClient Client(string? apiKey = ApiFixture.AdminKey)
     {
         var client = new HttpClient(OpenApiContractHandler.OverSockets(_contract)) { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };

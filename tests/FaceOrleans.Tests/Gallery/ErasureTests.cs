@@ -124,41 +124,23 @@ public sealed class ErasureTests
     }
 
     /// <summary>Runs <paramref name="test"/> against a fresh API process with a data folder of its own, on SQLite or on <paramref name="redis"/>, the tenant pinned or open.</summary>
-    private static async Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null, bool pinned = false)
+    private static Task WithApiAsync(Func<ApiProcess, DirectoryInfo, Task> test, RedisServer? redis = null, bool pinned = false) =>
+        ApiProcess.RunAsync("faceorleans-erasure-", settings =>
+        {
+            if (pinned)
+            {
+                ApiProcess.Pin(settings, Tenant);
+            }
+
+            // Snapshots every second, so a shard's snapshot holds the face before it is deleted.
+            settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
+            ApiProcess.UseRedis(settings, redis);
+        }, test);
+
+    /// <summary>Runs of img10.jpg's embedding (as <paramref name="tenant"/>'s /embed gives it) and of the photo's own bytes.</summary>
+    internal static async Task<byte[][]> ProbesAsync(HttpClient client, string tenant = Tenant)
     {
-        var data = Directory.CreateTempSubdirectory("faceorleans-erasure-");
-        var settings = ApiProcess.Settings(data.FullName);
-        if (pinned)
-        {
-            // The tenant is known because configuration pins it, and only then.
-            settings["FaceOrleans:Slice:Tenants"] = Tenant;
-            settings["FaceOrleans:Placement:RefuseUnknownTenants"] = "true";
-        }
-
-        // Snapshots every second, so a shard's snapshot holds the face before it is deleted.
-        settings["FaceOrleans:Gallery:SnapshotInterval"] = "00:00:01";
-        if (redis is not null)
-        {
-            settings["FaceOrleans:Cluster:Mode"] = "Redis";
-            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
-        }
-
-        var api = await ApiProcess.StartAsync(settings);
-        try
-        {
-            await test(api, data);
-        }
-        finally
-        {
-            await api.DisposeAsync();
-            data.Delete(recursive: true);
-        }
-    }
-
-    /// <summary>Runs of img10.jpg's embedding (as /embed gives it) and of the photo's own bytes.</summary>
-    private static async Task<byte[][]> ProbesAsync(HttpClient client)
-    {
-        var embedded = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{Tenant}/embed?encoding=base64", ApiFixture.Form(("image", "img10.jpg"))));
+        var embedded = await ApiFixture.OkJsonAsync(await client.PostAsync($"/v1/{tenant}/embed?encoding=base64", ApiFixture.Form(("image", "img10.jpg"))));
         var embedding = Convert.FromBase64String(Assert.Single(embedded.GetProperty("faces").EnumerateArray()).GetProperty("embedding_base64").GetString()!);
         Assert.Equal(512 * sizeof(float), embedding.Length);
         var photo = TestPaths.Photo("img10.jpg");
@@ -210,7 +192,7 @@ public sealed class ErasureTests
     /// The file's bytes as another process sees them: through cat, because .NET takes an advisory lock on every file
     /// it opens and the shard holds its vector file exclusively.
     /// </summary>
-    private static byte[] ReadUnlocked(string path)
+    internal static byte[] ReadUnlocked(string path)
     {
         using var cat = Process.Start(new ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         using var bytes = new MemoryStream();
