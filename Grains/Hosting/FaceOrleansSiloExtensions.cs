@@ -1,5 +1,6 @@
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Protection;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Grains.Storage;
 using FaceOrleans.Vision;
@@ -29,6 +30,11 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section));
         services.AddOptions<GalleryOptions>().Bind(configuration.GetSection(GalleryOptions.Section));
         services.AddOptions<FaceOrleansClusterOptions>().Bind(configuration.GetSection(FaceOrleansClusterOptions.Section));
+        services.AddOptions<ProtectionOptions>().Bind(configuration.GetSection(ProtectionOptions.Section));
+        // A KMS or Vault transit provider replaces this by registering its own IKeyProvider (the last registration wins).
+        services.TryAddSingleton<IKeyProvider, MasterKeyProvider>();
+        services.AddSingleton<GalleryProtection>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<GalleryProtection>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<SiloLivenessFile>();
         services.AddSingleton<LocalSlice>();
@@ -68,8 +74,10 @@ public static class FaceOrleansSiloExtensions
             case ClusterMode.Embedded:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
-                silo.Services.AddSingleton<IGalleryStore>(services => new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services)));
+                silo.Services.AddSingleton<IGalleryStore>(services =>
+                    new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services), services.GetRequiredService<IKeyProvider>(), Sealing(services)));
                 DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
+                DefaultMasterKeyFile(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "master.key"));
                 break;
 
             case ClusterMode.Redis:
@@ -79,8 +87,10 @@ public static class FaceOrleansSiloExtensions
                 silo.ConfigureEndpoints(AdvertisedAddress.Resolve(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
                 silo.UseRedisClustering(redis);
                 silo.Services.AddSingleton<IGalleryStore>(services =>
-                    new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services)));
+                    new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services),
+                        services.GetRequiredService<IKeyProvider>(), Sealing(services)));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
+                DefaultMasterKeyFile(silo, Path.GetFullPath(Path.Combine("data", "master.key")));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
                     redisOptions.ConfigurationOptions = ConfigurationOptions.Parse(redis);
@@ -99,6 +109,12 @@ public static class FaceOrleansSiloExtensions
     private static LegacyEmbeddings LegacyEmbeddingsOf(IServiceProvider services) => LegacyEmbeddings.FromManifest(
         ModelCatalog.Locate(services.GetRequiredService<IOptions<ModelOptions>>().Value.Directory),
         services.GetRequiredService<IOptions<SliceOptions>>().Value.Recognizer);
+
+    private static bool Sealing(IServiceProvider services) => services.GetRequiredService<IOptions<ProtectionOptions>>().Value.Enabled;
+
+    /// <summary>The master key file looked for (and created while nothing is sealed) unless one is configured.</summary>
+    private static void DefaultMasterKeyFile(ISiloBuilder silo, string path) =>
+        silo.Services.PostConfigure<ProtectionOptions>(options => options.DefaultMasterKeyFile ??= path);
 
     /// <summary>Shard snapshots go to <paramref name="directory"/> unless <c>FaceOrleans:Gallery:IndexDirectory</c> says otherwise.</summary>
     private static void DefaultGalleryIndexDirectory(ISiloBuilder silo, string directory) =>
