@@ -115,6 +115,7 @@ internal static partial class ApiHostingExtensions
         app.MapGalleryEndpoints();
         app.MapBatchEndpoints();
         app.MapQuotaEndpoints();
+        app.MapDataKeyEndpoints();
         app.MapCalibrationEndpoints();
 
         var health = app.MapGroup(string.Empty).WithTags("Health");

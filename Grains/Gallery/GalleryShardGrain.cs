@@ -51,13 +51,8 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             Directory.CreateDirectory(_directory);
         }
 
+        // Caches written before sealing are erased at start-up (GalleryProtection); a sealed shard writes none that outlive it.
         _sealed = store is IProtectedGalleryStore { Cipher.Enabled: true };
-        if (_sealed && _directory is not null)
-        {
-            // A snapshot and vector file from before sealing hold the faces in the clear: zeroed and deleted, the shard loads from the store.
-            GalleryShardLoader.EraseDirectory(_directory);
-            Directory.CreateDirectory(_directory);
-        }
 
         await LoadAsync(cancellationToken);
         if (_directory is not null && !_sealed)

@@ -78,6 +78,29 @@ public static class GalleryShardLoader
     }
 
     /// <summary>Deletes vector files in <paramref name="directory"/> that no activation holds and the index does not use.</summary>
+    /// <summary>
+    /// Erases every shard folder under <paramref name="root"/> (<see cref="EraseDirectory"/>) except those an activation
+    /// holds open (another silo sharing the folder): at the start of a sealed silo, none of its own is active yet.
+    /// </summary>
+    public static int EraseShardDirectories(string root)
+    {
+        var erased = 0;
+        foreach (var directory in Directory.Exists(root) ? Directory.GetDirectories(root, "shard-*", SearchOption.AllDirectories) : [])
+        {
+            try
+            {
+                EraseDirectory(directory);
+                erased++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Held by a running activation elsewhere: that silo erases it when it starts sealed.
+            }
+        }
+
+        return erased;
+    }
+
     /// <summary>Overwrites every file of a shard's folder with zeros, flushed, then deletes the files and the folder.</summary>
     public static void EraseDirectory(string directory)
     {

@@ -54,7 +54,10 @@ public sealed partial class RedisGalleryStore
         return tenants;
     }
 
-    /// <summary>One pass over every hash of the tenant; <paramref name="maxRows"/> bounds each transaction, not the pass.</summary>
+    /// <summary>
+    /// Walks the tenant's hashes (subjects, photos, then each shard), re-sealing what is not under the active key, and
+    /// stops after the hash in which <paramref name="maxRows"/> were reached; a call finds sealed rows by reading them.
+    /// </summary>
     public async Task<int> SealBatchAsync(string tenant, int maxRows)
     {
         var ring = Cipher is { Enabled: true } ? await Cipher.ForWriteAsync(tenant) : Cipher is null ? null : await Cipher.ForReadAsync(tenant);
@@ -84,6 +87,11 @@ public sealed partial class RedisGalleryStore
             }
 
             resealed += await RewriteAsync(hash, batch);
+            if (resealed >= maxRows)
+            {
+                // Stop between hashes: the next call skips what is sealed already and goes on from here.
+                return resealed;
+            }
         }
 
         // Silos keep a ring for up to its lifetime: only then can no row be sealed under the previous key any more.

@@ -149,7 +149,10 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
             }
         }
 
-        Cipher?.Forget(tenant);
+        if (Cipher is not null)
+        {
+            await Cipher.DeleteTenantAsync(tenant);
+        }
     }
 
     /// <summary>

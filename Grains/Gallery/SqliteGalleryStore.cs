@@ -112,7 +112,10 @@ public sealed partial class SqliteGalleryStore : IProtectedGalleryStore
     public async Task DeleteTenantAsync(string tenant)
     {
         await DeleteTenantRowsAsync(tenant);
-        Cipher?.Forget(tenant);
+        if (Cipher is not null)
+        {
+            await Cipher.DeleteTenantAsync(tenant);
+        }
     }
 
     // The data keys go in the same transaction as the rows they sealed: crypto-shredding (docs/data-protection.md).

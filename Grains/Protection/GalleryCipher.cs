@@ -43,6 +43,13 @@ public sealed class GalleryCipher(IKeyProvider provider, IProtectedGalleryStore 
     /// <summary>Adds a new data key, active for new rows from now on; its id.</summary>
     public async Task<int> RotateAsync(string tenant) => (await AddKeyAsync(tenant, await ForReadAsync(tenant)))!.ActiveKeyId;
 
+    /// <summary>After the tenant's rows and wrapped keys were deleted: its ring dropped, and the provider told.</summary>
+    public async Task DeleteTenantAsync(string tenant)
+    {
+        Forget(tenant);
+        await provider.DeleteTenantAsync(tenant);
+    }
+
     /// <summary>Drops the tenant's ring (its keys were deleted with the tenant, or a row named a key it lacked).</summary>
     public void Forget(string tenant) => _rings.TryRemove(tenant, out _);
 

@@ -13,7 +13,8 @@ namespace FaceOrleans.Grains.Protection;
 /// sweep can stop anywhere and the next start, or another silo, carries on where it stopped. Then the SQLite log is
 /// emptied, so the rows' earlier form leaves no copy in it.
 /// </summary>
-public sealed partial class GalleryProtection(IGalleryStore store, IOptions<ProtectionOptions> options, ILogger<GalleryProtection> logger)
+public sealed partial class GalleryProtection(
+    IGalleryStore store, IOptions<ProtectionOptions> options, IOptions<GalleryOptions> gallery, ILogger<GalleryProtection> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -72,6 +73,12 @@ public sealed partial class GalleryProtection(IGalleryStore store, IOptions<Prot
         }
 
         var stored = await sealedStore.AnyDataKeyAsync();
+        if (stored is null && !cipher.Enabled)
+        {
+            // Nothing was ever sealed and nothing will be: no key needed, and none is created.
+            return;
+        }
+
         if (cipher.Provider is MasterKeyProvider local)
         {
             var defaultFile = options.Value.DefaultMasterKeyFile ?? Path.Combine("data", "master.key");
@@ -86,6 +93,13 @@ public sealed partial class GalleryProtection(IGalleryStore store, IOptions<Prot
         if (stored is { } key)
         {
             _ = await cipher.Provider.UnwrapAsync(key.Tenant, key.Key.Wrapped, cancellationToken);
+        }
+
+        // Shard snapshots and vector files from before sealing hold faces in the clear; sealed ones left by a crash are
+        // unreadable noise. Either way they go before any shard activates: sealed shards load from the store.
+        if (cipher.Enabled && gallery.Value.IndexDirectory is { } root && GalleryShardLoader.EraseShardDirectories(root) is > 0 and var erased)
+        {
+            LogCachesErased(logger, erased, root);
         }
     }
 
@@ -131,6 +145,9 @@ public sealed partial class GalleryProtection(IGalleryStore store, IOptions<Prot
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Master key {MasterKeyId} loaded from {Source}; sealing new gallery rows: {Sealing}")]
     private static partial void LogLoaded(ILogger logger, string source, string masterKeyId, bool sealing);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Erased {Shards} shard caches under {Root}: a sealed gallery's shards load from the store")]
+    private static partial void LogCachesErased(ILogger logger, int shards, string root);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Re-sealed {Rows} gallery rows of tenant {Tenant} under its active data key")]
     private static partial void LogSealed(ILogger logger, long rows, string tenant);

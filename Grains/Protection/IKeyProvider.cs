@@ -15,4 +15,11 @@ public interface IKeyProvider
 
     /// <summary>The data key; throws <see cref="MasterKeyException"/> when this master key did not wrap it for <paramref name="tenant"/>.</summary>
     Task<byte[]> UnwrapAsync(string tenant, byte[] wrapped, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The tenant was deleted, with its wrapped data keys. A provider that keeps a key per tenant (a KMS key, a Vault
+    /// transit key) destroys it here, which makes every copy of the tenant's rows unreadable, backups included; one
+    /// master key for all tenants has nothing to destroy (docs/data-protection.md, crypto-shredding).
+    /// </summary>
+    Task DeleteTenantAsync(string tenant, CancellationToken cancellationToken = default);
 }

@@ -95,6 +95,9 @@ public sealed class MasterKeyProvider : IKeyProvider
         return Task.FromResult(dataKey);
     }
 
+    /// <summary>One master key serves every tenant: deleting the tenant's wrapped data keys from the store is the shredding.</summary>
+    public Task DeleteTenantAsync(string tenant, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>A new random key, as a key file holds it.</summary>
     public static string NewKeyText() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes));
 
