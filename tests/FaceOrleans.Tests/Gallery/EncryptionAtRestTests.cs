@@ -77,7 +77,7 @@ public sealed class EncryptionAtRestTests : IDisposable
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains($"error: the API cannot start: the master key file {KeyFile} does not exist", missing.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(KeyFile), "a lost key file must not be replaced by a new one");
-        Assert.Equal(files, DataFiles());
+        Assert.Equal(files.Where(f => f.Key != KeyFile), DataFiles());
         File.Move(KeyFile + ".away", KeyFile);
 
         // With its key back, the same answers; a new enrollment is sealed at once.
@@ -98,10 +98,7 @@ public sealed class EncryptionAtRestTests : IDisposable
 
     private static async Task<string> EnrollAsync(HttpClient client, string subject, string photo)
     {
-        if (await client.GetAsync($"/v1/{Tenant}/subjects/{subject}") is { StatusCode: HttpStatusCode.NotFound })
-        {
-            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = subject })).StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/{Tenant}/subjects", new { id = subject })).StatusCode);
 
         var enrolled = await client.PostAsync($"/v1/{Tenant}/subjects/{subject}/faces", ApiFixture.Form(("image", photo)));
         Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
