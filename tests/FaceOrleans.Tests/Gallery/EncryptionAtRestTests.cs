@@ -92,6 +92,39 @@ public sealed class EncryptionAtRestTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task On_redis_no_dump_or_append_only_file_holds_a_face_in_the_clear_and_deleting_the_tenant_deletes_its_data_keys()
+    {
+        await using var redis = await RedisServer.StartAsync(Directory.CreateDirectory(Path.Combine(_data.FullName, "redis")).FullName);
+        var settings = ApiProcess.Settings(_data.FullName);
+        settings["FaceOrleans:Cluster:Mode"] = "Redis";
+        settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
+        settings["FaceOrleans:Protection:MasterKey"] = MasterKeyProvider.NewKeyText();
+        await using var api = await ApiProcess.StartAsync(settings);
+        using var client = api.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);
+        var faceId = await EnrollAsync(client, "ann", "img10.jpg");
+        await EnrollAsync(client, "bob", "img2.jpg");
+        var probes = await ErasureTests.ProbesAsync(client);
+        await IdentifyAsync(client);
+
+        // Every write is in the append-only file (synced on each write) and, after SAVE, in the dump: sealed in both.
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var server = connection.GetServer(redis.ConnectionString);
+        await server.ExecuteAsync("SAVE");
+        Assert.True(File.Exists(Path.Combine(_data.FullName, "redis", "dump.rdb")));
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(_data.FullName, "redis"), "*.aof", SearchOption.AllDirectories));
+        AssertNoReadableCopy(probes, faceId);
+        Assert.Single(server.Keys(pattern: $"*:gallery:{Tenant}:keys"));
+
+        // Crypto-shredding: the tenant's wrapped data keys go with its rows.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/{Tenant}?confirm={Tenant}")).StatusCode);
+        Assert.Empty(server.Keys(pattern: $"*:gallery:{Tenant}:*"));
+        var status = await ApiFixture.OkJsonAsync(await client.GetAsync($"/v1/{Tenant}/data-keys"));
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("active_key_id").ValueKind);
+        Assert.Equal(0, status.GetProperty("rows").GetInt64());
+    }
+
     public void Dispose() => _data.Delete(recursive: true);
 
     private string KeyFile => Path.Combine(_data.FullName, "master.key");
