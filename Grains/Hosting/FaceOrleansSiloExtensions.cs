@@ -90,7 +90,6 @@ public static class FaceOrleansSiloExtensions
                     new RedisGalleryStore(RedisGalleryStore.Connect(redis), cluster.ServiceId, LegacyEmbeddingsOf(services),
                         services.GetRequiredService<IKeyProvider>(), Sealing(services)));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
-                DefaultMasterKeyFile(silo, Path.GetFullPath(Path.Combine("data", "master.key")));
                 silo.AddRedisGrainStorage(FaceOrleansStorage.Name, options => options.Configure<IServiceProvider>((redisOptions, services) =>
                 {
                     redisOptions.ConfigurationOptions = ConfigurationOptions.Parse(redis);

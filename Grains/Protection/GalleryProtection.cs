@@ -81,10 +81,10 @@ public sealed partial class GalleryProtection(
 
         if (cipher.Provider is MasterKeyProvider local)
         {
-            var defaultFile = options.Value.DefaultMasterKeyFile ?? Path.Combine("data", "master.key");
+            var defaultFile = options.Value.DefaultMasterKeyFile;
             if (local.Load(options.Value, defaultFile, mayCreate: stored is null))
             {
-                LogCreated(logger, Path.GetFullPath(defaultFile));
+                LogCreated(logger, Path.GetFullPath(defaultFile!));
             }
 
             LogLoaded(logger, local.Source, local.MasterKeyId, cipher.Enabled);

@@ -28,7 +28,8 @@ public sealed class MasterKeyProvider : IKeyProvider
     /// <paramref name="mayCreate"/> (nothing was ever sealed): a lost key file must stop start-up, not be replaced.
     /// </summary>
     /// <returns>True when it created the default key file.</returns>
-    public bool Load(ProtectionOptions options, string defaultFile, bool mayCreate)
+    /// <param name="defaultFile">Null where there is no safe default (silos on several machines must share one key).</param>
+    public bool Load(ProtectionOptions options, string? defaultFile, bool mayCreate)
     {
         if (!string.IsNullOrWhiteSpace(options.MasterKey))
         {
@@ -36,11 +37,17 @@ public sealed class MasterKeyProvider : IKeyProvider
             return false;
         }
 
-        var file = Path.GetFullPath(options.MasterKeyFile ?? defaultFile);
+        if (string.IsNullOrWhiteSpace(options.MasterKeyFile) && defaultFile is null)
+        {
+            throw new MasterKeyException("no master key: in Redis mode every silo needs the same one, set FaceOrleans:Protection:MasterKey " +
+                "(FaceOrleans__Protection__MasterKey, 32 bytes in base64) or FaceOrleans:Protection:MasterKeyFile");
+        }
+
+        var file = Path.GetFullPath(string.IsNullOrWhiteSpace(options.MasterKeyFile) ? defaultFile! : options.MasterKeyFile);
         var created = false;
         if (!File.Exists(file))
         {
-            if (options.MasterKeyFile is not null || !mayCreate)
+            if (!string.IsNullOrWhiteSpace(options.MasterKeyFile) || !mayCreate)
             {
                 throw new MasterKeyException($"the master key file {file} does not exist, and the gallery holds data keys sealed under a master key: " +
                     "restore the key file or set FaceOrleans:Protection:MasterKey (FaceOrleans__Protection__MasterKey)");
@@ -97,6 +104,14 @@ public sealed class MasterKeyProvider : IKeyProvider
 
     /// <summary>One master key serves every tenant: deleting the tenant's wrapped data keys from the store is the shredding.</summary>
     public Task DeleteTenantAsync(string tenant, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>A provider holding <paramref name="key"/> (base64), as an environment secret gives it.</summary>
+    public static MasterKeyProvider FromBase64(string key)
+    {
+        var provider = new MasterKeyProvider();
+        provider.Load(new ProtectionOptions { MasterKey = key }, defaultFile: null, mayCreate: false);
+        return provider;
+    }
 
     /// <summary>A new random key, as a key file holds it.</summary>
     public static string NewKeyText() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes));

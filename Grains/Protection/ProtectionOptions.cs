@@ -16,11 +16,15 @@ public sealed class ProtectionOptions
 
     /// <summary>
     /// A file holding the master key (32 bytes in base64). When neither is set, the embedded default uses
-    /// <c>master.key</c> beside the gallery file and creates it (mode 0600) while the gallery holds no data key yet.
+    /// <c>master.key</c> beside the gallery file and creates it (mode 0600) while the gallery holds no data key yet;
+    /// Redis mode refuses to start without one.
     /// </summary>
     public string? MasterKeyFile { get; set; }
 
-    /// <summary>Where the key file is looked for (and created) when none is configured; set by the cluster setup.</summary>
+    /// <summary>
+    /// Where the key file is looked for (and created) when none is configured; set by the embedded cluster setup. In
+    /// Redis mode there is none: silos on several machines would each create their own key.
+    /// </summary>
     public string? DefaultMasterKeyFile { get; set; }
 
     /// <summary>Rows the background re-encryption (plaintext migration, key rotation) rewrites per transaction.</summary>

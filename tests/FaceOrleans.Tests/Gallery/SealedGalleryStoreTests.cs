@@ -110,12 +110,7 @@ public sealed class SealedGalleryStoreTests : IDisposable
         ? new SqliteGalleryStore(Path.Combine(_folder.FullName, "gallery.db"), keys: keys)
         : new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "sealed-tests", keys: keys);
 
-    private MasterKeyProvider KeysOf(string masterKey)
-    {
-        var provider = new MasterKeyProvider();
-        provider.Load(new ProtectionOptions { MasterKey = masterKey }, Path.Combine(_folder.FullName, "unused.key"), mayCreate: false);
-        return provider;
-    }
+    private static MasterKeyProvider KeysOf(string masterKey) => MasterKeyProvider.FromBase64(masterKey);
 
     /// <summary>Sweeps until a call re-seals nothing and the store names no tenant left to seal (Redis: once the new key is older than a ring's lifetime).</summary>
     private static async Task SweepAsync(IProtectedGalleryStore store)
