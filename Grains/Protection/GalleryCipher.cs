@@ -31,12 +31,17 @@ public sealed class GalleryCipher(IKeyProvider provider, IProtectedGalleryStore 
         return await ForReadAsync(tenant) ?? await AddKeyAsync(tenant, null);
     }
 
-    /// <summary>The ring that opens the tenant's rows; null when it has no key (all its rows are in the clear).</summary>
+    /// <summary>
+    /// The ring that opens the tenant's rows; null when it has no key (all its rows are in the clear). "No key" is not
+    /// kept: another silo may create the tenant's first key at any moment, and its rows must open here at once.
+    /// </summary>
     public Task<DataKeyRing?> ForReadAsync(string tenant)
     {
         var now = _time.GetUtcNow();
         var entry = _rings.AddOrUpdate(tenant, _ => (LoadAsync(tenant), now),
-            (_, cached) => cached.Ring.IsFaulted || now - cached.Loaded > RingLifetime ? (LoadAsync(tenant), now) : cached);
+            (_, cached) => cached.Ring.IsFaulted || cached.Ring is { IsCompletedSuccessfully: true, Result: null } || now - cached.Loaded > RingLifetime
+                ? (LoadAsync(tenant), now)
+                : cached);
         return entry.Ring;
     }
 

@@ -56,6 +56,8 @@ internal sealed class EncryptionRun(int size, BenchmarkSettings settings)
             GalleryRun.DisposeAll(indexes);
         }
 
+        // Pooled connections would keep the deleted files open, and hand them to the next run of the same size.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var seal in (bool[])[false, true])
         {
             Reset(Path.Combine(settings.Folder, $"encryption-{size}-{(seal ? "sealed" : "clear")}"));
