@@ -77,7 +77,6 @@ public static class GalleryShardLoader
         }
     }
 
-    /// <summary>Deletes vector files in <paramref name="directory"/> that no activation holds and the index does not use.</summary>
     /// <summary>
     /// Erases every shard folder under <paramref name="root"/> (<see cref="EraseDirectory"/>) except those an activation
     /// holds open (another silo sharing the folder): at the start of a sealed silo, none of its own is active yet.
@@ -129,6 +128,7 @@ public static class GalleryShardLoader
         Directory.Delete(directory, recursive: true);
     }
 
+    /// <summary>Deletes vector files in <paramref name="directory"/> that no activation holds and the index does not use.</summary>
     public static void DeleteUnusedVectorFiles(string directory, GalleryIndex index)
     {
         foreach (var file in Directory.EnumerateFiles(directory, "vectors-*.f32"))
