@@ -166,6 +166,8 @@ services:
 EOF
 admin_key=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 export FACEORLEANS_ADMIN_KEY_SHA256=$(printf %s "$admin_key" | sha256sum | cut -d' ' -f1)
+FACEORLEANS_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
+export FACEORLEANS_MASTER_KEY
 compose up -d >"$work/compose.log" 2>&1 || { cat "$work/compose.log" >&2; fail "podman-compose up"; }
 silos=("${PROJECT}_silo-attendance_1" "${PROJECT}_silo-access_1" "${PROJECT}_silo-analytics_1")
 everyone=("${PROJECT}_redis_1" "${silos[@]}" "${PROJECT}_api_1")

@@ -26,7 +26,9 @@ out="$results/slices.txt"
 
 read -r redis_port api_port <<< "$(free_ports 2)"
 key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
-cluster=(--FaceOrleans:Cluster:Mode=Redis "--FaceOrleans:Cluster:Redis=127.0.0.1:$redis_port"
+# Redis mode starts only with the master key every silo shares (docs/data-protection.md).
+master_key=$(python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')
+cluster=(--FaceOrleans:Cluster:Mode=Redis "--FaceOrleans:Cluster:Redis=127.0.0.1:$redis_port" "--FaceOrleans:Protection:MasterKey=$master_key"
   --FaceOrleans:Placement:RefuseUnknownTenants=true --FaceOrleans:Placement:DefaultSlice=
   --FaceOrleans:Placement:Pins:attendance=s1 --FaceOrleans:Placement:Pins:access=s2 --FaceOrleans:Placement:Pins:analytics=s3)
 declare -A tenant_of=([s1]=attendance [s2]=access [s3]=analytics) ports_of=() silo_pid=()

@@ -15,9 +15,11 @@ Then the RSS growth from the first window to the last, and from the first window
 Everything runs on free loopback ports with a temporary data folder; nothing touches ./data.
 """
 import argparse
+import base64
 import glob
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -79,8 +81,10 @@ class Setup:
         redis = shutil.which("redis-server") or sys.exit("redis-server is not installed: run ./scripts/setup.sh")
         redis_port = free_port()
         self.start("redis", redis, ["--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        # Redis mode starts only with the master key every silo shares (docs/data-protection.md).
         cluster = ["--FaceOrleans:Cluster:Mode=Redis", f"--FaceOrleans:Cluster:Redis=127.0.0.1:{redis_port}",
-                   "--FaceOrleans:Cluster:ClusterId=soak-" + uuid.uuid4().hex[:8]]
+                   "--FaceOrleans:Cluster:ClusterId=soak-" + uuid.uuid4().hex[:8],
+                   "--FaceOrleans:Protection:MasterKey=" + base64.b64encode(secrets.token_bytes(32)).decode()]
         pins = [f"--FaceOrleans:Placement:Pins:{t}=cpu-{i + 1}" for i, t in enumerate(tenants)]
         for i, tenant in enumerate(tenants):
             self.start(f"silo cpu-{i + 1}", assembly("Silo", "FaceOrleans.Silo.dll"), [

@@ -124,6 +124,7 @@ public static partial class ApiHostingExtensions
         app.MapGalleryEndpoints();
         app.MapBatchEndpoints();
         app.MapQuotaEndpoints();
+        app.MapDataKeyEndpoints();
         app.MapCalibrationEndpoints();
         app.MapAuditEndpoints();
         app.MapTransferEndpoints();

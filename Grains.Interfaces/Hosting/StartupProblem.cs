@@ -6,12 +6,12 @@ namespace FaceOrleans.Contracts.Hosting;
 /// <summary>The reasons a process hosting a slice refuses to start, so its entry point can say why in one line.</summary>
 public static class StartupProblem
 {
-    /// <summary>The missing or unusable model, or the invalid setting, behind a start-up failure; null for anything else.</summary>
+    /// <summary>The missing or unusable model, the invalid setting, or the wrong or missing master key behind a start-up failure; null for anything else.</summary>
     public static Exception? Find(Exception ex)
     {
         for (Exception? current = ex; current is not null; current = current.InnerException)
         {
-            if (current is ModelUnavailableException or OptionsValidationException or PortInUseException)
+            if (current is ModelUnavailableException or OptionsValidationException or PortInUseException or MasterKeyException)
             {
                 return current;
             }

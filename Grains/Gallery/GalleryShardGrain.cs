@@ -1,5 +1,6 @@
 using System.Globalization;
 using FaceOrleans.Grains.Placement;
+using FaceOrleans.Grains.Protection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,9 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     private string _tenant = string.Empty;
     private int _shard;
     private string? _directory;
+
+    // A sealed gallery's shard keeps no snapshot and seals its vector file under a key of its own (VectorFile.CreateSealed).
+    private bool _sealed;
     private bool _changed;
     private bool _changing;
     private Task _snapshotWrite = Task.CompletedTask;
@@ -47,8 +51,11 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
             Directory.CreateDirectory(_directory);
         }
 
+        // Caches written before sealing are erased at start-up (GalleryProtection); a sealed shard writes none that outlive it.
+        _sealed = store is IProtectedGalleryStore { Cipher.Enabled: true };
+
         await LoadAsync(cancellationToken);
-        if (_directory is not null)
+        if (_directory is not null && !_sealed)
         {
             // The timer only asks: a timer turn would hold searches back while the snapshot is written; the
             // interleaving request it sends does not.
@@ -82,7 +89,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var (index, report) = await Task.Run(() => GalleryShardLoader.LoadAsync(store, _tenant, _shard, _directory, cancellationToken), cancellationToken);
+        var (index, report) = await Task.Run(() => GalleryShardLoader.LoadAsync(store, _tenant, _shard, _directory, _sealed, cancellationToken), cancellationToken);
         _loaded = index;
         _changed = report.Changed;
         _foreign = report.Foreign;
@@ -121,7 +128,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
         {
             // Emptied, and now enrolled with a recognizer of another dimension: an index keeps one dimension for life.
             index.Dispose();
-            _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory));
+            _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory, _sealed));
         }
 
         try
@@ -149,7 +156,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
     {
         index.Dispose();
         // Empty until the grain deactivates: a search meanwhile finds nothing rather than failing.
-        _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory));
+        _loaded = index = new GalleryIndex(GalleryShardLoader.VectorFileIn(_directory, _sealed));
         _foreign = null;
         _changed = false;
         if (_directory is not null)
@@ -258,7 +265,7 @@ public sealed partial class GalleryShardGrain(IGalleryStore store, IOptions<Gall
 
     private async Task SnapshotIfChangedAsync(CancellationToken cancellationToken)
     {
-        if (!_changed || _directory is null || _loaded is null)
+        if (!_changed || _directory is null || _loaded is null || _sealed)
         {
             return;
         }

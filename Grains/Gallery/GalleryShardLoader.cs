@@ -27,16 +27,21 @@ public static class GalleryShardLoader
         return Path.Combine(root, $"{readable}-{hash:x8}", $"shard-{shard}");
     }
 
-    /// <summary>A new vector file in <paramref name="directory"/> (a temporary one when null).</summary>
-    public static Func<int, VectorFile> VectorFileIn(string? directory) => directory is null
-        ? VectorFile.CreateTemporary
-        : dimension => VectorFile.Create(Path.Combine(directory, $"vectors-{Guid.NewGuid():N}.f32"), dimension);
+    /// <summary>A new vector file in <paramref name="directory"/> (a temporary one when null); <paramref name="sealVectors"/>: a sealed one.</summary>
+    public static Func<int, VectorFile> VectorFileIn(string? directory, bool sealVectors = false)
+    {
+        string? NewPath() => directory is null ? null : Path.Combine(directory, $"vectors-{Guid.NewGuid():N}.f32");
+        return sealVectors ? dimension => VectorFile.CreateSealed(NewPath(), dimension)
+            : directory is null ? VectorFile.CreateTemporary
+            : dimension => VectorFile.Create(NewPath()!, dimension);
+    }
 
+    /// <param name="sealVectors">A sealed gallery's shard: no snapshot is read, and the vector file is sealed.</param>
     public static async Task<(GalleryIndex Index, ShardLoadReport Report)> LoadAsync(
-        IGalleryStore store, string tenant, int shard, string? directory, CancellationToken cancellationToken = default)
+        IGalleryStore store, string tenant, int shard, string? directory, bool sealVectors = false, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var index = directory is null ? null : GalleryIndex.TryReadSnapshot(directory, tenant, shard, VectorFileIn(directory));
+        var index = directory is null || sealVectors ? null : GalleryIndex.TryReadSnapshot(directory, tenant, shard, VectorFileIn(directory));
         int added = 0, dropped = 0;
         EmbeddingModel? foreign = null;
         try
@@ -55,7 +60,7 @@ public static class GalleryShardLoader
             if (index is null)
             {
                 (added, dropped, foreign) = (0, 0, null);
-                index = new GalleryIndex(VectorFileIn(directory));
+                index = new GalleryIndex(VectorFileIn(directory, sealVectors));
                 await foreach (var face in store.LoadShardAsync(tenant, shard, cancellationToken))
                 {
                     _ = TryAdd(index, face, ref foreign);
@@ -72,7 +77,29 @@ public static class GalleryShardLoader
         }
     }
 
-    /// <summary>Deletes vector files in <paramref name="directory"/> that no activation holds and the index does not use.</summary>
+    /// <summary>
+    /// Erases every shard folder under <paramref name="root"/> (<see cref="EraseDirectory"/>) except those an activation
+    /// holds open (another silo sharing the folder): at the start of a sealed silo, none of its own is active yet.
+    /// </summary>
+    public static int EraseShardDirectories(string root)
+    {
+        var erased = 0;
+        foreach (var directory in Directory.Exists(root) ? Directory.GetDirectories(root, "shard-*", SearchOption.AllDirectories) : [])
+        {
+            try
+            {
+                EraseDirectory(directory);
+                erased++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Held by a running activation elsewhere: that silo erases it when it starts sealed.
+            }
+        }
+
+        return erased;
+    }
+
     /// <summary>Overwrites every file of a shard's folder with zeros, flushed, then deletes the files and the folder.</summary>
     public static void EraseDirectory(string directory)
     {
@@ -101,6 +128,7 @@ public static class GalleryShardLoader
         Directory.Delete(directory, recursive: true);
     }
 
+    /// <summary>Deletes vector files in <paramref name="directory"/> that no activation holds and the index does not use.</summary>
     public static void DeleteUnusedVectorFiles(string directory, GalleryIndex index)
     {
         foreach (var file in Directory.EnumerateFiles(directory, "vectors-*.f32"))

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using FaceOrleans.Grains.Protection;
 using FaceOrleans.Vision;
 using StackExchange.Redis;
 
@@ -13,9 +14,12 @@ namespace FaceOrleans.Grains.Gallery;
 /// for deletion and counting, and a sorted set orders subjects for pagination. The layout is one string key
 /// that every face write is conditional on, so no face lands in a shard a re-shard is emptying. A face's value
 /// records the recognizer of its embedding; a value written before model identity is read as
-/// <paramref name="legacy"/> attributes it and written back with it, once.
+/// <paramref name="legacy"/> attributes it and written back with it, once. With a key provider, every face value,
+/// photo and subject record is sealed under the tenant's data key (RedisGalleryStore.Protection.cs).
 /// </summary>
-public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, string serviceId, LegacyEmbeddings? legacy = null, TimeProvider? clock = null) : IGalleryStore
+public sealed partial class RedisGalleryStore(
+    IConnectionMultiplexer redis, string serviceId, LegacyEmbeddings? legacy = null, IKeyProvider? keys = null, bool seal = true, TimeProvider? clock = null)
+    : IProtectedGalleryStore
 {
     /// <summary>Opens a value that records its model; a legacy value opens with its subject id's length, never negative.</summary>
     private const int ModelMarker = -1;
@@ -36,9 +40,11 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
 
     public async Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject)
     {
+        var ring = await WriteRingAsync(tenant);
         var transaction = Db.CreateTransaction();
         transaction.AddCondition(Condition.HashNotExists(Subjects(tenant), subject.Id));
-        _ = transaction.HashSetAsync(Subjects(tenant), subject.Id, JsonSerializer.Serialize(new SubjectRecord(subject.DisplayName, subject.Metadata, subject.CreatedUtc)));
+        var json = JsonSerializer.Serialize(new SubjectRecord(subject.DisplayName, subject.Metadata, subject.CreatedUtc));
+        _ = transaction.HashSetAsync(Subjects(tenant), subject.Id, ring is null ? json : ring.Seal(Encoding.UTF8.GetBytes(json), SubjectRow(subject.Id)));
         _ = transaction.SortedSetAddAsync(Order(tenant), subject.Id, subject.CreatedUtc.UtcTicks);
         return await transaction.ExecuteAsync();
     }
@@ -46,7 +52,7 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
     public async Task<SubjectInfo?> GetSubjectAsync(string tenant, string subjectId)
     {
         var value = await Db.HashGetAsync(Subjects(tenant), subjectId);
-        return value.IsNull ? null : ToInfo(subjectId, value!, await Db.SetLengthAsync(FacesOf(tenant, subjectId)));
+        return value.IsNull ? null : ToInfo(subjectId, OpenSubject(await ReadRingAsync(tenant), subjectId, (byte[])value!), await Db.SetLengthAsync(FacesOf(tenant, subjectId)));
     }
 
     public async Task<(IReadOnlyList<SubjectInfo> Items, long Total)> ListSubjectsAsync(string tenant, int offset, int limit)
@@ -95,6 +101,7 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
 
     public async Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null)
     {
+        var ring = await WriteRingAsync(tenant);
         while (true)
         {
             var layout = await Db.StringGetAsync(Layout(tenant));
@@ -106,14 +113,14 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
             var transaction = Db.CreateTransaction();
             if (photo is not null)
             {
-                _ = transaction.HashSetAsync(Photos(tenant), face.FaceId, photo);
+                _ = transaction.HashSetAsync(Photos(tenant), face.FaceId, ring is null ? photo : ring.Seal(photo, PhotoRow(face.FaceId)));
             }
 
             // The subject may be deleted while its face is being embedded; then the face must not be stored.
             // Nor may it land in a shard a re-shard began emptying after the layout was read.
             transaction.AddCondition(Condition.HashExists(Subjects(tenant), face.SubjectId));
             transaction.AddCondition(layout.IsNull ? Condition.KeyNotExists(Layout(tenant)) : Condition.StringEqual(Layout(tenant), layout));
-            _ = transaction.HashSetAsync(Shard(tenant, shard), face.FaceId, Encode(face));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), face.FaceId, Encode(ring, face));
             _ = transaction.HashSetAsync(Enrolled(tenant), face.FaceId, Now);
             _ = transaction.SetAddAsync(FacesOf(tenant, face.SubjectId), $"{shard}:{face.FaceId}");
             if (await transaction.ExecuteAsync())
@@ -143,6 +150,11 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
             {
                 await Db.KeyDeleteAsync(chunk);
             }
+        }
+
+        if (Cipher is not null)
+        {
+            await Cipher.DeleteTenantAsync(tenant);
         }
     }
 
@@ -189,15 +201,16 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
         }
 
         var photo = await Db.HashGetAsync(Photos(tenant), faceId);
-        return photo.IsNull ? null : (byte[])photo!;
+        return photo.IsNull ? null : DataKeyRing.OpenOrPlain(await ReadRingAsync(tenant), (byte[])photo!, PhotoRow(faceId));
     }
 
     public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var ring = await ReadRingAsync(tenant);
         var legacyEntries = new List<(HashEntry Entry, StoredFace Face)>();
         await foreach (var entry in Db.HashScanAsync(Shard(tenant, shard), pageSize: 1000).WithCancellation(cancellationToken))
         {
-            var face = Decode(entry.Name!, entry.Value!, out var isLegacy);
+            var face = Decode(ring, entry.Name!, entry.Value!, out var isLegacy);
             if (isLegacy)
             {
                 legacyEntries.Add((entry, face));
@@ -216,13 +229,14 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
 
     public async Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default)
     {
+        var ring = await ReadRingAsync(tenant);
         var ids = faceIds.Select(id => (RedisValue)id).ToArray();
         var values = await Db.HashGetAsync(Shard(tenant, shard), ids);
         var faces = new List<StoredFace>(ids.Length);
         var legacyEntries = new List<(HashEntry Entry, StoredFace Face)>();
         foreach (var (id, value) in ids.Zip(values).Where(p => !p.Second.IsNull))
         {
-            var face = Decode(id!, value!, out var isLegacy);
+            var face = Decode(ring, id!, value!, out var isLegacy);
             faces.Add(face);
             if (isLegacy)
             {
@@ -238,11 +252,12 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
     public async Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces)
     {
         // HSET has no "only if present": a transaction per face, conditional on its field, skips a face deleted meanwhile.
+        var ring = await WriteRingAsync(tenant);
         var written = await Task.WhenAll(faces.Select(f =>
         {
             var transaction = Db.CreateTransaction();
             transaction.AddCondition(Condition.HashExists(Shard(tenant, shard), f.FaceId));
-            _ = transaction.HashSetAsync(Shard(tenant, shard), f.FaceId, Encode(f));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), f.FaceId, Encode(ring, f));
             return transaction.ExecuteAsync();
         }));
         return written.Count(w => w);
@@ -251,11 +266,12 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
     /// <summary>Writes legacy values back with the model they were attributed to, unless the face changed or left meanwhile.</summary>
     private async Task RewriteLegacyAsync(string tenant, int shard, List<(HashEntry Entry, StoredFace Face)> entries)
     {
+        var ring = entries.Count == 0 ? null : await WriteRingAsync(tenant);
         foreach (var (entry, face) in entries)
         {
             var transaction = Db.CreateTransaction();
             transaction.AddCondition(Condition.HashEqual(Shard(tenant, shard), entry.Name, entry.Value));
-            _ = transaction.HashSetAsync(Shard(tenant, shard), entry.Name, Encode(face));
+            _ = transaction.HashSetAsync(Shard(tenant, shard), entry.Name, Encode(ring, face));
             await transaction.ExecuteAsync();
         }
     }
@@ -278,6 +294,7 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
     {
         // One MULTI per batch, conditional on every face still being where it was read: a face deleted
         // meanwhile makes the batch retry, and a crash leaves each face in exactly one shard hash.
+        var ring = await ReadRingAsync(tenant);
         while (true)
         {
             var batch = new List<HashEntry>(maxFaces);
@@ -296,7 +313,7 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
             {
                 var faceId = (string)entry.Name!;
                 var to = shardOf(faceId);
-                var subjectId = Decode(faceId, entry.Value!, out _).SubjectId;
+                var subjectId = Decode(ring, faceId, entry.Value!, out _).SubjectId;
                 transaction.AddCondition(Condition.HashEqual(Shard(tenant, fromShard), entry.Name, entry.Value));
                 _ = transaction.HashSetAsync(Shard(tenant, to), entry.Name, entry.Value);
                 _ = transaction.HashDeleteAsync(Shard(tenant, fromShard), entry.Name);
@@ -336,7 +353,7 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
     /// [-1: int32][model key length: int32][model key (<see cref="EmbeddingModel.Key"/>): UTF-8][subject id length: int32]
     /// [subject id: UTF-8][embedding: float32 little-endian]. A legacy value is the same without its first two fields.
     /// </summary>
-    private static byte[] Encode(StoredFace face)
+    private static byte[] Encode(DataKeyRing? ring, StoredFace face)
     {
         var model = Encoding.UTF8.GetBytes(face.Model.Key);
         var subject = Encoding.UTF8.GetBytes(face.SubjectId);
@@ -348,11 +365,12 @@ public sealed partial class RedisGalleryStore(IConnectionMultiplexer redis, stri
         BitConverter.TryWriteBytes(bytes.AsSpan(8 + model.Length), subject.Length);
         subject.CopyTo(bytes, 12 + model.Length);
         embedding.CopyTo(bytes, 12 + model.Length + subject.Length);
-        return bytes;
+        return ring is null ? bytes : ring.Seal(bytes, FaceRow(face.FaceId));
     }
 
-    private StoredFace Decode(string faceId, byte[] bytes, out bool isLegacy)
+    private StoredFace Decode(DataKeyRing? ring, string faceId, byte[] value, out bool isLegacy)
     {
+        var bytes = DataKeyRing.OpenOrPlain(ring, value, FaceRow(faceId));
         isLegacy = BitConverter.ToInt32(bytes, 0) != ModelMarker;
         EmbeddingModel? model = null;
         var at = 0;

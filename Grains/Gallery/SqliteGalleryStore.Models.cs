@@ -1,3 +1,4 @@
+using FaceOrleans.Grains.Protection;
 using FaceOrleans.Vision;
 using Microsoft.Data.Sqlite;
 
@@ -70,7 +71,7 @@ public sealed partial class SqliteGalleryStore
     /// deleted meanwhile is skipped. One transaction: the shard's rows are all of the old model or all of the new.
     /// </summary>
     public Task<int> ReplaceEmbeddingsAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => ForEachFaceAsync(tenant, shard, """
-        UPDATE gallery_faces SET embedding = $embedding, model = $model, model_version = $version, dimension = $dimension
+        UPDATE gallery_faces SET embedding = $embedding, model = $model, model_version = $version, dimension = $dimension, key_id = $key
         WHERE tenant = $tenant AND shard = $shard AND face_id = $face
         """, faces);
 
@@ -78,7 +79,13 @@ public sealed partial class SqliteGalleryStore
     /// Runs <paramref name="sql"/> once per face of <paramref name="shard"/>, in one transaction, each face bound as
     /// <c>$face</c>, <c>$subject</c>, <c>$embedding</c> and its model; the rows it changed.
     /// </summary>
-    private Task<int> ForEachFaceAsync(string tenant, int shard, string sql, IReadOnlyList<StoredFace> faces) => Run(connection =>
+    private async Task<int> ForEachFaceAsync(string tenant, int shard, string sql, IReadOnlyList<StoredFace> faces)
+    {
+        var ring = await WriteRingAsync(tenant);
+        return await Run(connection => ForEachFace(connection, ring, tenant, shard, sql, faces));
+    }
+
+    private static int ForEachFace(SqliteConnection connection, DataKeyRing? ring, string tenant, int shard, string sql, IReadOnlyList<StoredFace> faces)
     {
         using var transaction = connection.BeginTransaction();
         using var command = Command(connection, sql, tenant);
@@ -90,23 +97,27 @@ public sealed partial class SqliteGalleryStore
         var model = command.Parameters.Add("$model", SqliteType.Text);
         var version = command.Parameters.Add("$version", SqliteType.Text);
         var dimension = command.Parameters.Add("$dimension", SqliteType.Integer);
+        command.Parameters.AddWithValue("$key", KeyOf(ring));
         var changed = 0;
         foreach (var stored in faces)
         {
-            (face.Value, subject.Value, embedding.Value) = (stored.FaceId, stored.SubjectId, EmbeddingBytes.ToBytes(stored.Embedding));
+            (face.Value, subject.Value, embedding.Value) = (stored.FaceId, stored.SubjectId, SealEmbedding(ring, tenant, stored));
             (model.Value, version.Value, dimension.Value) = (stored.Model.Name, stored.Model.Version, stored.Model.Dimension);
             changed += command.ExecuteNonQuery();
         }
 
         transaction.Commit();
         return changed;
-    });
+    }
 
-    private const string StoredColumns = "face_id, subject_id, embedding, model, model_version, dimension";
+    private const string StoredColumns = "face_id, subject_id, embedding, model, model_version, dimension, key_id";
 
-    private static StoredFace ReadFace(SqliteDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), EmbeddingBytes.FromBytes((byte[])reader[2]),
-        new EmbeddingModel(reader.GetString(3), reader.GetString(4), reader.GetInt32(5)));
+    private static StoredFace ReadFace(SqliteDataReader reader, DataKeyRing? ring, string tenant)
+    {
+        var (faceId, subjectId) = (reader.GetString(0), reader.GetString(1));
+        return new StoredFace(faceId, subjectId, EmbeddingBytes.FromBytes(OpenedBytes(ring, reader, 2, 6, FaceRow(faceId, subjectId))),
+            new EmbeddingModel(reader.GetString(3), reader.GetString(4), reader.GetInt32(5)));
+    }
 
     private static void BindModel(SqliteCommand command, EmbeddingModel model)
     {

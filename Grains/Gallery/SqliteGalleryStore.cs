@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FaceOrleans.Vision;
+using FaceOrleans.Grains.Protection;
 using FaceOrleans.Grains.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -13,22 +14,27 @@ namespace FaceOrleans.Grains.Gallery;
 /// (tenant, shard) yields a shard's rows in storage order for its first load, (tenant, shard, face_id)
 /// lists a shard's ids without touching the 2 kB rows, to reconcile a snapshot. Each face row records the
 /// recognizer of its embedding (model, model_version, dimension); a file from before model identity gets those
-/// columns once, at open, with its rows attributed by <see cref="LegacyEmbeddings"/> (schema version 1).
+/// columns once, at open, with its rows attributed by <see cref="LegacyEmbeddings"/> (schema version 1). Embeddings,
+/// photos and subjects' names and metadata are sealed under the tenant's data key when a key provider is given
+/// (SqliteGalleryStore.Protection.cs; schema version 2 adds the rows' key ids).
 /// </summary>
-public sealed partial class SqliteGalleryStore : IGalleryStore
+public sealed partial class SqliteGalleryStore : IProtectedGalleryStore
 {
     // How long a delete waits for readers to let go of the write-ahead log it must empty.
     private static readonly TimeSpan ErasePatience = TimeSpan.FromSeconds(10);
 
-    private const string FaceColumns = "tenant, face_id, shard, subject_id, embedding, model, model_version, dimension";
+    private const string FaceColumns = "tenant, face_id, shard, subject_id, embedding, model, model_version, dimension, key_id";
 
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _clock;
 
     /// <param name="legacy">Names the recognizer of rows written before model identity; they are rewritten with it once.</param>
+    /// <param name="keys">Wraps the tenants' data keys; null stores and reads rows in the clear only.</param>
+    /// <param name="seal">Seal new rows (false only to measure what sealing costs; sealed rows still open).</param>
     /// <param name="clock">Stamps each face's enrollment for retention (<see cref="RetentionClock"/>); the system clock by default.</param>
-    public SqliteGalleryStore(string databasePath, LegacyEmbeddings? legacy = null, TimeProvider? clock = null)
+    public SqliteGalleryStore(string databasePath, LegacyEmbeddings? legacy = null, IKeyProvider? keys = null, bool seal = true, TimeProvider? clock = null)
     {
+        Cipher = keys is null ? null : new GalleryCipher(keys, this, seal);
         legacy ??= LegacyEmbeddings.None;
         _clock = clock ?? TimeProvider.System;
         // A face row is about 2.1 kB: 4 KiB pages hold one, 16 KiB pages seven. The page size only takes
@@ -59,33 +65,49 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
             CREATE INDEX IF NOT EXISTS gallery_face_ids_by_shard ON gallery_faces (tenant, shard, face_id);
             CREATE INDEX IF NOT EXISTS gallery_faces_by_subject ON gallery_faces (tenant, subject_id);
             CREATE INDEX IF NOT EXISTS gallery_subjects_by_age ON gallery_subjects (tenant, created_utc, subject_id);
-            """, foreignKeys: true, migrate: connection => Migrate(connection, legacy));
+            CREATE TABLE IF NOT EXISTS gallery_keys (
+                tenant TEXT NOT NULL, key_id INTEGER NOT NULL, wrapped BLOB NOT NULL, master_key_id TEXT NOT NULL, created_utc TEXT NOT NULL,
+                PRIMARY KEY (tenant, key_id));
+            """, foreignKeys: true, migrate: connection =>
+            {
+                Migrate(connection, legacy);
+                MigrateKeyIds(connection);
+            });
     }
 
-    public Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject) => Run(connection =>
+    public async Task<bool> CreateSubjectAsync(string tenant, SubjectInfo subject)
     {
-        using var insert = Command(connection,
-            "INSERT INTO gallery_subjects VALUES ($tenant, $id, $name, $metadata, $created) ON CONFLICT DO NOTHING", tenant);
-        insert.Parameters.AddWithValue("$id", subject.Id);
-        insert.Parameters.AddWithValue("$name", (object?)subject.DisplayName ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$metadata", subject.Metadata is null ? DBNull.Value : JsonSerializer.Serialize(subject.Metadata));
-        insert.Parameters.AddWithValue("$created", subject.CreatedUtc.ToString("O", CultureInfo.InvariantCulture));
-        return insert.ExecuteNonQuery() == 1;
-    });
+        var ring = await WriteRingAsync(tenant);
+        return await Run(connection =>
+        {
+            using var insert = Command(connection, """
+                INSERT INTO gallery_subjects (tenant, subject_id, display_name, metadata, created_utc, key_id)
+                VALUES ($tenant, $id, $name, $metadata, $created, $key) ON CONFLICT DO NOTHING
+                """, tenant);
+            insert.Parameters.AddWithValue("$id", subject.Id);
+            BindSubject(insert, ring, subject.Id, subject.DisplayName, subject.Metadata is null ? null : JsonSerializer.Serialize(subject.Metadata));
+            insert.Parameters.AddWithValue("$created", subject.CreatedUtc.ToString("O", CultureInfo.InvariantCulture));
+            return insert.ExecuteNonQuery() == 1;
+        });
+    }
 
     public async Task<SubjectInfo?> GetSubjectAsync(string tenant, string subjectId) =>
         (await Query(tenant, "AND s.subject_id = $id", command => command.Parameters.AddWithValue("$id", subjectId))).FirstOrDefault();
 
-    public Task<(IReadOnlyList<SubjectInfo> Items, long Total)> ListSubjectsAsync(string tenant, int offset, int limit) => Run(connection =>
+    public async Task<(IReadOnlyList<SubjectInfo> Items, long Total)> ListSubjectsAsync(string tenant, int offset, int limit)
     {
-        using var count = Command(connection, "SELECT COUNT(*) FROM gallery_subjects WHERE tenant = $tenant", tenant);
-        var total = (long)count.ExecuteScalar()!;
-        return ((IReadOnlyList<SubjectInfo>)ReadSubjects(connection, tenant, "ORDER BY s.created_utc, s.subject_id LIMIT $limit OFFSET $offset", command =>
+        var ring = await ReadRingAsync(tenant);
+        return await Run(connection =>
         {
-            command.Parameters.AddWithValue("$limit", limit);
-            command.Parameters.AddWithValue("$offset", offset);
-        }), total);
-    });
+            using var count = Command(connection, "SELECT COUNT(*) FROM gallery_subjects WHERE tenant = $tenant", tenant);
+            var total = (long)count.ExecuteScalar()!;
+            return ((IReadOnlyList<SubjectInfo>)ReadSubjects(connection, ring, tenant, "ORDER BY s.created_utc, s.subject_id LIMIT $limit OFFSET $offset", command =>
+            {
+                command.Parameters.AddWithValue("$limit", limit);
+                command.Parameters.AddWithValue("$offset", offset);
+            }), total);
+        });
+    }
 
     public Task<bool> DeleteSubjectAsync(string tenant, string subjectId) => Run(connection =>
     {
@@ -94,10 +116,20 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         return delete.ExecuteNonQuery() == 1;
     });
 
-    public Task DeleteTenantAsync(string tenant) => Run(connection =>
+    public async Task DeleteTenantAsync(string tenant)
+    {
+        await DeleteTenantRowsAsync(tenant);
+        if (Cipher is not null)
+        {
+            await Cipher.DeleteTenantAsync(tenant);
+        }
+    }
+
+    // The data keys go in the same transaction as the rows they sealed: crypto-shredding (docs/data-protection.md).
+    private Task<bool> DeleteTenantRowsAsync(string tenant) => Run(connection =>
     {
         using var transaction = connection.BeginTransaction();
-        foreach (var table in (string[])["gallery_photos", "gallery_face_times", "gallery_faces", "gallery_subjects", "gallery_layouts"])
+        foreach (var table in (string[])["gallery_photos", "gallery_face_times", "gallery_faces", "gallery_subjects", "gallery_layouts", "gallery_keys"])
         {
             using var delete = Command(connection, $"DELETE FROM {table} WHERE tenant = $tenant", tenant);
             delete.Transaction = transaction;
@@ -108,13 +140,19 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         return true;
     });
 
-    public Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null) => Run(connection =>
+    public async Task<bool> AddFaceAsync(string tenant, int shard, StoredFace face, byte[]? photo = null)
+    {
+        var ring = await WriteRingAsync(tenant);
+        return await Run(connection => AddFace(connection, ring, tenant, shard, face, photo));
+    }
+
+    private bool AddFace(SqliteConnection connection, DataKeyRing? ring, string tenant, int shard, StoredFace face, byte[]? photo)
     {
         // Photos live in their own table so that loading a shard never reads them. The insert checks the
         // layout in the same statement, so no face lands in a shard a running re-shard is emptying.
         using var transaction = connection.BeginTransaction();
         using var insert = Command(connection, $"""
-            INSERT INTO gallery_faces ({FaceColumns}) SELECT $tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension
+            INSERT INTO gallery_faces ({FaceColumns}) SELECT $tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension, $key
             WHERE NOT EXISTS (SELECT 1 FROM gallery_layouts l WHERE l.tenant = $tenant
                 AND NOT ($shard >= COALESCE(l.target_first_shard, l.first_shard)
                      AND $shard < COALESCE(l.target_first_shard, l.first_shard) + COALESCE(l.target_shards, l.shards)))
@@ -123,7 +161,8 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         insert.Parameters.AddWithValue("$face", face.FaceId);
         insert.Parameters.AddWithValue("$shard", shard);
         insert.Parameters.AddWithValue("$subject", face.SubjectId);
-        insert.Parameters.AddWithValue("$embedding", EmbeddingBytes.ToBytes(face.Embedding));
+        insert.Parameters.AddWithValue("$embedding", SealEmbedding(ring, tenant, face));
+        insert.Parameters.AddWithValue("$key", KeyOf(ring));
         BindModel(insert, face.Model);
         try
         {
@@ -141,31 +180,37 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         StampEnrollment(connection, transaction, tenant, face.FaceId);
         if (photo is not null)
         {
-            using var keep = Command(connection, "INSERT INTO gallery_photos VALUES ($tenant, $face, $photo)", tenant);
+            using var keep = Command(connection, "INSERT INTO gallery_photos (tenant, face_id, photo, key_id) VALUES ($tenant, $face, $photo, $key)", tenant);
             keep.Transaction = transaction;
             keep.Parameters.AddWithValue("$face", face.FaceId);
-            keep.Parameters.AddWithValue("$photo", photo);
+            keep.Parameters.AddWithValue("$photo", ring is null ? photo : ring.Seal(photo, PhotoRow(face.FaceId)));
+            keep.Parameters.AddWithValue("$key", KeyOf(ring));
             keep.ExecuteNonQuery();
         }
 
         transaction.Commit();
         return true;
-    });
+    }
 
-    public Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId) => Run(connection =>
+    public async Task<byte[]?> GetPhotoAsync(string tenant, string subjectId, string faceId)
     {
-        using var select = Command(connection, """
-            SELECT p.photo FROM gallery_photos p JOIN gallery_faces f ON f.tenant = p.tenant AND f.face_id = p.face_id
-            WHERE p.tenant = $tenant AND p.face_id = $face AND f.subject_id = $subject
-            """, tenant);
-        select.Parameters.AddWithValue("$face", faceId);
-        select.Parameters.AddWithValue("$subject", subjectId);
-        return select.ExecuteScalar() as byte[];
-    });
+        var ring = await ReadRingAsync(tenant);
+        return await Run(connection =>
+        {
+            using var select = Command(connection, """
+                SELECT p.photo, p.key_id FROM gallery_photos p JOIN gallery_faces f ON f.tenant = p.tenant AND f.face_id = p.face_id
+                WHERE p.tenant = $tenant AND p.face_id = $face AND f.subject_id = $subject
+                """, tenant);
+            select.Parameters.AddWithValue("$face", faceId);
+            select.Parameters.AddWithValue("$subject", subjectId);
+            using var reader = select.ExecuteReader();
+            return reader.Read() ? OpenedBytes(ring, reader, 0, 1, PhotoRow(faceId)) : null;
+        });
+    }
 
     /// <summary>Stores many faces of one shard in one transaction: an import path, far faster than one enrollment at a time.</summary>
     public Task ImportFacesAsync(string tenant, int shard, IReadOnlyList<StoredFace> faces) => ForEachFaceAsync(tenant, shard,
-        $"INSERT INTO gallery_faces ({FaceColumns}) VALUES ($tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension)", faces);
+        $"INSERT INTO gallery_faces ({FaceColumns}) VALUES ($tenant, $face, $shard, $subject, $embedding, $model, $version, $dimension, $key)", faces);
 
     /// <summary>Moves the write-ahead log into the database and truncates it, e.g. after a large import.</summary>
     public Task CheckpointAsync() => Run(connection => SqliteDatabase.TruncateLog(connection, TimeSpan.FromSeconds(5)));
@@ -184,7 +229,8 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
     public Task ImportSubjectsAsync(string tenant, IReadOnlyList<SubjectInfo> subjects) => Run(connection =>
     {
         using var transaction = connection.BeginTransaction();
-        using var insert = Command(connection, "INSERT INTO gallery_subjects VALUES ($tenant, $id, NULL, NULL, $created) ON CONFLICT DO NOTHING", tenant);
+        using var insert = Command(connection,
+            "INSERT INTO gallery_subjects (tenant, subject_id, created_utc) VALUES ($tenant, $id, $created) ON CONFLICT DO NOTHING", tenant);
         insert.Transaction = transaction;
         var id = insert.Parameters.Add("$id", SqliteType.Text);
         var created = insert.Parameters.Add("$created", SqliteType.Text);
@@ -210,6 +256,7 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
 
     public async IAsyncEnumerable<StoredFace> LoadShardAsync(string tenant, int shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var ring = await ReadRingAsync(tenant);
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var select = Command(connection,
             $"SELECT {StoredColumns} FROM gallery_faces INDEXED BY gallery_faces_by_shard WHERE tenant = $tenant AND shard = $shard", tenant);
@@ -217,7 +264,7 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return ReadFace(reader);
+            yield return ReadFace(reader, ring, tenant);
         }
     }
 
@@ -243,8 +290,10 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         return (IReadOnlyList<string>)ids;
     });
 
-    public Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default) =>
-        Run(connection =>
+    public async Task<IReadOnlyList<StoredFace>> GetFacesAsync(string tenant, int shard, IReadOnlyCollection<string> faceIds, CancellationToken cancellationToken = default)
+    {
+        var ring = await ReadRingAsync(tenant);
+        return await Run(connection =>
         {
             using var select = Command(connection, $"""
                 SELECT {StoredColumns} FROM gallery_faces
@@ -256,89 +305,23 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
             var faces = new List<StoredFace>();
             while (reader.Read())
             {
-                faces.Add(ReadFace(reader));
+                faces.Add(ReadFace(reader, ring, tenant));
             }
 
             return (IReadOnlyList<StoredFace>)faces;
         });
-
-    public Task<GalleryLayout?> GetLayoutAsync(string tenant) => Run(connection =>
-    {
-        using var select = Command(connection,
-            "SELECT first_shard, shards, target_first_shard, target_shards FROM gallery_layouts WHERE tenant = $tenant", tenant);
-        using var reader = select.ExecuteReader();
-        return reader.Read()
-            ? new GalleryLayout(reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))
-            : null;
-    });
-
-    public Task<bool> ReplaceLayoutAsync(string tenant, GalleryLayout? expected, GalleryLayout layout) => Run(connection =>
-    {
-        using var write = Command(connection, expected is null
-            ? "INSERT INTO gallery_layouts VALUES ($tenant, $first, $shards, $target_first, $target_shards) ON CONFLICT DO NOTHING"
-            : """
-              UPDATE gallery_layouts SET first_shard = $first, shards = $shards, target_first_shard = $target_first, target_shards = $target_shards
-              WHERE tenant = $tenant AND first_shard = $old_first AND shards = $old_shards
-                AND target_first_shard IS $old_target_first AND target_shards IS $old_target_shards
-              """, tenant);
-        Bind(write, "$", layout);
-        if (expected is not null)
-        {
-            Bind(write, "$old_", expected);
-        }
-
-        return write.ExecuteNonQuery() == 1;
-    });
-
-    public Task<IReadOnlyList<(string FaceId, int Shard)>> MoveFacesAsync(string tenant, int fromShard, int maxFaces, Func<string, int> shardOf) => Run(connection =>
-    {
-        // One transaction per batch: a crash rolls the batch back whole, so each face stays in exactly one shard.
-        using var transaction = connection.BeginTransaction();
-        using var select = Command(connection,
-            "SELECT face_id FROM gallery_faces INDEXED BY gallery_face_ids_by_shard WHERE tenant = $tenant AND shard = $shard LIMIT $limit", tenant);
-        select.Transaction = transaction;
-        select.Parameters.AddWithValue("$shard", fromShard);
-        select.Parameters.AddWithValue("$limit", maxFaces);
-        var moved = new List<(string FaceId, int Shard)>();
-        using (var reader = select.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var faceId = reader.GetString(0);
-                moved.Add((faceId, shardOf(faceId)));
-            }
-        }
-
-        using var update = Command(connection, "UPDATE gallery_faces SET shard = $shard WHERE tenant = $tenant AND face_id = $face", tenant);
-        update.Transaction = transaction;
-        var face = update.Parameters.Add("$face", SqliteType.Text);
-        var shard = update.Parameters.Add("$shard", SqliteType.Integer);
-        foreach (var (faceId, to) in moved)
-        {
-            face.Value = faceId;
-            shard.Value = to;
-            update.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-        return (IReadOnlyList<(string, int)>)moved;
-    });
-
-    private static void Bind(SqliteCommand command, string prefix, GalleryLayout layout)
-    {
-        command.Parameters.AddWithValue(prefix + "first", layout.FirstShard);
-        command.Parameters.AddWithValue(prefix + "shards", layout.Shards);
-        command.Parameters.AddWithValue(prefix + "target_first", (object?)layout.TargetFirstShard ?? DBNull.Value);
-        command.Parameters.AddWithValue(prefix + "target_shards", (object?)layout.TargetShards ?? DBNull.Value);
     }
 
-    private Task<List<SubjectInfo>> Query(string tenant, string filter, Action<SqliteCommand> bind) =>
-        Run(connection => ReadSubjects(connection, tenant, filter, bind));
+    private async Task<List<SubjectInfo>> Query(string tenant, string filter, Action<SqliteCommand> bind)
+    {
+        var ring = await ReadRingAsync(tenant);
+        return await Run(connection => ReadSubjects(connection, ring, tenant, filter, bind));
+    }
 
-    private static List<SubjectInfo> ReadSubjects(SqliteConnection connection, string tenant, string tail, Action<SqliteCommand> bind)
+    private static List<SubjectInfo> ReadSubjects(SqliteConnection connection, DataKeyRing? ring, string tenant, string tail, Action<SqliteCommand> bind)
     {
         using var select = Command(connection, $"""
-            SELECT s.subject_id, s.display_name, s.metadata, s.created_utc,
+            SELECT s.subject_id, s.display_name, s.metadata, s.created_utc, s.key_id,
                    (SELECT COUNT(*) FROM gallery_faces f WHERE f.tenant = s.tenant AND f.subject_id = s.subject_id)
             FROM gallery_subjects s WHERE s.tenant = $tenant {tail}
             """, tenant);
@@ -347,12 +330,14 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         var subjects = new List<SubjectInfo>();
         while (reader.Read())
         {
+            var id = reader.GetString(0);
+            var metadata = OpenedText(ring, reader, 2, 4, MetadataRow(id));
             subjects.Add(new SubjectInfo(
-                reader.GetString(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2)),
+                id,
+                OpenedText(ring, reader, 1, 4, NameRow(id)),
+                metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(metadata),
                 DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
-                reader.GetInt32(4)));
+                reader.GetInt32(5)));
         }
 
         return subjects;

@@ -3,6 +3,7 @@ using FaceOrleans.Grains.Audit;
 using FaceOrleans.Grains.Gallery;
 using FaceOrleans.Grains.Placement;
 using FaceOrleans.Grains.Retention;
+using FaceOrleans.Grains.Protection;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Grains.Storage;
 using FaceOrleans.Vision;
@@ -32,6 +33,11 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section));
         services.AddOptions<GalleryOptions>().Bind(configuration.GetSection(GalleryOptions.Section));
         services.AddOptions<FaceOrleansClusterOptions>().Bind(configuration.GetSection(FaceOrleansClusterOptions.Section));
+        services.AddOptions<ProtectionOptions>().Bind(configuration.GetSection(ProtectionOptions.Section));
+        // A KMS or Vault transit provider replaces this by registering its own IKeyProvider (the last registration wins).
+        services.TryAddSingleton<IKeyProvider, MasterKeyProvider>();
+        services.AddSingleton<GalleryProtection>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<GalleryProtection>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<SiloLivenessFile>();
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
@@ -74,9 +80,11 @@ public static class FaceOrleansSiloExtensions
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
                 silo.Services.AddSqliteGrainStorage(FaceOrleansStorage.Name, new SqliteGrainStorageOptions { DatabasePath = cluster.StoragePath });
                 silo.Services.AddSingleton<IGalleryStore>(services =>
-                    new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services), services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
+                    new SqliteGalleryStore(cluster.GalleryPathOrDefault, LegacyEmbeddingsOf(services), services.GetRequiredService<IKeyProvider>(), Sealing(services),
+                        services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
                 silo.Services.AddSingleton<IAuditStore>(new SqliteAuditStore(SqliteAuditStore.PathBeside(cluster.GalleryPathOrDefault)));
                 DefaultGalleryIndexDirectory(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "gallery-index"));
+                DefaultMasterKeyFile(silo, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cluster.GalleryPathOrDefault))!, "master.key"));
                 break;
 
             case ClusterMode.Redis:
@@ -89,7 +97,7 @@ public static class FaceOrleansSiloExtensions
                 silo.Services.AddKeyedSingleton(nameof(RedisGalleryStore), (_, _) => RedisGalleryStore.Connect(redis));
                 silo.Services.AddSingleton<IGalleryStore>(services => new RedisGalleryStore(
                     services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId, LegacyEmbeddingsOf(services),
-                    services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
+                    services.GetRequiredService<IKeyProvider>(), Sealing(services), services.GetRequiredKeyedService<TimeProvider>(RetentionClock.Key)));
                 silo.Services.AddSingleton<IAuditStore>(services =>
                     new RedisAuditStore(services.GetRequiredKeyedService<IConnectionMultiplexer>(nameof(RedisGalleryStore)), cluster.ServiceId));
                 DefaultGalleryIndexDirectory(silo, Path.GetFullPath(Path.Combine("data", "gallery-index")));
@@ -114,6 +122,12 @@ public static class FaceOrleansSiloExtensions
     private static LegacyEmbeddings LegacyEmbeddingsOf(IServiceProvider services) => LegacyEmbeddings.FromManifest(
         ModelCatalog.Locate(services.GetRequiredService<IOptions<ModelOptions>>().Value.Directory),
         services.GetRequiredService<IOptions<SliceOptions>>().Value.Recognizer);
+
+    private static bool Sealing(IServiceProvider services) => services.GetRequiredService<IOptions<ProtectionOptions>>().Value.Enabled;
+
+    /// <summary>The master key file looked for (and created while nothing is sealed) unless one is configured.</summary>
+    private static void DefaultMasterKeyFile(ISiloBuilder silo, string path) =>
+        silo.Services.PostConfigure<ProtectionOptions>(options => options.DefaultMasterKeyFile ??= path);
 
     /// <summary>Shard snapshots go to <paramref name="directory"/> unless <c>FaceOrleans:Gallery:IndexDirectory</c> says otherwise.</summary>
     private static void DefaultGalleryIndexDirectory(ISiloBuilder silo, string directory) =>

@@ -15,12 +15,12 @@ internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnly
     public const int Dimension = 512;
 
     // The store records each embedding's recognizer; the benchmark reads them back only through the store, so one label serves.
-    private static readonly EmbeddingModel Model = new("face_embed_512d", "benchmark", Dimension);
+    public static readonly EmbeddingModel Model = new("face_embed_512d", "benchmark", Dimension);
     public const int TopK = 5;
     public const int CopiesPerPhoto = 40;
-    private const int FacesPerSubject = 2;
-    private const int Enrollments = 2_000;
-    private const string Tenant = "bench";
+    public const int FacesPerSubject = 2;
+    public const int Enrollments = 2_000;
+    public const string Tenant = "bench";
 
     private readonly Random _random = new(size);
     private readonly List<float[]> _enrolledSamples = [];
@@ -95,18 +95,23 @@ internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnly
             }
         }
 
-        // Timed: enrollments one durable record at a time, as the API does, 8 callers at once.
+        return await EnrollAsync(store, synthetic, Enrollments, settings.Shards);
+    }
+
+    /// <summary>Timed: faces <paramref name="first"/> on enrolled one durable record at a time, as the API does, 8 callers at once; faces per second.</summary>
+    public static async Task<double> EnrollAsync(SqliteGalleryStore store, int first, int count, int shards)
+    {
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
         {
             var random = new Random(caller);
-            for (var i = synthetic + caller; i < synthetic + Enrollments; i += 8)
+            for (var i = first + caller; i < first + count; i += 8)
             {
                 var face = new StoredFace($"f{i}", $"s{i / FacesPerSubject}", Synthetic.UnitVector(random, Dimension), Model);
-                await store.AddFaceAsync(Tenant, GalleryOptions.ShardOf(face.FaceId, settings.Shards), face);
+                await store.AddFaceAsync(Tenant, GalleryOptions.ShardOf(face.FaceId, shards), face);
             }
         })));
-        var rate = Enrollments / clock.Elapsed.TotalSeconds;
+        var rate = count / clock.Elapsed.TotalSeconds;
         await store.CheckpointAsync();
         return rate;
     }
@@ -124,11 +129,12 @@ internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnly
     }
 
     /// <summary>Every shard loaded at once, as the shard grains activate after a restart.</summary>
-    public static async Task<(GalleryIndex[] Indexes, TimeSpan Elapsed)> LoadCompactAsync(IGalleryStore store, int shards, string indexRoot, int expected)
+    /// <param name="sealVectors">As a sealed gallery's shards load: no snapshot, vector files sealed.</param>
+    public static async Task<(GalleryIndex[] Indexes, TimeSpan Elapsed)> LoadCompactAsync(IGalleryStore store, int shards, string indexRoot, int expected, bool sealVectors = false)
     {
         var clock = Stopwatch.StartNew();
         var loaded = await Task.WhenAll(Enumerable.Range(0, shards).Select(s =>
-            Task.Run(() => GalleryShardLoader.LoadAsync(store, Tenant, s, Directory.CreateDirectory(ShardDirectory(indexRoot, s)).FullName))));
+            Task.Run(() => GalleryShardLoader.LoadAsync(store, Tenant, s, Directory.CreateDirectory(ShardDirectory(indexRoot, s)).FullName, sealVectors))));
         var elapsed = clock.Elapsed;
         var indexes = loaded.Select(l => l.Index).ToArray();
         var count = indexes.Sum(i => i.Count);
@@ -196,7 +202,7 @@ internal sealed class GalleryRun(int size, BenchmarkSettings settings, IReadOnly
         return (Percentiles(exactTimes), Percentiles(compactTimes), (top1[0], top1[1]), (topK[0], topK[1]));
     }
 
-    private static Latency Percentiles(List<double> times)
+    public static Latency Percentiles(List<double> times)
     {
         times.Sort();
         double At(double p) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(p * times.Count) - 1)];

@@ -3,6 +3,7 @@
 // the reference), every answer compared, memory and restart measured. See docs/gallery-benchmark.md.
 // Usage: dotnet run -c Release --project benchmarks/FaceOrleans.GalleryBenchmark -- [sizes...] [--shards 8]
 //        [--queries 100] [--dir /tmp/x] [--models models] [--faces ../shared/testdata/faces]
+//        or with --encryption: encryption at rest off and on side by side (docs/data-protection.md), nothing else.
 using System.Globalization;
 using FaceOrleans.GalleryBenchmark;
 
@@ -24,6 +25,23 @@ var settings = new BenchmarkSettings(
 
 Console.WriteLine($"{Environment.ProcessorCount} cores, {settings.Shards} shards, {GalleryRun.Dimension}-d, " +
     $"{settings.SyntheticQueries} synthetic queries per size, top {GalleryRun.TopK}, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
+if (args.Contains("--encryption"))
+{
+    Console.WriteLine("| faces | identify p50: clear | sealed | ratio | identify p99: clear | sealed | enroll (faces/s, one durable record each): clear | sealed | ratio | cold load: clear | sealed |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var size in sizes)
+    {
+        Console.WriteLine($"{size:N0}: start, load average {LoadAverage()}");
+        var r = await new EncryptionRun(size, settings).RunAsync();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Faces:N0} | {r.Clear.P50:0.00} ms | {r.Sealed.P50:0.00} ms | {r.Sealed.P50 / r.Clear.P50:0.000} | {r.Clear.P99:0.00} ms | {r.Sealed.P99:0.00} ms " +
+            $"| {r.ClearEnrollRate:N0} | {r.SealedEnrollRate:N0} | {r.SealedEnrollRate / r.ClearEnrollRate:0.000} | {r.ClearLoad.TotalSeconds:0.0} s | {r.SealedLoad.TotalSeconds:0.0} s |"));
+        Console.WriteLine($"{size:N0}: done, load average {LoadAverage()}");
+    }
+
+    return 0;
+}
+
 var photos = await RealFaces.EmbedAsync(Text("--models") ?? "models", Text("--faces") ?? Path.Combine("..", "shared", "testdata", "faces"));
 Console.WriteLine($"{photos.Count} real faces embedded from the shared photos; {GalleryRun.CopiesPerPhoto} near-duplicates of each enrolled, " +
     $"{2 * photos.Count} real probes per size");

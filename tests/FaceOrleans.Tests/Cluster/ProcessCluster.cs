@@ -161,11 +161,15 @@ internal sealed class ProcessCluster : IAsyncDisposable
         return process;
     }
 
+    private readonly string _masterKey = Grains.Protection.MasterKeyProvider.NewKeyText();
+
     private string[] ClusterArguments() =>
     [
         "--FaceOrleans:Cluster:Mode=Redis",
         $"--FaceOrleans:Cluster:Redis={_redis.ConnectionString}",
         $"--FaceOrleans:Cluster:ClusterId={_clusterId}",
+        // Redis mode starts only with the master key every silo shares (docs/data-protection.md).
+        $"--FaceOrleans:Protection:MasterKey={_masterKey}",
         "--FaceOrleans:Cluster:ServiceId=faceorleans-faults",
     ];
 }

@@ -20,7 +20,8 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="persistTo">A folder for an append-only file (every write synced) and the dump a SAVE writes; none by default.</param>
+    public static async Task<RedisServer> StartAsync(string? persistTo = null)
     {
         var executable = Locations.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed: run ./scripts/setup.sh (or sudo apt-get install redis-server).");
@@ -30,7 +31,8 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        string[] arguments = ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+        string[] arguments = ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "",
+            .. persistTo is null ? (string[])["--appendonly", "no"] : ["--dir", persistTo, "--appendonly", "yes", "--appendfsync", "always"]];
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

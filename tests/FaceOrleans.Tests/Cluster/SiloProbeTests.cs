@@ -24,6 +24,7 @@ public sealed class SiloProbeTests : IDisposable
             $"--FaceOrleans:Cluster:Redis={redis.ConnectionString}",
             $"--FaceOrleans:Cluster:ClusterId=probe-{Guid.NewGuid():N}",
             "--FaceOrleans:Cluster:ServiceId=faceorleans-tests",
+            $"--FaceOrleans:Protection:MasterKey={Grains.Protection.MasterKeyProvider.NewKeyText()}",
             // A host name, not an IP address: this stopped every silo with "An invalid IP address was specified".
             "--FaceOrleans:Cluster:AdvertisedAddress=localhost",
             $"--FaceOrleans:Cluster:SiloPort={RealHosts.FreePort().ToString(CultureInfo.InvariantCulture)}",

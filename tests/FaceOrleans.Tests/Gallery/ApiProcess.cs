@@ -78,6 +78,9 @@ internal sealed class ApiProcess : IAsyncDisposable
         {
             settings["FaceOrleans:Cluster:Mode"] = "Redis";
             settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
+            // Redis mode seals under a key the operator supplies (no silo may make its own); one per test's settings,
+            // so a restart with the same settings opens what the last run sealed.
+            settings.TryAdd("FaceOrleans:Protection:MasterKey", Grains.Protection.MasterKeyProvider.NewKeyText());
         }
     }
 

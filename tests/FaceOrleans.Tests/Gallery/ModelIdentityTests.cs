@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FaceOrleans.Contracts;
 using FaceOrleans.Grains.Gallery;
+using FaceOrleans.Grains.Protection;
 using FaceOrleans.Tests.Api;
 using FaceOrleans.Vision;
 using Microsoft.Data.Sqlite;
@@ -28,12 +29,15 @@ public sealed class ModelIdentityTests
         await using var redis = kind == "redis" ? await Cluster.RedisServer.StartAsync() : null;
         var data = Directory.CreateTempSubdirectory("faceorleans-models-");
         var settings = ApiProcess.Settings(data.FullName);
-        IGalleryStore store = new SqliteGalleryStore(Path.Combine(data.FullName, "state-gallery.db"));
+        // The API seals the gallery: the test reads it back with the same master key.
+        settings["FaceOrleans:Protection:MasterKey"] = MasterKeyProvider.NewKeyText();
+        var keys = MasterKeyProvider.FromBase64(settings["FaceOrleans:Protection:MasterKey"]);
+        IGalleryStore store = new SqliteGalleryStore(Path.Combine(data.FullName, "state-gallery.db"), keys: keys);
         if (redis is not null)
         {
             settings["FaceOrleans:Cluster:Mode"] = "Redis";
             settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
-            store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans");
+            store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans", keys: keys);
         }
 
         var first = ShippedModels.Identity("face_embed_512d");
@@ -148,8 +152,9 @@ public sealed class ModelIdentityTests
                 await using var rows = connection.CreateCommand();
                 rows.CommandText = "SELECT COUNT(*) FROM gallery_faces WHERE model IS NULL OR model_version IS NULL OR dimension IS NULL";
                 Assert.Equal(0L, await rows.ExecuteScalarAsync());
+                // Version 2: the rows' key ids (encryption at rest) came after model identity.
                 rows.CommandText = "PRAGMA user_version";
-                Assert.Equal(1L, await rows.ExecuteScalarAsync());
+                Assert.Equal(2L, await rows.ExecuteScalarAsync());
             }
 
             var reopened = await new SqliteGalleryStore(path).GetFacesAsync("old", 0, ["f512", "f128"]);

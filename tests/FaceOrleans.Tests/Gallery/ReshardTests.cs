@@ -41,6 +41,7 @@ public sealed class ReshardTests
         {
             settings["FaceOrleans:Cluster:Mode"] = "Redis";
             settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
+            settings["FaceOrleans:Protection:MasterKey"] = Grains.Protection.MasterKeyProvider.NewKeyText();
             store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans");
         }
 
