@@ -10,6 +10,8 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
     QualityCommand.Create(),
     DetectModesCommand.Create(),
     ProbeCommand.Create(),
+    Int8CalibrateCommand.Create(),
+    Int8CheckCommand.Create(),
 };
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));
