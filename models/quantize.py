@@ -19,6 +19,7 @@ per-channel axis), which ONNX Runtime's QDQ fusions accept.
 import json
 import math
 import struct
+import sys
 
 from provision import _enc_varint as enc_varint, _fields as fields, _get as get, _varint
 
@@ -275,3 +276,35 @@ def quantize_file(model_bytes, ranges_path, expected_source_sha256, keep_fp32):
     if any(len(v) != 2 or not all(math.isfinite(x) for x in v) for v in ranges.values()):
         raise ValueError("%s holds a range that is not two finite numbers" % ranges_path)
     return quantize(model_bytes, ranges, keep_fp32)
+
+
+def main(argv=None):
+    """After `calibrate-int8` changed the ranges: rebuild every quantized entry from models/ and write each result's
+    sha256 into the manifest (the fp32 files must be provisioned; the int8 files are then made by provision.py)."""
+    import argparse
+    import hashlib
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=main.__doc__.split("\n")[0])
+    ap.add_argument("--manifest", default=os.path.join(here, "manifest.json"))
+    ap.add_argument("--models-dir", default=here)
+    args = ap.parse_args(argv)
+    with open(args.manifest) as f:
+        text = f.read()
+    models = json.loads(text)["models"]
+    for model in (m for m in models if "quantized" in m):
+        spec = model["quantized"]
+        base = next(m for m in models if m["name"] == spec["from"])
+        with open(os.path.join(args.models_dir, base["file"]), "rb") as f:
+            data = quantize_file(f.read(), os.path.join(os.path.dirname(os.path.abspath(args.manifest)), spec["ranges"]),
+                                 base["sha256"], spec.get("keep_fp32", []))
+        digest = hashlib.sha256(data).hexdigest()
+        print("%s %s%s" % (model["name"], digest, "" if digest == model["sha256"] else " (was %s)" % model["sha256"]))
+        text = text.replace('"sha256": "%s"' % model["sha256"], '"sha256": "%s"' % digest)
+    with open(args.manifest, "w") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -46,7 +46,7 @@ public sealed class SliceOptions
 
     /// <summary>
     /// A CPU slice's precision when none is configured. int8 would be it only if it held fp32's accuracy on the shared
-    /// photos, and it does not: the embeddings' cosine to fp32 falls to 0.84 and the detector finds other faces on 5 of
+    /// photos, and it does not: the embeddings' cosine to fp32 falls to 0.82 and the detector finds other faces on 5 of
     /// 64 photos (docs/int8.md; Int8AgreementTests measure it on every run and fail when this no longer follows).
     /// </summary>
     public const ModelPrecision CpuDefaultPrecision = ModelPrecision.Fp32;
