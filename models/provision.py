@@ -430,6 +430,7 @@ def derive(model, models, args):
     source = os.path.join(args.models_dir, base["file"])
     if not os.path.exists(source) or sha256_file(source) != base["sha256"]:
         raise Failure("FAILED %s: its fp32 model %s is not provisioned at %s" % (model["name"], base["name"], source))
+    sys.dont_write_bytecode = True  # no __pycache__ in models/: it is not git-ignored
     import quantize  # here, not at the top: it imports this module's protobuf walker
     try:
         with open(source, "rb") as f:

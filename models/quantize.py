@@ -21,7 +21,8 @@ import math
 import struct
 import sys
 
-from provision import _enc_varint as enc_varint, _fields as fields, _get as get, _varint
+sys.dont_write_bytecode = True  # no __pycache__ in models/: it is not git-ignored
+from provision import _enc_varint as enc_varint, _fields as fields, _get as get, _varint  # noqa: E402
 
 MS_DOMAIN = b"com.microsoft"
 MIN_OPSET = 10
