@@ -27,6 +27,27 @@ public sealed class SiloStartupTests : IDisposable
         Assert.Contains("python3 models/provision.py", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_silo_set_to_int8_loads_the_int8_models_and_refuses_to_start_when_one_is_corrupt()
+    {
+        File.Copy(Path.Combine(TestPaths.ModelsDirectory, "manifest.json"), Path.Combine(_models.FullName, "manifest.json"));
+        foreach (var model in Directory.GetFiles(TestPaths.ModelsDirectory, "*.onnx"))
+        {
+            File.Copy(model, Path.Combine(_models.FullName, Path.GetFileName(model)));
+        }
+
+        // Only the int8 detector is damaged: a silo that still loaded the fp32 one would start.
+        var detector = Path.Combine(_models.FullName, "retinaface_mnet025_int8.onnx");
+        File.SetAttributes(detector, FileAttributes.Normal);
+        await File.WriteAllBytesAsync(detector, [1, 2, 3]);
+
+        var result = await TestProcess.RunSiloAsync(HostArguments(_models.FullName, "--FaceOrleans:Slice:Precision=int8"), _models.FullName);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Model 'retinaface_mnet025_int8' is corrupt", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("cuda:63", "cannot run on the CUDA execution provider (cuda:63)")] // no such device anywhere, GPU or not
     [InlineData("cpu", "RequireGpu is true but FaceOrleans:Slice:Device is 'cpu'")]
