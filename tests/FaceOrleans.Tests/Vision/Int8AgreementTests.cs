@@ -109,6 +109,33 @@ public sealed class Int8AgreementTests(VisionFixture vision, ITestOutputHelper o
         }
     }
 
+    [Fact]
+    public async Task The_committed_activation_ranges_are_what_calibrate_int8_measures_on_the_shared_photos()
+    {
+        var catalog = vision.Sessions.Catalog;
+        var (detector, recognizer) = (catalog.Manifest.Defaults.Detector, catalog.Manifest.Defaults.Recognizer);
+
+        var measured = await Int8Calibration.CalibrateAsync(vision.Sessions, detector, recognizer, TestPaths.FacesDirectory);
+
+        foreach (var ranges in new[] { measured.Detector, measured.Recognizer })
+        {
+            var int8 = catalog.Get(catalog.Manifest.At(ranges.Model, ModelPrecision.Int8));
+            var committed = ActivationRanges.Load(Path.Combine(catalog.ModelsDirectory, int8.Quantized!.Ranges));
+            Assert.Equal(catalog.Get(ranges.Model).Sha256, committed.SourceSha256);
+            Assert.Equal(committed.Inputs, ranges.Inputs);
+            Assert.Equal(committed.Tensors.Keys, ranges.Tensors.Keys);
+            foreach (var (tensor, range) in committed.Tensors)
+            {
+                // Another CPU's kernels may differ in the last bits; a range that moved by more is a changed pipeline.
+                for (var i = 0; i < 2; i++)
+                {
+                    Assert.True(Math.Abs(range[i] - ranges.Tensors[tensor][i]) <= 1e-4 + (1e-3 * Math.Abs(range[i])),
+                        $"{ranges.Model} tensor {tensor}: committed {range[i]}, measured {ranges.Tensors[tensor][i]}; rerun calibrate-int8 (docs/int8.md)");
+                }
+            }
+        }
+    }
+
     /// <summary>One measurement for the class: about a minute of CPU over 64 photos and 520 pairs, twice.</summary>
     private Task<PrecisionAgreementReport> ReportAsync()
     {
