@@ -11,6 +11,8 @@ var root = new RootCommand("FaceOrleans silo: owns one inference slice and hosts
     DetectModesCommand.Create(),
     ProbeCommand.Create(),
     EmbeddedHost.CreateCommand(args),
+    Int8CalibrateCommand.Create(),
+    Int8CheckCommand.Create(),
 };
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((_, cancellationToken) => SiloHost.RunAsync(args, cancellationToken));

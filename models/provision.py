@@ -417,6 +417,33 @@ def provision(model, args):
         + ["  tried: " + t for t in tried] + ["  fix: %s; then run:" % fix, "       " + args.rerun]))
 
 
+def derive(model, models, args):
+    """An int8 model (an entry with "quantized"): made by models/quantize.py from its fp32 model, which must
+    already be here and verified, and the committed activation ranges; the result is checked against sha256."""
+    spec = model["quantized"]
+    dest = os.path.join(args.models_dir, model["file"])
+    if os.path.exists(dest) and sha256_file(dest) == model["sha256"]:
+        return ""
+    base = next((m for m in models if m["name"] == spec["from"]), None)
+    if base is None:
+        raise Failure("FAILED %s: quantized.from names %r, which is not in the manifest" % (model["name"], spec["from"]))
+    source = os.path.join(args.models_dir, base["file"])
+    if not os.path.exists(source) or sha256_file(source) != base["sha256"]:
+        raise Failure("FAILED %s: its fp32 model %s is not provisioned at %s" % (model["name"], base["name"], source))
+    sys.dont_write_bytecode = True  # no __pycache__ in models/: it is not git-ignored
+    import quantize  # here, not at the top: it imports this module's protobuf walker
+    try:
+        with open(source, "rb") as f:
+            data = quantize.quantize_file(f.read(), os.path.join(os.path.dirname(os.path.abspath(args.manifest)), spec["ranges"]),
+                                          base["sha256"], spec.get("keep_fp32", []))
+        install(data, dest, model["sha256"])
+    except (ValueError, KeyError, OSError, Failure) as e:
+        if os.path.exists(dest):  # a wrong file must not be picked up by the service
+            os.unlink(dest)
+        raise Failure("FAILED %s (%s): quantizing %s: %s" % (model["name"], model["file"], base["name"], e))
+    return " (quantized from %s)" % base["name"]
+
+
 def verify_only(models, models_dir, rerun):
     bad = 0
     for m in models:
@@ -461,7 +488,8 @@ def main(argv=None):
     failed = 0
     for m in models:
         try:
-            print("ok  %s%s" % (m["name"], provision(m, args)), flush=True)
+            note = derive(m, models, args) if "quantized" in m else provision(m, args)
+            print("ok  %s%s" % (m["name"], note), flush=True)
         except Failure as e:
             print(e, file=sys.stderr, flush=True)
             failed += 1

@@ -57,7 +57,8 @@ def run(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
-@unittest.skipUnless(all(os.path.exists(os.path.join(SHARED, m["file"])) for m in MODELS.values()),
+# The int8 entries are never in the shared folder: provision.py derives them from the fp32 ones.
+@unittest.skipUnless(all(os.path.exists(os.path.join(SHARED, m["file"])) for m in MODELS.values() if "quantized" not in m),
                      "shared model copies not found in " + SHARED)
 class ProvisionTest(unittest.TestCase):
     def setUp(self):
@@ -119,7 +120,8 @@ class ProvisionTest(unittest.TestCase):
     def test_corrupt_shared_copy_offline_fails_naming_the_model(self):
         models, shared = self.dir("models"), self.dir("shared")
         for m in MODELS.values():
-            shutil.copy(os.path.join(SHARED, m["file"]), shared)
+            if "quantized" not in m:
+                shutil.copy(os.path.join(SHARED, m["file"]), shared)
         with open(os.path.join(shared, "face_embed_512d.onnx"), "r+b") as f:
             f.seek(1000)
             f.write(b"X")
@@ -129,6 +131,34 @@ class ProvisionTest(unittest.TestCase):
         self.assertIn(MODELS["face_embed_512d"]["sha256"], err)
         self.assertNotIn("retinaface", err)
         self.assertFalse(os.path.exists(os.path.join(models, "face_embed_512d.onnx")))
+        self.assertIn("FAILED face_embed_512d_int8", err)  # nothing to derive it from
+        self.assertFalse(os.path.exists(os.path.join(models, "face_embed_512d_int8.onnx")))
+        self.assert_no_temp_files(models)
+
+    def test_int8_is_derived_from_the_verified_fp32_and_a_wrong_result_is_never_installed(self):
+        models = self.dir("models")
+        code, out, err = run("--models-dir", models, "--shared", SHARED, "--offline")
+        self.assertEqual(code, 0, err)
+        for m in (m for m in MODELS.values() if "quantized" in m):
+            self.assertIn("ok  %s (quantized from %s)" % (m["name"], m["quantized"]["from"]), out)
+            self.assertEqual(provision.sha256_file(os.path.join(models, m["file"])), m["sha256"])
+        # Ranges other than the committed ones give other bytes: refused by the sha256, the file removed.
+        meta = self.dir("meta")
+        shutil.copy(os.path.join(provision.HERE, "manifest.json"), meta)
+        shutil.copytree(os.path.join(provision.HERE, "quantization"), os.path.join(meta, "quantization"))
+        ranges = os.path.join(meta, MODELS["face_embed_512d_int8"]["quantized"]["ranges"])
+        with open(ranges) as f:
+            calibration = json.load(f)
+        first = sorted(calibration["tensors"])[0]
+        calibration["tensors"][first][1] *= 2
+        with open(ranges, "w") as f:
+            json.dump(calibration, f)
+        os.unlink(os.path.join(models, "face_embed_512d_int8.onnx"))
+        code, _, err = run("--models-dir", models, "--shared", SHARED, "--offline", "--manifest", os.path.join(meta, "manifest.json"))
+        self.assertEqual(code, 1)
+        self.assertIn("FAILED face_embed_512d_int8", err)
+        self.assertIn("expected %s" % MODELS["face_embed_512d_int8"]["sha256"], err)
+        self.assertFalse(os.path.exists(os.path.join(models, "face_embed_512d_int8.onnx")))
         self.assert_no_temp_files(models)
 
     def test_corrupt_installed_file_is_replaced_or_removed(self):

@@ -31,7 +31,8 @@ public sealed class LocalSlice : IDisposable
         {
             // Creating the pipeline loads and verifies every model now, so a missing or corrupt file stops the
             // silo at start-up instead of failing its first request.
-            Pipeline = FacePipeline.Create(_sessions, Options.Detector, Options.Recognizer, runner: Scheduler.For(ProbeTenant), sides: Options.DetectionSides);
+            var (detector, recognizer) = Options.ModelNames(_sessions.Catalog.Manifest);
+            Pipeline = FacePipeline.Create(_sessions, detector, recognizer, runner: Scheduler.For(ProbeTenant), sides: Options.DetectionSides);
         }
         catch
         {

@@ -42,6 +42,32 @@ public sealed class SliceOptions
     public string? Recognizer { get; set; }
 
     /// <summary>
+    /// <c>fp32</c> or <c>int8</c>: whether the slice runs <see cref="Detector"/> and <see cref="Recognizer"/> as published
+    /// or their static int8 derivations from the manifest (docs/int8.md); an int8 recognizer is its own model id, so a
+    /// gallery filled in one precision refuses the other (409 gallery-model-mismatch). Null takes the device's default,
+    /// <see cref="DefaultPrecision"/>.
+    /// </summary>
+    public ModelPrecision? Precision { get; set; }
+
+    /// <summary>
+    /// A CPU slice's precision when none is configured. int8 would be it only if it held fp32's accuracy on the shared
+    /// photos, and it does not: the embeddings' cosine to fp32 falls to 0.82 and the detector finds other faces on 5 of
+    /// 64 photos (docs/int8.md; Int8AgreementTests measure it on every run and fail when this no longer follows).
+    /// </summary>
+    public const ModelPrecision CpuDefaultPrecision = ModelPrecision.Fp32;
+
+    /// <summary>The precision when none is configured: <see cref="CpuDefaultPrecision"/> on a CPU, fp32 on a GPU (int8 QDQ is a CPU-provider format here).</summary>
+    public ModelPrecision DefaultPrecision => Device == "cpu" ? CpuDefaultPrecision : ModelPrecision.Fp32;
+
+    /// <summary>The detector and recognizer this slice runs: the configured (or the manifest's default) ones at its precision.</summary>
+    public (string Detector, string Recognizer) ModelNames(ModelManifest manifest)
+    {
+        var precision = Precision ?? DefaultPrecision;
+        return (manifest.At(string.IsNullOrEmpty(Detector) ? manifest.Defaults.Detector : Detector, precision),
+            manifest.At(string.IsNullOrEmpty(Recognizer) ? manifest.Defaults.Recognizer : Recognizer, precision));
+    }
+
+    /// <summary>
     /// Long side, in pixels, images are detected at for /detect and /embed and when the prominent-face size finds
     /// nothing; null takes the detector's input size from the manifest (640 for RetinaFace).
     /// </summary>

@@ -34,6 +34,29 @@ public sealed record ModelManifest(ManifestDefaults Defaults, IReadOnlyList<Mode
         Models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal))
         ?? throw new ModelUnavailableException(name,
             $"The model '{name}' is not in the manifest; known models: {string.Join(", ", Models.Select(m => m.Name))}.");
+
+    /// <summary>
+    /// The model to run for <paramref name="name"/> at <paramref name="precision"/>: <paramref name="name"/> itself for
+    /// <see cref="ModelPrecision.Fp32"/>, the entry quantized from it for <see cref="ModelPrecision.Int8"/>.
+    /// </summary>
+    public string At(string name, ModelPrecision precision) => precision switch
+    {
+        ModelPrecision.Fp32 => name,
+        _ => Models.FirstOrDefault(m => string.Equals(m.Quantized?.From, name, StringComparison.Ordinal))?.Name
+            ?? (Get(name).Quantized is not null ? name : throw new ModelUnavailableException(name,
+                $"The manifest has no int8 model quantized from '{name}'; use Precision=fp32 or add one (docs/int8.md).")),
+    };
+}
+
+/// <summary>Which arithmetic a slice's models run in (slice setting <c>Precision</c>).</summary>
+public enum ModelPrecision
+{
+    /// <summary>The models as published.</summary>
+    Fp32,
+
+    /// <summary>Their static int8 QDQ derivations (docs/int8.md).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "The precision's own name, as the Precision setting spells it.")]
+    Int8,
 }
 
 /// <summary>The models a slice runs unless configured otherwise.</summary>

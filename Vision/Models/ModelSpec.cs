@@ -13,7 +13,8 @@ public sealed record ModelSpec(
     DetectorSpec? Detector = null,
     RecognizerSpec? Recognizer = null,
     string? Description = null,
-    string? License = null)
+    string? License = null,
+    QuantizedSpec? Quantized = null)
 {
     public const string DetectorRole = "detector";
     public const string RecognizerRole = "recognizer";
@@ -57,6 +58,12 @@ public sealed record ModelSpec(
         }
     }
 }
+
+/// <summary>
+/// How <c>models/provision.py</c> derives this model from an fp32 one (docs/int8.md): <paramref name="From"/> names the
+/// fp32 entry, <paramref name="Ranges"/> the committed activation ranges, <paramref name="KeepFp32"/> the Convs left in float.
+/// </summary>
+public sealed record QuantizedSpec(string From, string Ranges, IReadOnlyList<string>? KeepFp32 = null);
 
 /// <param name="Width">Input width; for a <paramref name="DynamicSize"/> detector, the size it was exported and is run at by default.</param>
 /// <param name="DynamicSize">

@@ -27,6 +27,10 @@ public class DetectionBenchmarks
     [Params(1, 8)]
     public int BatchSize { get; set; }
 
+    /// <summary>The manifest's default detector as published, or its int8 derivation (docs/int8.md).</summary>
+    [Params(ModelPrecision.Fp32, ModelPrecision.Int8)]
+    public ModelPrecision Precision { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -37,7 +41,8 @@ public class DetectionBenchmarks
 
         _sessions = new OnnxSessionFactory(ModelCatalog.Open(BenchmarkPaths.ModelsDirectory), new InferenceOptions { Device = "cpu" });
         var catalog = _sessions.Catalog;
-        _detector = new RetinaFaceDetector(_sessions.CreateSession(catalog.Manifest.Defaults.Detector), maxBatchSize: BatchSize);
+        _detector = new RetinaFaceDetector(
+            _sessions.CreateSession(catalog.Manifest.At(catalog.Manifest.Defaults.Detector, Precision)), maxBatchSize: BatchSize);
 
         var spec = catalog.Get(catalog.Manifest.Defaults.Detector).Input;
         _images = new Mat[BatchSize];

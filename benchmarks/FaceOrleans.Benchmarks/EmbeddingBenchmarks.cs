@@ -22,7 +22,7 @@ public class EmbeddingBenchmarks
     private Mat _crop = null!;
     private Mat[] _batch = [];
 
-    [Params("face_embed_512d", "mobilefacenet_128d")]
+    [Params("face_embed_512d", "face_embed_512d_int8", "mobilefacenet_128d")]
     public string Recognizer { get; set; } = "face_embed_512d";
 
     /// <summary>Faces per Embed call (one model invocation).</summary>

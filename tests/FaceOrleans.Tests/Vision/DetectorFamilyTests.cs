@@ -20,7 +20,7 @@ public sealed class DetectorFamilyTests(VisionFixture fixture) : IDisposable
     public void A_detector_of_an_unknown_family_is_refused_by_name_before_its_file_is_opened()
     {
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.ModelsDirectory, "manifest.json")))!;
-        var detector = manifest["models"]!.AsArray().Single(m => (string?)m!["role"] == "detector")!;
+        var detector = manifest["models"]!.AsArray().Single(m => (string?)m!["name"] == (string?)manifest["defaults"]!["detector"])!;
         detector["detector"]!["family"] = "scrfd";
         File.WriteAllText(Path.Combine(_scratch.FullName, "manifest.json"), manifest.ToJsonString());
 

@@ -9,15 +9,7 @@ public sealed class SiloStartupTests : IDisposable
     [Fact]
     public async Task The_silo_refuses_to_start_when_a_model_is_corrupt_and_names_it()
     {
-        File.Copy(Path.Combine(TestPaths.ModelsDirectory, "manifest.json"), Path.Combine(_models.FullName, "manifest.json"));
-        foreach (var model in Directory.GetFiles(TestPaths.ModelsDirectory, "*.onnx"))
-        {
-            File.Copy(model, Path.Combine(_models.FullName, Path.GetFileName(model)));
-        }
-
-        var detector = Path.Combine(_models.FullName, "retinaface_mnet025.onnx");
-        File.SetAttributes(detector, FileAttributes.Normal);
-        await File.WriteAllBytesAsync(detector, [1, 2, 3]);
+        await CopyModelsWithCorruptAsync("retinaface_mnet025.onnx");
 
         var result = await TestProcess.RunSiloAsync(HostArguments(_models.FullName), _models.FullName);
 
@@ -25,6 +17,19 @@ public sealed class SiloStartupTests : IDisposable
         Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("retinaface_mnet025", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("python3 models/provision.py", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_silo_set_to_int8_loads_the_int8_models_and_refuses_to_start_when_one_is_corrupt()
+    {
+        // Only the int8 detector is damaged: a silo that still loaded the fp32 one would start.
+        await CopyModelsWithCorruptAsync("retinaface_mnet025_int8.onnx");
+
+        var result = await TestProcess.RunSiloAsync(HostArguments(_models.FullName, "--FaceOrleans:Slice:Precision=int8"), _models.FullName);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: the silo cannot start", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Model 'retinaface_mnet025_int8' is corrupt", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -52,6 +57,20 @@ public sealed class SiloStartupTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error: the API cannot start: model 'retinaface_mnet025' cannot run on the CUDA execution provider (cuda:63)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The repository's manifest and models in this test's folder, with <paramref name="file"/> overwritten by three bytes.</summary>
+    private async Task CopyModelsWithCorruptAsync(string file)
+    {
+        File.Copy(Path.Combine(TestPaths.ModelsDirectory, "manifest.json"), Path.Combine(_models.FullName, "manifest.json"));
+        foreach (var model in Directory.GetFiles(TestPaths.ModelsDirectory, "*.onnx"))
+        {
+            File.Copy(model, Path.Combine(_models.FullName, Path.GetFileName(model)));
+        }
+
+        var corrupt = Path.Combine(_models.FullName, file);
+        File.SetAttributes(corrupt, FileAttributes.Normal);
+        await File.WriteAllBytesAsync(corrupt, [1, 2, 3]);
     }
 
     /// <summary>A standalone silo (or API hosting one) on free ports, its state in this test's folder.</summary>
