@@ -13,10 +13,13 @@ public sealed partial class RedisGalleryStore
     public async Task<IReadOnlyList<string>> SubjectsNotRefreshedSinceAsync(string tenant, DateTimeOffset before)
     {
         var due = new List<string>();
+        var ring = await ReadRingAsync(tenant);
         foreach (var subject in await Db.HashGetAllAsync(Subjects(tenant)))
         {
             var faces = (await Db.SetMembersAsync(FacesOf(tenant, subject.Name!))).Select(m => (RedisValue)SplitMember(m!).FaceId).ToArray();
-            var refreshed = ToInfo(subject.Name!, subject.Value!, faces.Length).CreatedUtc.ToUnixTimeMilliseconds();
+            // The subject record is sealed like every other (RedisGalleryStore.Protection.cs); its creation time is inside.
+            var record = OpenSubject(ring, subject.Name!, (byte[])subject.Value!);
+            var refreshed = ToInfo(subject.Name!, record, faces.Length).CreatedUtc.ToUnixTimeMilliseconds();
             if (faces.Length > 0)
             {
                 await StampUntimedAsync(tenant, faces);

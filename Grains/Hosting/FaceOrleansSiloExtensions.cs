@@ -36,8 +36,6 @@ public static class FaceOrleansSiloExtensions
         services.AddOptions<ProtectionOptions>().Bind(configuration.GetSection(ProtectionOptions.Section));
         // A KMS or Vault transit provider replaces this by registering its own IKeyProvider (the last registration wins).
         services.TryAddSingleton<IKeyProvider, MasterKeyProvider>();
-        services.AddSingleton<GalleryProtection>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<GalleryProtection>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<SiloLivenessFile>();
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
@@ -112,8 +110,11 @@ public static class FaceOrleansSiloExtensions
                 throw new InvalidOperationException($"Unknown FaceOrleans:Cluster:Mode '{cluster.Mode}'.");
         }
 
-        // With the stores: it sweeps the tenants the audit store lists (hosts that bring their own stores run none).
+        // With the stores: the retention sweep walks the tenants the audit store lists, and the protection checks the
+        // master key against the gallery store and seals its clear rows (hosts that bring their own stores run neither).
         silo.Services.AddHostedService<RetentionSweeper>();
+        silo.Services.AddSingleton<GalleryProtection>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<GalleryProtection>());
 
         return silo;
     }

@@ -85,7 +85,8 @@ public sealed partial class GalleryProtection(
             var defaultFile = options.Value.DefaultMasterKeyFile;
             if (local.Load(options.Value, defaultFile, mayCreate: stored is null))
             {
-                LogCreated(logger, Path.GetFullPath(defaultFile!));
+                var created = Path.GetFullPath(defaultFile!);
+                LogCreated(logger, created);
             }
 
             LogLoaded(logger, local.Source, local.MasterKeyId, cipher.Enabled);
@@ -139,7 +140,8 @@ public sealed partial class GalleryProtection(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message =
+    // Information, not a warning: the embedded default's first start does this by design (README says what it guards).
+    [LoggerMessage(Level = LogLevel.Information, Message =
         "Created a new master key in {Path} (mode 0600): it protects the gallery against a copy of the gallery file or a Redis dump without it, " +
         "not against someone who can read the whole data folder. In production supply FaceOrleans:Protection:MasterKey or MasterKeyFile (docs/data-protection.md).")]
     private static partial void LogCreated(ILogger logger, string path);

@@ -35,6 +35,9 @@ internal static class RealHosts
         ["FaceOrleans:Tenants:CounterFlushInterval"] = "00:00:01",
         // Shard snapshots are a local cache; tests keep theirs out of the working directory.
         ["FaceOrleans:Gallery:IndexDirectory"] = Path.Combine(Path.GetTempPath(), "faceorleans-gallery-index-" + clusterId),
+        // Gallery rows are sealed under a master key every silo of a cluster shares (Redis mode requires one): the
+        // cluster's own, derived from its id, so every silo and every restart of the test's cluster has the same.
+        ["FaceOrleans:Protection:MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(clusterId))),
     }.Concat(tenants.Select((t, i) => KeyValuePair.Create($"FaceOrleans:Slice:Tenants:{i}", (string?)t))).ToDictionary();
 
     public static async Task<IHost> StartSiloAsync(IReadOnlyDictionary<string, string?> settings)

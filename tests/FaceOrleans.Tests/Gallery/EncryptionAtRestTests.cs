@@ -189,6 +189,7 @@ public sealed class EncryptionAtRestTests : IDisposable
 
     private static Task<TestProcess.Result> RunApiAsync(IReadOnlyDictionary<string, string> settings, params string[] extra) =>
         TestProcess.RunAsync("dotnet",
-            [TestPaths.ApiAssembly, $"--Urls=http://127.0.0.1:{RealHosts.FreePort().ToString(CultureInfo.InvariantCulture)}", .. settings.Select(s => $"--{s.Key}={s.Value}"), .. extra],
-            Path.GetDirectoryName(TestPaths.ApiAssembly)!, TimeSpan.FromMinutes(2));
+            // The embedded default, as ApiProcess starts it: the silo's embedded command.
+            [TestPaths.SiloAssembly, "embedded", $"--Urls=http://127.0.0.1:{RealHosts.FreePort().ToString(CultureInfo.InvariantCulture)}", .. settings.Select(s => $"--{s.Key}={s.Value}"), .. extra],
+            Path.GetDirectoryName(TestPaths.SiloAssembly)!, TimeSpan.FromMinutes(2));
 }
