@@ -7,9 +7,14 @@ namespace FaceOrleans.Contracts;
 [Alias("faceorleans.IAuditGrain")]
 public interface IAuditGrain : IGrainWithStringKey
 {
-    /// <summary>Appends the record; returns once it is stored, with the entry it became.</summary>
-    [Alias("Append")]
-    Task<AuditEntry> Append(AuditRecord record);
+    /// <summary>
+    /// Appends the record; returns once it is stored, with the entry it became. Keyed by the record's request id and
+    /// action: the same record sent again (a resend after a silo or gateway died) returns the entry the first made.
+    /// The token lets the API cancel and resend a call stuck behind a silo that died; the grain does not stop a write
+    /// for it (the resend finds the entry).
+    /// </summary>
+    [Alias("Append"), Idempotent]
+    Task<AuditEntry> Append(AuditRecord record, CancellationToken cancellationToken = default);
 
     [Alias("Query")]
     Task<AuditPage> Query(AuditQuery query);

@@ -23,9 +23,47 @@ public sealed class AuditGrain(IAuditStore store, [FromKeyedServices(RetentionCl
     private Task? _flushing;
     private AuditHead? _head;
 
+    // The appends of recent requests by (request id, action), so that an API's resend of an append it could not prove
+    // delivered (IAuditGrain.Append is [Idempotent]) returns the first append's entry instead of adding a second.
+    // Bounded: a resend comes within ClientCallResender's budget, seconds after the first.
+    private const int RecentLimit = 4096;
+    private readonly Dictionary<(string RequestId, string Action), Task<AuditEntry>> _recent = [];
+    private readonly Queue<(string RequestId, string Action)> _recentOrder = new();
+
     private string Tenant => this.GetPrimaryKeyString();
 
-    public Task<AuditEntry> Append(AuditRecord record)
+    public Task<AuditEntry> Append(AuditRecord record, CancellationToken cancellationToken = default)
+    {
+        if (record.RequestId is not { } requestId)
+        {
+            return Enqueue(record);
+        }
+
+        var key = (requestId, record.Action);
+        if (_recent.TryGetValue(key, out var first) && !first.IsFaulted && !first.IsCanceled)
+        {
+            return first;
+        }
+
+        var appended = Enqueue(record);
+        if (_recent.TryAdd(key, appended))
+        {
+            _recentOrder.Enqueue(key);
+        }
+        else
+        {
+            _recent[key] = appended;
+        }
+
+        if (_recentOrder.Count > RecentLimit)
+        {
+            _recent.Remove(_recentOrder.Dequeue());
+        }
+
+        return appended;
+    }
+
+    private Task<AuditEntry> Enqueue(AuditRecord record)
     {
         var done = new TaskCompletionSource<AuditEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending.Add((record, done));
