@@ -97,9 +97,7 @@ public sealed class EncryptionAtRestTests : IDisposable
     {
         await using var redis = await RedisServer.StartAsync(Directory.CreateDirectory(Path.Combine(_data.FullName, "redis")).FullName);
         var settings = ApiProcess.Settings(_data.FullName);
-        settings["FaceOrleans:Cluster:Mode"] = "Redis";
-        settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
-        settings["FaceOrleans:Protection:MasterKey"] = MasterKeyProvider.NewKeyText();
+        ApiProcess.UseRedis(settings, redis);
         await using var api = await ApiProcess.StartAsync(settings);
         using var client = api.Client();
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/v1/{Tenant}/config", new { store_enrollment_photos = true })).StatusCode);

@@ -35,8 +35,8 @@ public sealed class ModelIdentityTests
         IGalleryStore store = new SqliteGalleryStore(Path.Combine(data.FullName, "state-gallery.db"), keys: keys);
         if (redis is not null)
         {
-            settings["FaceOrleans:Cluster:Mode"] = "Redis";
-            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
+            // Keeps the master key set above (the test opens the store with it).
+            ApiProcess.UseRedis(settings, redis);
             store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans", keys: keys);
         }
 

@@ -39,9 +39,7 @@ public sealed class ReshardTests
         IGalleryStore store = new SqliteGalleryStore(Path.Combine(data.FullName, "state-gallery.db"));
         if (redis is not null)
         {
-            settings["FaceOrleans:Cluster:Mode"] = "Redis";
-            settings["FaceOrleans:Cluster:Redis"] = redis.ConnectionString;
-            settings["FaceOrleans:Protection:MasterKey"] = Grains.Protection.MasterKeyProvider.NewKeyText();
+            ApiProcess.UseRedis(settings, redis);
             store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans");
         }
 
