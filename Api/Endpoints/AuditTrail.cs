@@ -15,8 +15,6 @@ namespace FaceOrleans.Api.Endpoints;
 /// </summary>
 internal static class AuditTrail
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <param name="detail">What else the entry should say (a configuration's new values); never a photo, an embedding or metadata.</param>
     public static RouteHandlerBuilder Audited(this RouteHandlerBuilder route, string action, Func<EndpointFilterInvocationContext, string?>? detail = null) =>
         route.AddEndpointFilter(async (context, next) =>

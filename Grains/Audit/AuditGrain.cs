@@ -45,16 +45,13 @@ public sealed class AuditGrain(IAuditStore store, [FromKeyedServices(RetentionCl
             return first;
         }
 
-        var appended = Enqueue(record);
-        if (_recent.TryAdd(key, appended))
+        // A record whose first append failed is appended again and takes its place.
+        if (!_recent.ContainsKey(key))
         {
             _recentOrder.Enqueue(key);
         }
-        else
-        {
-            _recent[key] = appended;
-        }
 
+        var appended = _recent[key] = Enqueue(record);
         if (_recentOrder.Count > RecentLimit)
         {
             _recent.Remove(_recentOrder.Dequeue());
