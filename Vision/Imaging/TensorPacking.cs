@@ -19,34 +19,32 @@ internal static class TensorPacking
 
         var plane = tensor.Width * tensor.Height;
         var slot = tensor.Span.Slice(batchIndex * 3 * plane, 3 * plane);
-        slot.Clear();
-
-        // For each tensor channel: which BGR byte feeds it, and the affine map x * a + b.
-        Span<int> source = stackalloc int[3];
-        Span<float> multiply = stackalloc float[3];
-        Span<float> add = stackalloc float[3];
-        for (var c = 0; c < 3; c++)
+        int width = bgr.Width, height = bgr.Height;
+        if (width < tensor.Width || height < tensor.Height)
         {
-            source[c] = input.ChannelOrder == "RGB" ? 2 - c : c;
-            multiply[c] = input.Scale / input.Std[c];
-            add[c] = -input.Mean[c] / input.Std[c];
+            slot.Clear();
         }
 
-        var step = (long)bgr.Step();
-        var data = (byte*)bgr.DataPointer;
-        int width = bgr.Width, height = bgr.Height;
-        for (var y = 0; y < height; y++)
+        // OpenCV splits the interleaved pixels and converts each channel plane in vectorised loops, straight into the
+        // tensor's memory: a third of the cost of the per-pixel loop this replaced (issue 22), with the same values.
+        var channels = Cv2.Split(bgr);
+        try
         {
-            var row = data + (y * step);
-            var offset = y * tensor.Width;
-            for (var x = 0; x < width; x++)
+            fixed (float* start = slot)
             {
-                var pixel = row + (x * 3);
-                var index = offset + x;
-                slot[index] = (pixel[source[0]] * multiply[0]) + add[0];
-                slot[plane + index] = (pixel[source[1]] * multiply[1]) + add[1];
-                slot[(2 * plane) + index] = (pixel[source[2]] * multiply[2]) + add[2];
+                for (var c = 0; c < 3; c++)
+                {
+                    // For each tensor channel: which BGR plane feeds it, and the affine map x * a + b.
+                    var source = input.ChannelOrder == "RGB" ? 2 - c : c;
+                    using var target = Mat.FromPixelData(tensor.Height, tensor.Width, MatType.CV_32FC1, (IntPtr)(start + (c * plane)));
+                    using var region = target[new Rect(0, 0, width, height)];
+                    channels[source].ConvertTo(region, MatType.CV_32FC1, input.Scale / input.Std[c], -input.Mean[c] / input.Std[c]);
+                }
             }
+        }
+        finally
+        {
+            Disposables.DisposeAll(channels);
         }
     }
 }
