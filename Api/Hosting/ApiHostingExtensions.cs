@@ -72,6 +72,7 @@ public static partial class ApiHostingExtensions
         services.AddTenantQuotas(api);
 
         services.AddSingleton<ApiMetrics>();
+        ApiMetrics.PublishMeters();
         services.AddSingleton<ClusterReadinessCheck>();
         services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
         services.AddOpenApi(OpenApiContract.Configure);
