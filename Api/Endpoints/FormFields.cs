@@ -25,7 +25,8 @@ internal static class FormFields
                 $"The file in '{field}' is {file.Length} bytes; the limit is {maxBytes} bytes.", maxBytes, field));
         }
 
-        var bytes = new byte[file.Length];
+        // Filled whole by ReadExactlyAsync below, so the runtime need not zero it first (most uploads land on the large-object heap).
+        var bytes = GC.AllocateUninitializedArray<byte>((int)file.Length);
         await using var stream = file.OpenReadStream();
         await stream.ReadExactlyAsync(bytes, cancellationToken);
         return bytes;
