@@ -44,6 +44,8 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
             var defaultsOf = FacePipeline.Create(standard).ModelDefaults;
             var detailed = defaultsOf with { Limits = ImageLimits.Default.FullDetail };
             var down1280 = defaultsOf with { Limits = ImageLimits.Default with { MinWorkingSide = 1280 } };
+            var down720 = defaultsOf with { Limits = ImageLimits.Default with { MinWorkingSide = 720 } };
+            var down480 = defaultsOf with { Limits = ImageLimits.Default with { MinWorkingSide = 480 } };
             var variants = new List<Variant>
             {
                 new("before: 640x640 letterbox, 1920 px decode", new FacePipeline(letterbox, Recognizer(standard), InlineModelRunner.Instance), detailed),
@@ -52,6 +54,8 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
                 new("aspect 640, prominent face at 320 first", FacePipeline.Create(standard, sides: new DetectionSides(640, 320)), detailed),
                 new("480 first, JPEG decoded down to 1280", FacePipeline.Create(standard, sides: shipped), down1280),
                 new("480 first, JPEG decoded down to 960 (shipped)", FacePipeline.Create(standard, sides: shipped), defaultsOf),
+                new("480 first, JPEG decoded down to 720", FacePipeline.Create(standard, sides: shipped), down720),
+                new("480 first, JPEG decoded down to 480", FacePipeline.Create(standard, sides: shipped), down480),
                 new("shipped, spinning off", FacePipeline.Create(Sessions("no-spin", o => o.AllowSpinning = false), sides: shipped), defaultsOf),
                 new("shipped, spinning off, memory pattern off",
                     FacePipeline.Create(Sessions("no-spin-no-pattern", o => { o.AllowSpinning = false; o.EnableMemoryPattern = false; }), sides: shipped), defaultsOf),
