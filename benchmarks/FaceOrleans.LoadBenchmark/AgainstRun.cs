@@ -40,10 +40,12 @@ internal sealed record ServiceVariant(string Name, IReadOnlyList<string> Argumen
 internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiProcess? service, CompareClient faceOrleans)
 {
     /// <summary>
-    /// Compares per target before measuring: enough for the per-request methods to pass tiered compilation's call
-    /// counts (30) several times over, so their re-compilation happens here rather than in the first level.
+    /// Compares per target before measuring, unless <c>--warmup N</c> says otherwise: enough for the per-request methods
+    /// to pass tiered compilation's call counts (30) several times over, so their re-compilation happens here rather
+    /// than in the first level. A started service still compiles 1-2 % of its CPU's worth for a minute more under load
+    /// (perf, issue 22); <c>--warmup 520</c> (every pair once) measures it nearer its steady state.
     /// </summary>
-    private const int WarmupRequests = 120;
+    public const int DefaultWarmup = 120;
 
     /// <summary>
     /// A .NET process keeps re-compiling its hot methods (tiered compilation, on its own thread) for a minute or more
@@ -87,7 +89,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
                 targets.Add(new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => ""));
             }
 
-            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets));
+            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets), settings.Warmup);
         }
         finally
         {
@@ -99,11 +101,11 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     }
 
     /// <summary>Warms every target up, then prints one row per level and target, with the ratio to the first target.</summary>
-    public static async Task<int> MeasureAsync(Workload workload, IReadOnlyList<CompareTarget> targets, IReadOnlyList<int> levels, int rounds, string header)
+    public static async Task<int> MeasureAsync(Workload workload, IReadOnlyList<CompareTarget> targets, IReadOnlyList<int> levels, int rounds, string header, int warmupCompares = DefaultWarmup)
     {
         foreach (var target in targets)
         {
-            var pairs = Enumerable.Range(0, WarmupRequests).Select(i => workload.Pairs[i % workload.Pairs.Count]).ToArray();
+            var pairs = Enumerable.Range(0, warmupCompares).Select(i => workload.Pairs[i % workload.Pairs.Count]).ToArray();
             var warmup = await Driver.RunAsync(pairs, 2, target.Call, null);
             target.Decisions.Take();
             if (warmup.Failures > 0)
@@ -193,7 +195,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     }
 
     private string Describe(IReadOnlyList<CompareTarget> targets) =>
-        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round; " +
+        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round, after {settings.Warmup} warm-up compares per target; " +
         $"{Environment.ProcessorCount} cores; FaceOrleans settings: {(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
         $"targets: {string.Join("; ", targets.Select(t => t.Name))}. " +
         "CPU ms per compare: the serving process tree's CPU time (user + system) over the compares, where this tool started it; " +

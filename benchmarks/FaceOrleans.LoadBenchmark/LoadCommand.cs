@@ -162,7 +162,7 @@ internal sealed class LoadCommand(LoadSettings settings)
 /// <param name="Variants">Further FaceOrleans services started here, each with its own settings, measured beside the first.</param>
 internal sealed record LoadSettings(
     IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments, bool HttpOnly, string? Slice,
-    string? Against = null, string? AgainstKey = null, IReadOnlyList<ServiceVariant>? VariantList = null, int Rounds = 1)
+    string? Against = null, string? AgainstKey = null, IReadOnlyList<ServiceVariant>? VariantList = null, int Rounds = 1, int Warmup = AgainstRun.DefaultWarmup)
 {
     public IReadOnlyList<ServiceVariant> Variants => VariantList ?? [];
 }

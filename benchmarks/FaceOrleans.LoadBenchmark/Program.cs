@@ -8,7 +8,7 @@
 //          intra-op thread each (the figure the service is held to).
 //   levers the pipeline's cost levers side by side in one process, alternating, as CPU ms per compare and ratios.
 // Usage: dotnet run -c Release --project benchmarks/FaceOrleans.LoadBenchmark -- [load|raw|levers] [--levels 1,2,4,8]
-//        [--pairs N] [--tenant attendance] [--url http://host:port --key KEY] [--rounds N] [--only TEXT]
+//        [--pairs N] [--tenant attendance] [--url http://host:port --key KEY] [--rounds N] [--warmup N] [--only TEXT]
 //        [--http-only [--slice ID]]   (load: the service alone, with the mean batch size per level of slice ID, or of
 //                                      all slices; for a GPU service; with --against: no in-process row)
 //        [--against URL|start:COMMAND [--against-key KEY]]   (load: a second service's base URL, posted at URL/compare;
@@ -22,13 +22,14 @@ var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordi
 var levels = (Option("--levels") ?? "1,2,4,8").Split(',').Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
 var pairs = Option("--pairs") is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : (int?)null;
 var rounds = Option("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : (int?)null;
+var warmup = Option("--warmup") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : AgainstRun.DefaultWarmup;
 var serviceArguments = args.Where(a => a.StartsWith("--FaceOrleans:", StringComparison.Ordinal)).ToArray();
 return command switch
 {
     "load" => await new LoadCommand(new LoadSettings(
         levels, pairs, Option("--tenant") ?? "attendance", Option("--url") is { } url ? new Uri(url.TrimEnd('/') + "/") : null, Option("--key"),
         serviceArguments, args.Contains("--http-only"), Option("--slice"), Option("--against"), Option("--against-key"),
-        Options("--variant").Select(ServiceVariant.Parse).ToArray(), rounds ?? 1)).RunAsync(),
+        Options("--variant").Select(ServiceVariant.Parse).ToArray(), rounds ?? 1, warmup)).RunAsync(),
     "raw" => await RunRawAsync(),
     "levers" => await new LeversCommand(pairs, rounds ?? 4, Option("--only")).RunAsync(),
     _ => Usage(),
@@ -41,7 +42,7 @@ async Task<int> RunRawAsync()
     return await AgainstRun.MeasureAsync(workload, [new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => "")],
         levels, rounds ?? 1,
         $"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; FacePipeline.CompareAsync with ModelDefaults in this " +
-        $"process, each model call on its caller's thread with 1 intra-op thread; slice settings: {(serviceArguments.Length == 0 ? "defaults" : string.Join(" ", serviceArguments))}.");
+        $"process, each model call on its caller's thread with 1 intra-op thread; slice settings: {(serviceArguments.Length == 0 ? "defaults" : string.Join(" ", serviceArguments))}.", warmup);
 }
 
 string? Option(string name)
