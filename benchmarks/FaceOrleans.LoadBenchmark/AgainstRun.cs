@@ -89,7 +89,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
                 targets.Add(new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => ""));
             }
 
-            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets), settings.Warmup);
+            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets), settings.Warmup ?? DefaultWarmup);
         }
         finally
         {
@@ -195,7 +195,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     }
 
     private string Describe(IReadOnlyList<CompareTarget> targets) =>
-        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round, after {settings.Warmup} warm-up compares per target; " +
+        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round, after {settings.Warmup ?? DefaultWarmup} warm-up compares per target; " +
         $"{Environment.ProcessorCount} cores; FaceOrleans settings: {(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
         $"targets: {string.Join("; ", targets.Select(t => t.Name))}. " +
         "CPU ms per compare: the serving process tree's CPU time (user + system) over the compares, where this tool started it; " +

@@ -50,7 +50,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         var ownCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
 
         PrintHeader(client.CompareUrl, workload, scheduler.Options);
-        var warmup = workload.Pairs.Take(WarmupRequests).ToArray();
+        var warmup = workload.Pairs.Take(settings.Warmup ?? WarmupRequests).ToArray();
         foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process scheduled", inProcessScheduled) })
         {
             var result = await Driver.RunAsync(warmup, WarmupCallers, call, null);
@@ -105,7 +105,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         var http = client.Http;
         // Failures do not stop the run here: refusals (a slice at its memory cap, a dead slice) are what some runs
         // measure, so they are counted by status in the table, and the exit code says that any happened.
-        var warmup = await Driver.RunAsync(workload.Pairs.Take(WarmupRequests).ToArray(), WarmupCallers, overHttp, null);
+        var warmup = await Driver.RunAsync(workload.Pairs.Take(settings.Warmup ?? WarmupRequests).ToArray(), WarmupCallers, overHttp, null);
         if (warmup.Failures > 0)
         {
             Console.Error.WriteLine($"warm-up: {warmup.Failures} of {warmup.Requests} compares failed{client.TakeFailures()}");
@@ -162,7 +162,7 @@ internal sealed class LoadCommand(LoadSettings settings)
 /// <param name="Variants">Further FaceOrleans services started here, each with its own settings, measured beside the first.</param>
 internal sealed record LoadSettings(
     IReadOnlyList<int> Levels, int? Pairs, string Tenant, Uri? Url, string? Key, IReadOnlyList<string> ServiceArguments, bool HttpOnly, string? Slice,
-    string? Against = null, string? AgainstKey = null, IReadOnlyList<ServiceVariant>? VariantList = null, int Rounds = 1, int Warmup = AgainstRun.DefaultWarmup)
+    string? Against = null, string? AgainstKey = null, IReadOnlyList<ServiceVariant>? VariantList = null, int Rounds = 1, int? Warmup = null)
 {
     public IReadOnlyList<ServiceVariant> Variants => VariantList ?? [];
 }

@@ -22,7 +22,7 @@ var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordi
 var levels = (Option("--levels") ?? "1,2,4,8").Split(',').Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
 var pairs = Option("--pairs") is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : (int?)null;
 var rounds = Option("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : (int?)null;
-var warmup = Option("--warmup") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : AgainstRun.DefaultWarmup;
+var warmup = Option("--warmup") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : (int?)null;
 var serviceArguments = args.Where(a => a.StartsWith("--FaceOrleans:", StringComparison.Ordinal)).ToArray();
 return command switch
 {
@@ -42,7 +42,7 @@ async Task<int> RunRawAsync()
     return await AgainstRun.MeasureAsync(workload, [new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => "")],
         levels, rounds ?? 1,
         $"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; FacePipeline.CompareAsync with ModelDefaults in this " +
-        $"process, each model call on its caller's thread with 1 intra-op thread; slice settings: {(serviceArguments.Length == 0 ? "defaults" : string.Join(" ", serviceArguments))}.", warmup);
+        $"process, each model call on its caller's thread with 1 intra-op thread; slice settings: {(serviceArguments.Length == 0 ? "defaults" : string.Join(" ", serviceArguments))}.", warmup ?? AgainstRun.DefaultWarmup);
 }
 
 string? Option(string name)
