@@ -45,7 +45,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     /// than in the first level. A started service still compiles 1-2 % of its CPU's worth for a minute more under load
     /// (perf, issue 22); <c>--warmup 520</c> (every pair once) measures it nearer its steady state.
     /// </summary>
-    public const int DefaultWarmup = 120;
+    private const int DefaultWarmup = 120;
 
     /// <summary>
     /// A .NET process keeps re-compiling its hot methods (tiered compilation, on its own thread) for a minute or more
@@ -89,7 +89,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
                 targets.Add(new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => ""));
             }
 
-            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets), settings.Warmup ?? DefaultWarmup);
+            return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets), settings.Warmup);
         }
         finally
         {
@@ -101,11 +101,12 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     }
 
     /// <summary>Warms every target up, then prints one row per level and target, with the ratio to the first target.</summary>
-    public static async Task<int> MeasureAsync(Workload workload, IReadOnlyList<CompareTarget> targets, IReadOnlyList<int> levels, int rounds, string header, int warmupCompares = DefaultWarmup)
+    public static async Task<int> MeasureAsync(Workload workload, IReadOnlyList<CompareTarget> targets, IReadOnlyList<int> levels, int rounds, string header, int? warmupCompares)
     {
+        var warmupPairs = warmupCompares ?? DefaultWarmup;
         foreach (var target in targets)
         {
-            var pairs = Enumerable.Range(0, warmupCompares).Select(i => workload.Pairs[i % workload.Pairs.Count]).ToArray();
+            var pairs = Enumerable.Range(0, warmupPairs).Select(i => workload.Pairs[i % workload.Pairs.Count]).ToArray();
             var warmup = await Driver.RunAsync(pairs, 2, target.Call, null);
             target.Decisions.Take();
             if (warmup.Failures > 0)
@@ -122,7 +123,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
         }
 
         Console.WriteLine(header);
-        Console.WriteLine($"Idle after warm-up (share of one core over {SettleWindow.TotalSeconds:0} s, once under {SettledShare:P0} or after {SettleLimit.TotalSeconds:0} s): {string.Join("; ", settled)}.");
+        Console.WriteLine($"Idle after {warmupPairs} warm-up compares per target (share of one core over {SettleWindow.TotalSeconds:0} s, once under {SettledShare:P0} or after {SettleLimit.TotalSeconds:0} s): {string.Join("; ", settled)}.");
         Console.WriteLine();
         Console.WriteLine("| concurrency | target | compares/s | vs first | p50 / p95 / p99 ms | CPU ms per compare | CPU busy | right decisions | failed |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -195,7 +196,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     }
 
     private string Describe(IReadOnlyList<CompareTarget> targets) =>
-        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round, after {settings.Warmup ?? DefaultWarmup} warm-up compares per target; " +
+        $"{workload.Pairs.Count} pairs per run from pairs.csv, {settings.Rounds} round(s) per level and target, the order reversed each round; " +
         $"{Environment.ProcessorCount} cores; FaceOrleans settings: {(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
         $"targets: {string.Join("; ", targets.Select(t => t.Name))}. " +
         "CPU ms per compare: the serving process tree's CPU time (user + system) over the compares, where this tool started it; " +
