@@ -27,7 +27,8 @@ for _ in $(seq 120); do [[ -s $work/keys.env ]] && break; sleep 1; done
 key=$(grep -i '^ATTENDANCE' "$work/keys.env" | cut -d= -f2)
 load=(dotnet benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll load
   --url "http://127.0.0.1:$port" --key "$key" --http-only --levels "$concurrency")
-"${load[@]}" --pairs 520 --rounds 2 > "$work/warmup.txt"
+# The plain load table runs each level once: --warmup 520 then the 520 pairs make the 1,040 warm-up compares.
+"${load[@]}" --pairs 520 --warmup 520 > "$work/warmup.txt"
 "${load[@]}" --pairs 520 > "$work/measured.txt" &
 client=$!
 sleep 10
