@@ -26,7 +26,7 @@ internal static class FormFields
         }
 
         // Filled whole by ReadExactlyAsync below, so the runtime need not zero it first (most uploads land on the large-object heap).
-        var bytes = GC.AllocateUninitializedArray<byte>((int)file.Length);
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)file.Length));
         await using var stream = file.OpenReadStream();
         await stream.ReadExactlyAsync(bytes, cancellationToken);
         return bytes;
