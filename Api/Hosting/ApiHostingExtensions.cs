@@ -113,6 +113,7 @@ public static partial class ApiHostingExtensions
         });
         app.UseTenantQuotas();
         app.UseRateLimiter();
+        app.UseWholeBodyUploads();
         ApiMetrics.CollectSlicesOnScrape(app.Services.GetRequiredService<IClusterClient>());
         return app;
     }

@@ -66,6 +66,32 @@ public sealed class ApiProcessTests(ApiProcessFixture api)
         }
     }
 
+    /// <summary>
+    /// A form whose length the client declares is read whole before the form is parsed (WholeBodyUploads); one sent
+    /// chunked, without a length, goes to the form reader as it arrives. Both must give the same answer.
+    /// </summary>
+    [Fact]
+    public async Task A_compare_sent_chunked_answers_as_the_same_form_with_its_length_declared()
+    {
+        using var client = api.Client(api.AttendanceKey);
+        var compare = new Uri("/v1/attendance/compare", UriKind.Relative);
+
+        using var declared = ApiFixture.Form(("image1", "img10.jpg"), ("image2", "img11.jpg"));
+        Assert.NotNull(declared.Headers.ContentLength);
+        var whole = await client.PostAsync(compare, declared);
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, compare) { Content = ApiFixture.Form(("image1", "img10.jpg"), ("image2", "img11.jpg")) };
+        chunked.Headers.TransferEncodingChunked = true;
+        var streamed = await client.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        Assert.Null(streamed.RequestMessage!.Content!.Headers.ContentLength);
+        var (first, second) = (await whole.Content.ReadFromJsonAsync<JsonElement>(), await streamed.Content.ReadFromJsonAsync<JsonElement>());
+        Assert.Equal(first.GetProperty("similarity").GetSingle(), second.GetProperty("similarity").GetSingle());
+        Assert.Equal(first.GetProperty("is_same_person").GetBoolean(), second.GetProperty("is_same_person").GetBoolean());
+        Assert.Equal(first.GetProperty("faces").ToString(), second.GetProperty("faces").ToString());
+    }
+
     [Fact]
     public void A_comma_separated_list_on_the_command_line_replaces_the_files_list()
     {

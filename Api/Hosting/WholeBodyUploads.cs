@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace FaceOrleans.Api.Hosting;
+
+/// <summary>
+/// Reads a multipart upload whose length the client declared into one array of exactly that length before the
+/// endpoint's form binding parses it, and gives the binding that array as a seekable body. ASP.NET Core's form reader
+/// then hands out each file as a slice of it (<c>FormFile</c> over the body at the section's offset) instead of
+/// buffering every file again: with uploads kept in memory up to <see cref="ApiOptions.MaxUploadBytes"/> (above 1 MB),
+/// its <c>FileBufferingReadStream</c> grows a <c>MemoryStream</c> by doubling, about three bytes allocated and copied
+/// on the large-object heap per uploaded byte, and those heaps' collections were a visible share of a compare's CPU
+/// (docs/benchmarks.md, "Third pass"). A body without a declared length, over the route's limit, or of another
+/// media type goes to the endpoint as it came, and its limits and problems stay those of the form reader.
+/// </summary>
+/// <remarks>
+/// Placed after authentication and the rate limiter, so only a caller with a key, inside its tenant's concurrency,
+/// has a body held in memory, and no larger than the route's own limit (Kestrel's, or the batch routes'). The body is
+/// read through whatever <see cref="HttpRequest.Body"/> is then, so <see cref="Problems.RequestBodyDeadline"/> still
+/// bounds how long it may take, and a short or aborted body fails as the form reader's read would have.
+/// </remarks>
+internal static class WholeBodyUploads
+{
+    public static IApplicationBuilder UseWholeBodyUploads(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        if (context.GetEndpoint() is null || request.ContentLength is not { } length || length <= 0
+            || length > Math.Min(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue, Array.MaxLength)
+            || !IsMultipartForm(request.ContentType))
+        {
+            await next(context);
+            return;
+        }
+
+        // Filled whole by ReadExactlyAsync, so the runtime need not zero it first.
+        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+        await request.Body.ReadExactlyAsync(bytes, context.RequestAborted);
+        var body = request.Body;
+        request.Body = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: false);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            request.Body = body;
+        }
+    });
+
+    private static bool IsMultipartForm(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+}
