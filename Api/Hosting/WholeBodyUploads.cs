@@ -1,11 +1,12 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace FaceOrleans.Api.Hosting;
 
 /// <summary>
-/// Reads a multipart upload whose length the client declared into one array of exactly that length before the
-/// endpoint's form binding parses it, and gives the binding that array as a seekable body. ASP.NET Core's form reader
+/// Reads a multipart upload whose length the client declared into one pooled buffer before the endpoint's form
+/// binding parses it, and gives the binding that buffer as a seekable body. ASP.NET Core's form reader
 /// then hands out each file as a slice of it (<c>FormFile</c> over the body at the section's offset) instead of
 /// buffering every file again: with uploads kept in memory up to <see cref="ApiOptions.MaxUploadBytes"/> (above 1 MB),
 /// its <c>FileBufferingReadStream</c> grows a <c>MemoryStream</c> by doubling, about three bytes allocated and copied
@@ -32,18 +33,22 @@ internal static class WholeBodyUploads
             return;
         }
 
-        // Filled whole by ReadExactlyAsync, so the runtime need not zero it first.
-        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
-        await request.Body.ReadExactlyAsync(bytes, context.RequestAborted);
+        // Pooled: the endpoint copies each file it keeps into an array of its own (FormFields.ReadImageAsync), so the
+        // body is garbage once the endpoint returns, and a fresh one per request would be large-object heap churn.
         var body = request.Body;
-        request.Body = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: false);
+        var bytes = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {
+            await body.ReadExactlyAsync(bytes.AsMemory(0, (int)length), context.RequestAborted);
+            request.Body = new MemoryStream(bytes, 0, (int)length, writable: false, publiclyVisible: false);
             await next(context);
         }
         finally
         {
             request.Body = body;
+            // Photos are biometric data: none stays behind in a shared pool for the next renter to find.
+            bytes.AsSpan(0, (int)length).Clear();
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     });
 
