@@ -16,7 +16,7 @@ if [[ ${1:-} == --rounds ]]; then rounds=$2; shift 2; fi
 warm=${LAYER_COST_WARMUP_S:-45}
 window=${LAYER_COST_WINDOW_S:-20}
 scratch=$(mktemp -d /tmp/faceorleans-layer-cost-XXXXXX)
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source "$root/benchmarks/profile/embedded.sh"
 
 declare -A builds
 for rev in "$@"; do
@@ -39,35 +39,25 @@ EOF
 done
 
 measure() {
-  local rev=$1 dir=${builds[$1]} work port service client
+  local rev=$1 work client c1 c2 t1 t2
   work=$(mktemp -d "$scratch/run-XXXXXX")
-  port=$(free_port)
-  (cd "$dir/Silo/bin/Release/net10.0" && FO_NULL=1 MALLOC_ARENA_MAX=2 exec dotnet FaceOrleans.Silo.dll embedded \
-    --Urls="http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$work/faceorleans.db" \
-    --FaceOrleans:Cluster:SiloPort="$(free_port)" --FaceOrleans:Cluster:GatewayPort="$(free_port)" \
-    --FaceOrleans:Models:Directory="$root/models" --FaceOrleans:Api:DemoKeysFile="$work/keys.env" \
-    --FaceOrleans:Api:DefaultMaxConcurrentRequests=64 > "$work/service.log" 2>&1) &
-  service=$!
-  for _ in $(seq 120); do [[ -s $work/keys.env ]] && break; sleep 1; done
-  local key
-  key=$(grep -i '^ATTENDANCE' "$work/keys.env" | cut -d= -f2)
+  EMBEDDED_ENV="FO_NULL=1 MALLOC_ARENA_MAX=2" start_embedded "${builds[$rev]}/Silo/bin/Release/net10.0" "$work"
   (while true; do dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load \
     --url "http://127.0.0.1:$port" --key "$key" --http-only --levels 4 --pairs 520 --warmup 2000 >> "$work/load.txt" 2>&1; done) &
   client=$!
   sleep "$warm"
   # The API logs one line per answered request; its count over the window is the requests served in it.
-  local pid c1 c2 t1 t2
-  pid=$service
   c1=$(grep -c "POST /v1/attendance/compare answered 200" "$work/service.log" || true)
-  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  t1=$(awk '{print $14 + $15}' "/proc/$service/stat")
   sleep "$window"
   c2=$(grep -c "POST /v1/attendance/compare answered 200" "$work/service.log" || true)
-  t2=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  t2=$(awk '{print $14 + $15}' "/proc/$service/stat")
   pkill -P "$client" || true
-  kill "$client" "$pid" 2> /dev/null || true
+  kill "$client" "$service" 2> /dev/null || true
   wait "$service" 2> /dev/null || true
-  python3 -c "import sys; r, n, ms = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]); print(f'| {r} | {n / $window:.0f} | {ms / n:.2f} |')" \
-    "$rev" "$((c2 - c1))" "$(python3 -c "print(($t2 - $t1) * 1000 / $(getconf CLK_TCK))")"
+  # CPU ticks (user + system, /proc) over the window, in ms per request.
+  awk -v rev="$rev" -v n=$((c2 - c1)) -v ticks=$((t2 - t1)) -v hz="$(getconf CLK_TCK)" -v window="$window" \
+    'BEGIN { printf "| %s | %.0f | %.2f |\n", rev, n / window, ticks * 1000 / hz / n }'
 }
 
 echo "| revision | requests/s | CPU ms per request |"

@@ -9,22 +9,13 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 concurrency=${1:-4}
 shift || true
 work=$(mktemp -d /tmp/faceorleans-profile-XXXXXX)
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
+source "$root/benchmarks/profile/embedded.sh"
 cleanup() { [[ -n ${service:-} ]] && kill "$service" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-cd "$root/Silo/bin/Release/net10.0"
 # Perf maps name the JIT's code; W^X off keeps that code at the addresses the maps give.
-DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 dotnet FaceOrleans.Silo.dll embedded \
-  --Urls="http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$work/faceorleans.db" \
-  --FaceOrleans:Cluster:SiloPort="$(free_port)" --FaceOrleans:Cluster:GatewayPort="$(free_port)" \
-  --FaceOrleans:Models:Directory="$root/models" --FaceOrleans:Api:DemoKeysFile="$work/keys.env" \
-  --FaceOrleans:Api:DefaultMaxConcurrentRequests=64 "$@" > "$work/service.log" 2>&1 &
-service=$!
+EMBEDDED_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0" start_embedded "$root/Silo/bin/Release/net10.0" "$work" "$@"
 cd "$root"
-for _ in $(seq 120); do [[ -s $work/keys.env ]] && break; sleep 1; done
-key=$(grep -i '^ATTENDANCE' "$work/keys.env" | cut -d= -f2)
 load=(dotnet benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll load
   --url "http://127.0.0.1:$port" --key "$key" --http-only --levels "$concurrency")
 # The plain load table runs each level once: --warmup 520 then the 520 pairs make the 1,040 warm-up compares.

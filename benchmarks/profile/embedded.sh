@@ -1,0 +1,21 @@
+# Sourced by the profile scripts: starts one embedded FaceOrleans (the API and its silo in one process) on free
+# loopback ports with its state in a work folder, as the load benchmark's ApiProcess does, and waits for its demo keys.
+# start_embedded SILO_DIR WORK [extra service arguments]: SILO_DIR holds FaceOrleans.Silo.dll (a Release build);
+# EMBEDDED_ENV holds the service's own environment variables, given to it through `env` (e.g. "FO_NULL=1").
+# Sets: service (its pid), port, key (the attendance tenant's demo key). Needs $root (the repository) and provisioned models.
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+start_embedded() {
+  local dir=$1 work=$2
+  shift 2
+  port=$(free_port)
+  (cd "$dir" && exec env ${EMBEDDED_ENV:-} dotnet FaceOrleans.Silo.dll embedded \
+    --Urls="http://127.0.0.1:$port" --FaceOrleans:Cluster:StoragePath="$work/faceorleans.db" \
+    --FaceOrleans:Cluster:SiloPort="$(free_port)" --FaceOrleans:Cluster:GatewayPort="$(free_port)" \
+    --FaceOrleans:Models:Directory="$root/models" --FaceOrleans:Api:DemoKeysFile="$work/keys.env" \
+    --FaceOrleans:Api:DefaultMaxConcurrentRequests=64 "$@" > "$work/service.log" 2>&1) &
+  service=$!
+  for _ in $(seq 120); do [[ -s $work/keys.env ]] && break; sleep 1; done
+  key=$(grep -i '^ATTENDANCE' "$work/keys.env" | cut -d= -f2)
+}
