@@ -36,18 +36,19 @@ internal static class WholeBodyUploads
         // Pooled: the endpoint copies each file it keeps into an array of its own (FormFields.ReadImageAsync), so the
         // body is garbage once the endpoint returns, and a fresh one per request would be large-object heap churn.
         var body = request.Body;
-        var bytes = ArrayPool<byte>.Shared.Rent((int)length);
+        var size = (int)length;
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            await body.ReadExactlyAsync(bytes.AsMemory(0, (int)length), context.RequestAborted);
-            request.Body = new MemoryStream(bytes, 0, (int)length, writable: false, publiclyVisible: false);
+            await body.ReadExactlyAsync(bytes.AsMemory(0, size), context.RequestAborted);
+            request.Body = new MemoryStream(bytes, 0, size, writable: false, publiclyVisible: false);
             await next(context);
         }
         finally
         {
             request.Body = body;
             // Photos are biometric data: none stays behind in a shared pool for the next renter to find.
-            bytes.AsSpan(0, (int)length).Clear();
+            bytes.AsSpan(0, size).Clear();
             ArrayPool<byte>.Shared.Return(bytes);
         }
     });
