@@ -106,7 +106,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
         var warmupPairs = warmupCompares ?? DefaultWarmup;
         foreach (var target in targets)
         {
-            var pairs = Enumerable.Range(0, warmupPairs).Select(i => workload.Pairs[i % workload.Pairs.Count]).ToArray();
+            var pairs = workload.Cycle(warmupPairs);
             var warmup = await Driver.RunAsync(pairs, 2, target.Call, null);
             target.Decisions.Take();
             if (warmup.Failures > 0)

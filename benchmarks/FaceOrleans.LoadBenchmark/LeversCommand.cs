@@ -84,7 +84,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
 
             for (var round = 0; round < rounds; round++)
             {
-                var block = Enumerable.Range(0, BlockPairs).Select(i => workload.Pairs[((round * BlockPairs) + i) % workload.Pairs.Count]).ToArray();
+                var block = workload.Cycle(BlockPairs, round * BlockPairs);
                 foreach (var variant in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
                 {
                     await variant.MeasureAsync(block, workload);

@@ -50,7 +50,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         var ownCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
 
         PrintHeader(client.CompareUrl, workload, scheduler.Options);
-        var warmup = workload.Pairs.Take(settings.Warmup ?? WarmupRequests).ToArray();
+        var warmup = workload.Cycle(settings.Warmup ?? WarmupRequests);
         foreach (var (name, call) in new[] { ("HTTP", overHttp), ("in-process", inProcess), ("in-process scheduled", inProcessScheduled) })
         {
             var result = await Driver.RunAsync(warmup, WarmupCallers, call, null);
@@ -105,7 +105,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         var http = client.Http;
         // Failures do not stop the run here: refusals (a slice at its memory cap, a dead slice) are what some runs
         // measure, so they are counted by status in the table, and the exit code says that any happened.
-        var warmup = await Driver.RunAsync(workload.Pairs.Take(settings.Warmup ?? WarmupRequests).ToArray(), WarmupCallers, overHttp, null);
+        var warmup = await Driver.RunAsync(workload.Cycle(settings.Warmup ?? WarmupRequests), WarmupCallers, overHttp, null);
         if (warmup.Failures > 0)
         {
             Console.Error.WriteLine($"warm-up: {warmup.Failures} of {warmup.Requests} compares failed{client.TakeFailures()}");

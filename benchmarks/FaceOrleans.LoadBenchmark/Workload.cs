@@ -32,6 +32,9 @@ internal sealed class Workload
     }
 
     public byte[] Photo(string name) => _photos[name];
+
+    /// <summary><paramref name="count"/> pairs from the <paramref name="start"/>th on, starting over at the end of the list as often as needed.</summary>
+    public LabelledPair[] Cycle(int count, int start = 0) => Enumerable.Range(start, count).Select(i => Pairs[i % Pairs.Count]).ToArray();
 }
 
 /// <summary>What one run at one concurrency measured.</summary>
