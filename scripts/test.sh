@@ -9,10 +9,12 @@ python3 models/test_provision.py
 (cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error)
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+results=$(mktemp -d)
+trap 'rm -rf "$log" "$results"' EXIT
 set +e
-# Normal verbosity prints each test as it passes or fails, so a long run shows its progress.
-dotnet test FaceOrleans.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"
+# Normal verbosity prints each test as it passes or fails, so a long run shows its progress; the .trx files give the
+# failures again, whole, at the very end (scripts/failed_tests.py), where a log cut to its tail still shows them.
+dotnet test FaceOrleans.sln -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # Every curl example in README.md, against ./scripts/run.sh exactly as a new user runs it, each answer checked against
 # the served /openapi/v1.json, and that document through the pinned linter (any error fails the run).
@@ -31,4 +33,5 @@ awk '/^(Passed|Failed)!/ {
      block && $1 == "Skipped:" { bs += $2 }
      block && $1 == "Total" && $2 == "time:" { block = 0 }
      END { if (!minimal) { p = bp; f = bf; s = bs } printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+python3 scripts/failed_tests.py "$results"
 exit "$status"

@@ -20,6 +20,13 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// The connection string for a store the test opens in its own process. The test host runs the suite in parallel
+    /// with real inference on two cores, where its thread pool can answer a Redis reply later than the client's
+    /// default 5 s timeout (a fresh-clone run of .ci/run saw one UNWATCH time out so): these tests check what is stored, not how fast.
+    /// </summary>
+    public string StoreConnectionString => $"{ConnectionString},syncTimeout=30000,asyncTimeout=30000";
+
     /// <param name="persistTo">A folder for an append-only file (every write synced) and the dump a SAVE writes; none by default.</param>
     public static async Task<RedisServer> StartAsync(string? persistTo = null)
     {

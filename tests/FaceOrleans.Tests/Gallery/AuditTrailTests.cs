@@ -177,7 +177,7 @@ public sealed class AuditTrailTests
         {
             using var admin = api.Client();
             await RecordSomeAsync(admin);
-            using var connection = RedisGalleryStore.Connect(redis.ConnectionString);
+            using var connection = RedisGalleryStore.Connect(redis.StoreConnectionString);
             var db = connection.GetDatabase();
             var key = connection.GetServers().Single().Keys(pattern: $"*:audit:{Tenant}:entries").Single();
             var stored = (string)(await db.HashGetAsync(key, 3))!;

@@ -105,7 +105,7 @@ public sealed class ErasureTests
                 Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync($"/v1/{tenant}/subjects/ann/faces", ApiFixture.Form(("image", "img10.jpg")))).StatusCode);
             }
 
-            using var connection = RedisGalleryStore.Connect(redis.ConnectionString);
+            using var connection = RedisGalleryStore.Connect(redis.StoreConnectionString);
             var server = connection.GetServers().Single();
             int KeysOf(string tenant) => server.Keys(pattern: $"*:gallery:{tenant}:*").Count();
             Assert.True(KeysOf(Tenant) >= 3, "the gallery's keys were not where the test looks");

@@ -24,7 +24,7 @@ public sealed class GalleryShardLoaderTests : IDisposable
         await using var redis = kind == "redis" ? await RedisServer.StartAsync() : null;
         IGalleryStore store = redis is null
             ? new SqliteGalleryStore(Path.Combine(_folder.FullName, "gallery.db"))
-            : new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "loader-tests");
+            : new RedisGalleryStore(RedisGalleryStore.Connect(redis.StoreConnectionString), "loader-tests");
         var random = new Random(41);
         var faces = await StoreFacesAsync(store, random, 0, 900);
 

@@ -37,7 +37,7 @@ public sealed class ModelIdentityTests
         {
             // Keeps the master key set above (the test opens the store with it).
             ApiProcess.UseRedis(settings, redis);
-            store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans", keys: keys);
+            store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.StoreConnectionString), "faceorleans", keys: keys);
         }
 
         var first = ShippedModels.Identity("face_embed_512d");

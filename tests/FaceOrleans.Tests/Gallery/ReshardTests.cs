@@ -40,7 +40,7 @@ public sealed class ReshardTests
         if (redis is not null)
         {
             ApiProcess.UseRedis(settings, redis);
-            store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "faceorleans");
+            store = new RedisGalleryStore(RedisGalleryStore.Connect(redis.StoreConnectionString), "faceorleans");
         }
 
         var faces = await SeedAsync(store);

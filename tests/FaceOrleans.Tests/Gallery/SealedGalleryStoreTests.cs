@@ -109,7 +109,7 @@ public sealed class SealedGalleryStoreTests : IDisposable
 
     private IProtectedGalleryStore Open(RedisServer? redis, MasterKeyProvider? keys) => redis is null
         ? new SqliteGalleryStore(Path.Combine(_folder.FullName, "gallery.db"), keys: keys)
-        : new RedisGalleryStore(RedisGalleryStore.Connect(redis.ConnectionString), "sealed-tests", keys: keys);
+        : new RedisGalleryStore(RedisGalleryStore.Connect(redis.StoreConnectionString), "sealed-tests", keys: keys);
 
     private static MasterKeyProvider KeysOf(string masterKey) => MasterKeyProvider.FromBase64(masterKey);
 
