@@ -80,8 +80,8 @@ public sealed class SliceOptions
     public int? ProminentFaceDetectionSide { get; set; }
 
     /// <summary>
-    /// CPU threads per model call (0 = one per core); null takes the device's: 1 on a CPU slice, which then runs a
-    /// call per core (<see cref="ConcurrentCalls"/>), the fastest there by docs/benchmarks.md; ONNX Runtime's own on a GPU.
+    /// CPU threads per model call (0 = one per core); null takes the device's: 1 on a CPU slice, which then runs two
+    /// calls per core (<see cref="ConcurrentCalls"/>), the fastest there by docs/benchmarks.md; ONNX Runtime's own on a GPU.
     /// </summary>
     public int? IntraOpThreads { get; set; }
 
@@ -107,8 +107,8 @@ public sealed class SliceOptions
     public int MaxBatchSize { get; set; } = 8;
 
     /// <summary>
-    /// Model calls the slice runs at once; null takes the device's policy: 1 on a GPU, and on a CPU the cores divided
-    /// by <see cref="IntraOpThreads"/> (one per core by default).
+    /// Model calls the slice runs at once; null takes the device's policy: 1 on a GPU, and on a CPU twice the cores
+    /// divided by <see cref="IntraOpThreads"/> (two per core by default; 1 when it is 0).
     /// </summary>
     public int? ConcurrentCalls { get; set; }
 

@@ -22,6 +22,15 @@ public sealed record SchedulerOptions
     /// </summary>
     public bool SpreadOverFreeCalls { get; init; }
 
+    /// <summary>
+    /// Whether a call that would wait for nothing (no input queued, a call slot free, no batching window) runs on its
+    /// caller's thread instead of being handed to a scheduler thread and its answer handed back: two thread switches
+    /// per model call that a CPU slice pays in CPU it would rather give to inference. The slot still counts against
+    /// <see cref="ConcurrentCalls"/>, and only a caller on the shared thread pool qualifies, never one on another
+    /// task scheduler (an Orleans grain's), so blocking inference still never runs on an Orleans scheduler thread.
+    /// </summary>
+    public bool RunOnIdleCaller { get; init; }
+
     /// <summary>Inputs that may wait at once; past it a call is refused with <see cref="ModelQueueFullException"/>.</summary>
     public int QueueCapacity { get; init; } = 256;
 
@@ -29,21 +38,31 @@ public sealed record SchedulerOptions
     public int RetryAfterSeconds { get; init; } = 1;
 
     /// <summary>
+    /// Calls a CPU slice runs at once per set of cores that one call's threads fill. Two, so that with callers running
+    /// their own calls (<see cref="RunOnIdleCaller"/>) a caller ready for its model call seldom finds every slot taken
+    /// and hands it to a scheduler thread: measured side by side at 4 callers, one call per core set gave 96-97 % of
+    /// the compares per second of two (docs/benchmarks.md, "Fourth pass"), and the cores' scheduler shares them.
+    /// </summary>
+    public const int CpuCallsPerCoreSet = 2;
+
+    /// <summary>
     /// The policy for a device. GPU: one model call at a time, micro-batched across requests and tenants up to
-    /// <paramref name="maxBatch"/> inputs or <paramref name="gpuMaxWait"/>. CPU: as many calls at once as the cores hold
-    /// calls of <paramref name="intraOpThreads"/> threads (0: ONNX Runtime's one per core), each taking what is already
-    /// waiting of one shape (its share, while other calls are free) and never waiting for more, since a CPU gains nothing
-    /// from a larger batch (docs/benchmarks.md).
+    /// <paramref name="maxBatch"/> inputs or <paramref name="gpuMaxWait"/>. CPU: <see cref="CpuCallsPerCoreSet"/> calls
+    /// per set of cores that a call of <paramref name="intraOpThreads"/> threads fills (0: ONNX Runtime's one per
+    /// core, whose one call fills them all), each taking what is already waiting of one shape (its share, while other
+    /// calls are free) and never waiting for more, since a CPU gains nothing from a larger batch (docs/benchmarks.md),
+    /// and a call that waits for nothing running on its caller's thread.
     /// </summary>
     public static SchedulerOptions ForDevice(bool gpu, int intraOpThreads, int maxBatch, TimeSpan gpuMaxWait, int cores) =>
         gpu
             ? new SchedulerOptions { ConcurrentCalls = 1, MaxBatch = maxBatch, MaxWait = gpuMaxWait }
             : new SchedulerOptions
             {
-                ConcurrentCalls = Math.Max(1, cores / (intraOpThreads <= 0 ? cores : intraOpThreads)),
+                ConcurrentCalls = intraOpThreads <= 0 ? 1 : Math.Max(1, cores / intraOpThreads) * CpuCallsPerCoreSet,
                 MaxBatch = maxBatch,
                 MaxWait = TimeSpan.Zero,
                 SpreadOverFreeCalls = true,
+                RunOnIdleCaller = true,
             };
 
     public IReadOnlyList<string> Validate()

@@ -14,7 +14,10 @@ namespace FaceOrleans.Vision;
 /// <see cref="ModelQueueFullException"/>. A request cancelled while it waits leaves the queue at once, is counted
 /// in <see cref="SchedulerStats.Cancelled"/> and never reaches the model.</para>
 /// Dedicated threads keep blocking inference off the Orleans scheduler and the shared thread pool, so a flooded
-/// slice never holds threads another slice needs; callers resume on the thread pool, never on these threads.
+/// slice never holds threads another slice needs; callers resume on the thread pool, never on these threads. The one
+/// exception is <see cref="SchedulerOptions.RunOnIdleCaller"/> (CPU slices): a call that would wait for nobody runs
+/// on its caller's thread-pool thread, holding one of the <see cref="SchedulerOptions.ConcurrentCalls"/> slots, so
+/// the slots still bound the slice and a flooded slice's calls still queue for its own threads.
 /// </summary>
 public sealed partial class SliceScheduler : IDisposable
 {
@@ -81,6 +84,7 @@ public sealed partial class SliceScheduler : IDisposable
             items[i] = new Pending<TInput, TOutput>(request, i, model, inputs[i], model.ShapeOf(inputs[i]), now);
         }
 
+        List<Pending>? inline;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
@@ -92,30 +96,80 @@ public sealed partial class SliceScheduler : IDisposable
                 throw new ModelQueueFullException(_name, Options.QueueCapacity, Options.RetryAfterSeconds);
             }
 
-            if (!_queues.TryGetValue(tenant, out var queue))
+            inline = TakeForCaller(items);
+            if (inline?.Count != items.Length)
             {
-                queue = new TenantQueue(tenant);
-                _queues.Add(tenant, queue);
-            }
-
-            if (queue.Items.Count == 0)
-            {
-                _line.AddLast(queue.Place);
-            }
-
-            foreach (var item in items)
-            {
-                item.Queue = queue;
-                item.Node = queue.Items.AddLast(item);
+                Enqueue(tenant, items.AsSpan(inline?.Count ?? 0));
             }
 
             request.Items = items;
-            _queued += items.Length;
-            Monitor.PulseAll(_gate);
         }
 
         request.CancelWith(cancellationToken);
+        if (inline is not null)
+        {
+            // Nothing waits and a slot is this caller's: the model runs here, and a request answered whole by it
+            // returns a completed task, so the caller goes on without a thread switch either way.
+            RunCall(inline, wakeWorker: true);
+        }
+
         return request.Task;
+    }
+
+    /// <summary>
+    /// The inputs this caller runs itself under <see cref="SchedulerOptions.RunOnIdleCaller"/>: when nothing waits and
+    /// a call is free, those of the first input's call, as many as one call takes (its share of the free calls when
+    /// the slice spreads), with the slot taken; null when the request goes to the queue whole. Under the gate.
+    /// </summary>
+    private List<Pending>? TakeForCaller(Pending[] items)
+    {
+        var free = Options.ConcurrentCalls - _running;
+        if (!Options.RunOnIdleCaller || _queued > 0 || free <= 0 || Options.MaxWait > TimeSpan.Zero
+            || TaskScheduler.Current != TaskScheduler.Default)
+        {
+            return null;
+        }
+
+        var first = items[0];
+        var limit = Math.Min(Options.MaxBatch, Math.Max(1, first.MaxBatchSize));
+        if (Options.SpreadOverFreeCalls)
+        {
+            limit = Math.Min(limit, (items.Length + free - 1) / free);
+        }
+
+        var batch = new List<Pending>(Math.Min(limit, items.Length));
+        while (batch.Count < limit && batch.Count < items.Length && items[batch.Count].SharesCallWith(first))
+        {
+            batch.Add(items[batch.Count]);
+            _waits.Record(TimeSpan.Zero);
+        }
+
+        _running++;
+        return batch;
+    }
+
+    /// <summary>Puts inputs in their tenant's line, the tenant in the scheduler's line if it was not, and wakes the workers. Under the gate.</summary>
+    private void Enqueue(string tenant, ReadOnlySpan<Pending> items)
+    {
+        if (!_queues.TryGetValue(tenant, out var queue))
+        {
+            queue = new TenantQueue(tenant);
+            _queues.Add(tenant, queue);
+        }
+
+        if (queue.Items.Count == 0)
+        {
+            _line.AddLast(queue.Place);
+        }
+
+        foreach (var item in items)
+        {
+            item.Queue = queue;
+            item.Node = queue.Items.AddLast(item);
+        }
+
+        _queued += items.Length;
+        Monitor.PulseAll(_gate);
     }
 
     public SchedulerStats Stats
@@ -145,19 +199,32 @@ public sealed partial class SliceScheduler : IDisposable
     {
         while (NextBatch() is { } batch)
         {
-            var started = Stopwatch.GetTimestamp();
-            var succeeded = batch[0].RunBatch(batch);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            _modelCalls.Record(elapsed);
-            lock (_gate)
+            RunCall(batch, wakeWorker: false);
+        }
+    }
+
+    /// <summary>
+    /// One model call on this thread, then its slot given back. A caller that ran its own call wakes the workers when
+    /// inputs queued meanwhile (they wait while every slot is taken); a worker goes on to take them itself.
+    /// </summary>
+    private void RunCall(List<Pending> batch, bool wakeWorker)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var succeeded = batch[0].RunBatch(batch);
+        _modelCalls.Record(Stopwatch.GetElapsedTime(started));
+        lock (_gate)
+        {
+            _running--;
+            if (succeeded)
             {
-                _running--;
-                if (succeeded)
-                {
-                    _batches++;
-                    _batchedInputs += batch.Count;
-                    _batchSizes[batch.Count - 1]++;
-                }
+                _batches++;
+                _batchedInputs += batch.Count;
+                _batchSizes[batch.Count - 1]++;
+            }
+
+            if (wakeWorker && _queued > 0)
+            {
+                Monitor.PulseAll(_gate);
             }
         }
     }
@@ -176,6 +243,13 @@ public sealed partial class SliceScheduler : IDisposable
                         return null;
                     }
 
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+
+                // Callers running their own calls hold slots too: past ConcurrentCalls, wait for one to end.
+                if (_running >= Options.ConcurrentCalls)
+                {
                     Monitor.Wait(_gate);
                     continue;
                 }

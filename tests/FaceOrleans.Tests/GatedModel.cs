@@ -19,7 +19,10 @@ public sealed class GatedModel(int maxBatchSize = 64) : IBatchModel<GatedModel.I
     /// <summary>Set by a call that holds on the gate once it has started.</summary>
     public ManualResetEventSlim Holding { get; } = new();
 
+    /// <summary>The threads calls ran on, by name; <see cref="PoolThread"/> for any of the shared thread pool's.</summary>
     public HashSet<string?> Threads { get; } = [];
+
+    public const string PoolThread = "(thread pool)";
 
     public string ModelName => "gated";
 
@@ -44,7 +47,7 @@ public sealed class GatedModel(int maxBatchSize = 64) : IBatchModel<GatedModel.I
         lock (_calls)
         {
             _calls.Add([.. inputs]);
-            Threads.Add(Thread.CurrentThread.Name);
+            Threads.Add(Thread.CurrentThread.IsThreadPoolThread ? PoolThread : Thread.CurrentThread.Name);
         }
 
         if (inputs.Any(i => i.Holds))

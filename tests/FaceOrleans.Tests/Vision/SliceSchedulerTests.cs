@@ -276,8 +276,8 @@ public sealed class SliceSchedulerTests
 
     [Theory]
     [InlineData(false, 0, 2, 1)] // ONNX Runtime's one thread per core: one call fills the cores
-    [InlineData(false, 1, 2, 2)]
-    [InlineData(false, 2, 16, 8)]
+    [InlineData(false, 1, 2, 4)] // two single-threaded calls per core
+    [InlineData(false, 2, 16, 16)]
     [InlineData(true, 1, 16, 1)] // a GPU runs one stream whatever its host has
     public void Each_device_gets_its_policy(bool gpu, int intraOpThreads, int cores, int concurrentCalls)
     {
@@ -287,6 +287,7 @@ public sealed class SliceSchedulerTests
         Assert.Equal(8, policy.MaxBatch);
         Assert.Equal(gpu ? TimeSpan.FromMilliseconds(2) : TimeSpan.Zero, policy.MaxWait);
         Assert.Equal(!gpu, policy.SpreadOverFreeCalls);
+        Assert.Equal(!gpu, policy.RunOnIdleCaller);
     }
 
     [Fact]
