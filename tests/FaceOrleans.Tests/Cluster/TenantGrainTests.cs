@@ -142,8 +142,9 @@ public sealed class TenantGrainTests(SliceClusterFixture fixture)
         var release = slowModel.Gate;
         release.Reset();
 
-        // A slow call holds the slice's only slot (it is not an ONNX Runtime model, so it leaves that count alone) ...
-        var slow = localSlice.Scheduler.RunAsync("blocker", slowModel, [new GatedModel.Input(1, Holds: true)]);
+        // A slow call holds the slice's only slot (it is not an ONNX Runtime model, so it leaves that count alone);
+        // on an idle CPU slice it runs on its caller's thread, so that caller is a thread-pool thread, not the test's ...
+        var slow = Task.Run(() => localSlice.Scheduler.RunAsync("blocker", slowModel, [new GatedModel.Input(1, Holds: true)]));
         try
         {
             await Polling.UntilAsync(inference.GetStats, s => s.Running == 1, TimeSpan.FromSeconds(20));
