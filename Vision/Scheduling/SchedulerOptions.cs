@@ -40,7 +40,7 @@ public sealed record SchedulerOptions
     /// <summary>
     /// Calls a CPU slice runs at once per set of cores that one call's threads fill. Two, so that with callers running
     /// their own calls (<see cref="RunOnIdleCaller"/>) a caller ready for its model call seldom finds every slot taken
-    /// and hands it to a scheduler thread: measured side by side at 4 callers, one call per core set gave 96-97 % of
+    /// and hands it to a scheduler thread: measured side by side at 4 callers, one call per core set gave 92-98 % of
     /// the compares per second of two (docs/benchmarks.md, "Fourth pass"), and the cores' scheduler shares them.
     /// </summary>
     public const int CpuCallsPerCoreSet = 2;
