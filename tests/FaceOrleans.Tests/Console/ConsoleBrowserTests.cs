@@ -101,10 +101,14 @@ public sealed class ConsoleBrowserTests(ApiProcessFixture api, ChromiumFixture b
         using var client = api.Client(api.AttendanceKey);
         var slice = (await client.GetFromJsonAsync<JsonElement>("/v1/attendance")).GetProperty("slice");
 
-        Wait(() => Find("#tenant-state dd[data-fact=silo]").Text.Length > 0, "the tenant's state");
-        Assert.Equal(slice.GetProperty("slice_id").GetString(), Find("#tenant-state dd[data-fact=slice]").Text);
-        Assert.Equal(slice.GetProperty("silo").GetString(), Find("#tenant-state dd[data-fact=silo]").Text);
-        Assert.Contains(slice.GetProperty("silo").GetString()!, Find("#where").Text, StringComparison.Ordinal);
+        // Connecting and opening the tab each load the state and redraw the list, so all three are read in one go,
+        // again if a redraw replaced an element between the reads.
+        var shown = Wait(() => Find("#tenant-state dd[data-fact=silo]").Text.Length > 0
+            ? new[] { Find("#tenant-state dd[data-fact=slice]").Text, Find("#tenant-state dd[data-fact=silo]").Text, Find("#where").Text }
+            : null, "the tenant's state");
+        Assert.Equal(slice.GetProperty("slice_id").GetString(), shown[0]);
+        Assert.Equal(slice.GetProperty("silo").GetString(), shown[1]);
+        Assert.Contains(slice.GetProperty("silo").GetString()!, shown[2], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -192,8 +196,13 @@ public sealed class ConsoleBrowserTests(ApiProcessFixture api, ChromiumFixture b
             : Find(css).Displayed ? Find(css) : null;
     }, css);
 
-    private T Wait<T>(Func<T?> condition, string what) =>
-        new WebDriverWait(Chrome, Slow) { Message = $"waiting for {what}" }.Until(_ => condition());
+    /// <summary>Polls until <paramref name="condition"/> gives a value; an element the page redrew meanwhile (stale) is a retry, not a failure.</summary>
+    private T Wait<T>(Func<T?> condition, string what)
+    {
+        var wait = new WebDriverWait(Chrome, Slow) { Message = $"waiting for {what}" };
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
+        return wait.Until(_ => condition());
+    }
 
     private void Wait(Func<bool> condition, string what) => Wait(() => condition() ? (object)true : null, what);
 
