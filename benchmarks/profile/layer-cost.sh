@@ -8,6 +8,7 @@
 # answered in that window. Revisions alternate over the rounds, so a drift of the machine shows as spread, not bias.
 # Usage: benchmarks/profile/layer-cost.sh [--rounds N] REV [REV...]   (e.g. HEAD~3 HEAD); needs provisioned models
 # and the Release build of the load benchmark (dotnet build benchmarks/FaceOrleans.LoadBenchmark -c Release).
+# LAYER_COST_PERF=1 also records perf samples over each window (perf maps on) and prints perf_breakdown.py's table.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=2
@@ -41,7 +42,10 @@ done
 measure() {
   local rev=$1 work client c1 c2 t1 t2
   work=$(mktemp -d "$scratch/run-XXXXXX")
-  EMBEDDED_ENV="FO_NULL=1 MALLOC_ARENA_MAX=2" start_embedded "${builds[$rev]}/Silo/bin/Release/net10.0" "$work"
+  local perf=${LAYER_COST_PERF:-0}
+  # Perf maps name the JIT's code; W^X off keeps that code at the addresses the maps give (as profile-service.sh).
+  EMBEDDED_ENV="FO_NULL=1 MALLOC_ARENA_MAX=2 $( ((perf)) && echo DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)" \
+    start_embedded "${builds[$rev]}/Silo/bin/Release/net10.0" "$work"
   (while true; do dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load \
     --url "http://127.0.0.1:$port" --key "$key" --http-only --levels 4 --pairs 520 --warmup 2000 >> "$work/load.txt" 2>&1; done) &
   client=$!
@@ -49,7 +53,11 @@ measure() {
   # The API logs one line per answered request; its count over the window is the requests served in it.
   c1=$(grep -c "POST /v1/attendance/compare answered 200" "$work/service.log" || true)
   t1=$(awk '{print $14 + $15}' "/proc/$service/stat")
-  sleep "$window"
+  if ((perf)); then
+    timeout -s INT "$window" perf record -F 999 -g -p "$service" -o "$work/perf.data" > /dev/null 2>&1 || true
+  else
+    sleep "$window"
+  fi
   c2=$(grep -c "POST /v1/attendance/compare answered 200" "$work/service.log" || true)
   t2=$(awk '{print $14 + $15}' "/proc/$service/stat")
   pkill -P "$client" || true
@@ -58,7 +66,12 @@ measure() {
   # CPU ticks (user + system, /proc) over the window, in ms per request.
   awk -v rev="$rev" -v n=$((c2 - c1)) -v ticks=$((t2 - t1)) -v hz="$(getconf CLK_TCK)" -v window="$window" \
     'BEGIN { printf "| %s | %.0f | %.2f |\n", rev, n / window, ticks * 1000 / hz / n }'
+  if ((perf)); then
+    perf script -i "$work/perf.data" -F comm,tid,ip,sym,dso 2> /dev/null | python3 "$root/benchmarks/profile/perf_breakdown.py" --top 25 > "$work/breakdown.md"
+    breakdowns+=("$rev: $work/breakdown.md")
+  fi
 }
+breakdowns=()
 
 echo "| revision | requests/s | CPU ms per request |"
 echo "|---|---:|---:|"
@@ -67,4 +80,7 @@ for round in $(seq "$rounds"); do
   ((round % 2 == 0)) && revs=($(printf '%s\n' "$@" | tac))
   for rev in "${revs[@]}"; do measure "$rev"; done
 done
+if ((${#breakdowns[@]})); then
+  for entry in "${breakdowns[@]}"; do echo; echo "perf, ${entry%%:*} (the window's samples):"; cat "${entry#*: }"; done
+fi
 rm -rf "$scratch"
