@@ -118,8 +118,9 @@ public sealed partial class SliceScheduler : IDisposable
 
     /// <summary>
     /// The inputs this caller runs itself under <see cref="SchedulerOptions.RunOnIdleCaller"/>: when nothing waits and
-    /// a call is free, those of the first input's call, as many as one call takes (its share of the free calls when
-    /// the slice spreads), with the slot taken; null when the request goes to the queue whole. Under the gate.
+    /// a call is free, the first input and those after it that share its call, as many as one call takes (its share
+    /// of the free calls when the slice spreads, counted as a worker counts it), with the slot taken; null when the
+    /// request goes to the queue whole. Under the gate.
     /// </summary>
     private List<Pending>? TakeForCaller(Pending[] items)
     {
@@ -130,23 +131,35 @@ public sealed partial class SliceScheduler : IDisposable
             return null;
         }
 
-        var first = items[0];
-        var limit = Math.Min(Options.MaxBatch, Math.Max(1, first.MaxBatchSize));
-        if (Options.SpreadOverFreeCalls)
+        var like = 1;
+        while (like < items.Length && items[like].SharesCallWith(items[0]))
         {
-            limit = Math.Min(limit, (items.Length + free - 1) / free);
+            like++;
         }
 
-        var batch = new List<Pending>(Math.Min(limit, items.Length));
-        while (batch.Count < limit && batch.Count < items.Length && items[batch.Count].SharesCallWith(first))
+        var take = Math.Min(MostPerCall(items[0]), like);
+        if (Options.SpreadOverFreeCalls)
         {
-            batch.Add(items[batch.Count]);
+            take = ShareOf(take, free);
+        }
+
+        for (var i = 0; i < take; i++)
+        {
             _waits.Record(TimeSpan.Zero);
         }
 
         _running++;
-        return batch;
+        return [.. items.AsSpan(0, take)];
     }
+
+    /// <summary>Most inputs one call of <paramref name="opener"/>'s model takes: the slice's batch, within the model's own.</summary>
+    private int MostPerCall(Pending opener) => Math.Min(Options.MaxBatch, Math.Max(1, opener.MaxBatchSize));
+
+    /// <summary>
+    /// A call's share, under <see cref="SchedulerOptions.SpreadOverFreeCalls"/>, of <paramref name="like"/> inputs that
+    /// could share it, with <paramref name="free"/> calls free.
+    /// </summary>
+    private static int ShareOf(int like, int free) => Math.Max(1, (like + free - 1) / free);
 
     /// <summary>Puts inputs in their tenant's line, the tenant in the scheduler's line if it was not, and wakes the workers. Under the gate.</summary>
     private void Enqueue(string tenant, ReadOnlySpan<Pending> items)
@@ -255,7 +268,7 @@ public sealed partial class SliceScheduler : IDisposable
                 }
 
                 var opener = first.Value.Items.First!.Value;
-                var limit = Math.Min(Options.MaxBatch, Math.Max(1, opener.MaxBatchSize));
+                var limit = MostPerCall(opener);
                 if (Options.MaxWait > TimeSpan.Zero && !_stopping && CountLike(opener, limit) < limit)
                 {
                     var due = Options.MaxWait - Stopwatch.GetElapsedTime(opener.EnqueuedAt);
@@ -269,8 +282,7 @@ public sealed partial class SliceScheduler : IDisposable
                 if (Options.SpreadOverFreeCalls)
                 {
                     // This worker is one of the free calls; the others are awake too (every enqueue pulses them all).
-                    var free = Math.Max(1, Options.ConcurrentCalls - _running);
-                    limit = Math.Max(1, (CountLike(opener, limit) + free - 1) / free);
+                    limit = ShareOf(CountLike(opener, limit), Math.Max(1, Options.ConcurrentCalls - _running));
                 }
 
                 var batch = TakeLike(opener, limit);
