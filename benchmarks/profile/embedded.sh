@@ -3,6 +3,7 @@
 # start_embedded SILO_DIR WORK [extra service arguments]: SILO_DIR holds FaceOrleans.Silo.dll (a Release build);
 # EMBEDDED_ENV holds the service's own environment variables, given to it through `env` (e.g. "FO_NULL=1").
 # Sets: service (its pid), port, key (the attendance tenant's demo key). Needs $root (the repository) and provisioned models.
+# perf_window and perf_table (below) record and summarise a perf profile of it, for a service started with PERF_MAP_ENV.
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -18,4 +19,15 @@ start_embedded() {
   service=$!
   for _ in $(seq 120); do [[ -s $work/keys.env ]] && break; sleep 1; done
   key=$(grep -i '^ATTENDANCE' "$work/keys.env" | cut -d= -f2)
+}
+
+# Perf maps name the JIT's code; W^X off keeps that code at the addresses the maps give. Add to EMBEDDED_ENV to profile.
+PERF_MAP_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0"
+
+# perf_window PID SECONDS DATA [HZ]: records the process's samples, with call stacks, for SECONDS into DATA (499 Hz by default).
+perf_window() { timeout -s INT "$2" perf record -F "${4:-499}" -g -p "$1" -o "$3" > /dev/null 2>&1 || true; }
+
+# perf_table DATA [TOP]: perf_breakdown.py's table of where DATA's samples went.
+perf_table() {
+  perf script -i "$1" -F comm,tid,ip,sym,dso 2> /dev/null | python3 "$root/benchmarks/profile/perf_breakdown.py" ${2:+--top "$2"}
 }

@@ -43,9 +43,7 @@ measure() {
   local rev=$1 work client c1 c2 t1 t2
   work=$(mktemp -d "$scratch/run-XXXXXX")
   local perf=${LAYER_COST_PERF:-0}
-  # Perf maps name the JIT's code; W^X off keeps that code at the addresses the maps give (as profile-service.sh).
-  EMBEDDED_ENV="FO_NULL=1 MALLOC_ARENA_MAX=2 $( ((perf)) && echo DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)" \
-    start_embedded "${builds[$rev]}/Silo/bin/Release/net10.0" "$work"
+  EMBEDDED_ENV="FO_NULL=1 MALLOC_ARENA_MAX=2 $( ((perf)) && echo "$PERF_MAP_ENV")" start_embedded "${builds[$rev]}/Silo/bin/Release/net10.0" "$work"
   (while true; do dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load \
     --url "http://127.0.0.1:$port" --key "$key" --http-only --levels 4 --pairs 520 --warmup 2000 >> "$work/load.txt" 2>&1; done) &
   client=$!
@@ -54,7 +52,7 @@ measure() {
   c1=$(grep -c "POST /v1/attendance/compare answered 200" "$work/service.log" || true)
   t1=$(awk '{print $14 + $15}' "/proc/$service/stat")
   if ((perf)); then
-    timeout -s INT "$window" perf record -F 999 -g -p "$service" -o "$work/perf.data" > /dev/null 2>&1 || true
+    perf_window "$service" "$window" "$work/perf.data" 999
   else
     sleep "$window"
   fi
@@ -67,7 +65,7 @@ measure() {
   awk -v rev="$rev" -v n=$((c2 - c1)) -v ticks=$((t2 - t1)) -v hz="$(getconf CLK_TCK)" -v window="$window" \
     'BEGIN { printf "| %s | %.0f | %.2f |\n", rev, n / window, ticks * 1000 / hz / n }'
   if ((perf)); then
-    perf script -i "$work/perf.data" -F comm,tid,ip,sym,dso 2> /dev/null | python3 "$root/benchmarks/profile/perf_breakdown.py" --top 25 > "$work/breakdown.md"
+    perf_table "$work/perf.data" 25 > "$work/breakdown.md"
     breakdowns+=("$rev: $work/breakdown.md")
   fi
 }

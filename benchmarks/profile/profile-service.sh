@@ -13,8 +13,7 @@ source "$root/benchmarks/profile/embedded.sh"
 cleanup() { [[ -n ${service:-} ]] && kill "$service" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# Perf maps name the JIT's code; W^X off keeps that code at the addresses the maps give.
-EMBEDDED_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0" start_embedded "$root/Silo/bin/Release/net10.0" "$work" "$@"
+EMBEDDED_ENV="$PERF_MAP_ENV" start_embedded "$root/Silo/bin/Release/net10.0" "$work" "$@"
 cd "$root"
 load=(dotnet benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll load
   --url "http://127.0.0.1:$port" --key "$key" --http-only --levels "$concurrency")
@@ -23,10 +22,10 @@ load=(dotnet benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrlean
 "${load[@]}" --pairs 520 > "$work/measured.txt" &
 client=$!
 sleep 10
-timeout -s INT 15 perf record -F 499 -g -p "$service" -o "$work/perf.data" > /dev/null 2>&1 || true
+perf_window "$service" 15 "$work/perf.data"
 wait "$client"
 tail -1 "$work/measured.txt"
 echo
-perf script -i "$work/perf.data" -F comm,tid,ip,sym,dso 2> /dev/null | python3 "$root/benchmarks/profile/perf_breakdown.py"
+perf_table "$work/perf.data"
 echo
 echo "perf data and logs: $work"
