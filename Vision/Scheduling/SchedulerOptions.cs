@@ -16,16 +16,26 @@ public sealed record SchedulerOptions
     public TimeSpan MaxWait { get; init; }
 
     /// <summary>
-    /// Whether a call takes only its share of the waiting inputs of its shape while other calls are free, so that they
-    /// run side by side rather than one after another inside one call. A CPU slice spreads: there a batch costs about
-    /// its inputs' sum, and spreading lets a lone compare's two faces run on two cores. A GPU slice runs one call.
+    /// Whether a call takes only its share of the waiting inputs of its shape while other sets of cores are idle
+    /// (<see cref="CoreSets"/>), so that they run side by side rather than one after another inside one call. A CPU
+    /// slice spreads: there a batch costs about its inputs' sum, and spreading lets a lone compare's two faces run on
+    /// two cores. A GPU slice runs one call.
     /// </summary>
     public bool SpreadOverFreeCalls { get; init; }
 
     /// <summary>
+    /// Sets of cores that the slice's calls fill: a CPU slice's cores divided by a call's intra-op threads. Calls spread
+    /// over idle sets only: once every set runs a call, more calls add thread switches and no core, so a call (or a
+    /// caller running its own) takes every input it can. 0 counts each free call slot as an idle set.
+    /// </summary>
+    public int CoreSets { get; init; }
+
+    /// <summary>
     /// Whether a call that would wait for nothing (no input queued, a call slot free, no batching window) runs on its
     /// caller's thread instead of being handed to a scheduler thread and its answer handed back: two thread switches
-    /// per model call that a CPU slice pays in CPU it would rather give to inference. The slot still counts against
+    /// per model call that a CPU slice pays in CPU it would rather give to inference. While another set of cores is
+    /// idle the caller runs its share and the rest queues for it; while none is, the caller runs all of its inputs, one
+    /// call per shape after another, as a caller of the pipeline in process would. The slot still counts against
     /// <see cref="ConcurrentCalls"/>, and only a caller on the shared thread pool qualifies, never one on another
     /// task scheduler (an Orleans grain's), so blocking inference still never runs on an Orleans scheduler thread.
     /// </summary>
@@ -59,6 +69,7 @@ public sealed record SchedulerOptions
             : new SchedulerOptions
             {
                 ConcurrentCalls = intraOpThreads <= 0 ? 1 : Math.Max(1, cores / intraOpThreads) * CpuCallsPerCoreSet,
+                CoreSets = intraOpThreads <= 0 ? 1 : Math.Max(1, cores / intraOpThreads),
                 MaxBatch = maxBatch,
                 MaxWait = TimeSpan.Zero,
                 SpreadOverFreeCalls = true,
@@ -71,6 +82,11 @@ public sealed record SchedulerOptions
         if (ConcurrentCalls < 1 || MaxBatch < 1 || QueueCapacity < 1)
         {
             problems.Add("ConcurrentCalls, MaxBatch and QueueCapacity must be at least 1");
+        }
+
+        if (CoreSets < 0)
+        {
+            problems.Add("CoreSets must not be negative");
         }
 
         if (MaxWait < TimeSpan.Zero || MaxWait > TimeSpan.FromSeconds(1))

@@ -110,56 +110,30 @@ public sealed partial class SliceScheduler : IDisposable
         {
             // Nothing waits and a slot is this caller's: the model runs here, and a request answered whole by it
             // returns a completed task, so the caller goes on without a thread switch either way.
-            RunCall(inline, wakeWorker: true);
+            RunOwnCalls(inline);
         }
 
         return request.Task;
-    }
-
-    /// <summary>
-    /// The inputs this caller runs itself under <see cref="SchedulerOptions.RunOnIdleCaller"/>: when nothing waits and
-    /// a call is free, the first input and those after it that share its call, as many as one call takes (its share
-    /// of the free calls when the slice spreads, counted as a worker counts it), with the slot taken; null when the
-    /// request goes to the queue whole. Under the gate.
-    /// </summary>
-    private List<Pending>? TakeForCaller(Pending[] items)
-    {
-        var free = Options.ConcurrentCalls - _running;
-        if (!Options.RunOnIdleCaller || _queued > 0 || free <= 0 || Options.MaxWait > TimeSpan.Zero
-            || TaskScheduler.Current != TaskScheduler.Default)
-        {
-            return null;
-        }
-
-        var like = 1;
-        while (like < items.Length && items[like].SharesCallWith(items[0]))
-        {
-            like++;
-        }
-
-        var take = Math.Min(MostPerCall(items[0]), like);
-        if (Options.SpreadOverFreeCalls)
-        {
-            take = ShareOf(take, free);
-        }
-
-        for (var i = 0; i < take; i++)
-        {
-            _waits.Record(TimeSpan.Zero);
-        }
-
-        _running++;
-        return [.. items.AsSpan(0, take)];
     }
 
     /// <summary>Most inputs one call of <paramref name="opener"/>'s model takes: the slice's batch, within the model's own.</summary>
     private int MostPerCall(Pending opener) => Math.Min(Options.MaxBatch, Math.Max(1, opener.MaxBatchSize));
 
     /// <summary>
-    /// A call's share, under <see cref="SchedulerOptions.SpreadOverFreeCalls"/>, of <paramref name="like"/> inputs that
-    /// could share it, with <paramref name="free"/> calls free.
+    /// Sets of cores with no call on them, this call's own among them (<see cref="SchedulerOptions.CoreSets"/>; without
+    /// it, free call slots). Under the gate, before the call takes its slot.
     /// </summary>
-    private static int ShareOf(int like, int free) => Math.Max(1, (like + free - 1) / free);
+    private int IdleSets => Math.Max(1, (Options.CoreSets > 0 ? Options.CoreSets : Options.ConcurrentCalls) - _running);
+
+    /// <summary>
+    /// A call's share, under <see cref="SchedulerOptions.SpreadOverFreeCalls"/>, of <paramref name="like"/> inputs that
+    /// could share it: one call per idle set of cores, and all of them when no other set is idle. Under the gate.
+    /// </summary>
+    private int ShareOf(int like)
+    {
+        var idle = IdleSets;
+        return Math.Max(1, (like + idle - 1) / idle);
+    }
 
     /// <summary>Puts inputs in their tenant's line, the tenant in the scheduler's line if it was not, and wakes the workers. Under the gate.</summary>
     private void Enqueue(string tenant, ReadOnlySpan<Pending> items)
@@ -212,32 +186,43 @@ public sealed partial class SliceScheduler : IDisposable
     {
         while (NextBatch() is { } batch)
         {
-            RunCall(batch, wakeWorker: false);
+            RunCall(batch);
         }
     }
 
-    /// <summary>
-    /// One model call on this thread, then its slot given back. A caller that ran its own call wakes the workers when
-    /// inputs queued meanwhile (they wait while every slot is taken); a worker goes on to take them itself.
-    /// </summary>
-    private void RunCall(List<Pending> batch, bool wakeWorker)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var succeeded = batch[0].RunBatch(batch);
-        _modelCalls.Record(Stopwatch.GetElapsedTime(started));
-        lock (_gate)
-        {
-            _running--;
-            if (succeeded)
-            {
-                _batches++;
-                _batchedInputs += batch.Count;
-                _batchSizes[batch.Count - 1]++;
-            }
+    /// <summary>One model call on a worker's thread, then its slot given back.</summary>
+    private void RunCall(List<Pending> batch) => RunCalls([batch], caller: false);
 
-            if (wakeWorker && _queued > 0)
+    /// <summary>
+    /// Model calls one after another on this thread, then the slot they held given back. A caller that ran its own
+    /// calls wakes the workers when inputs queued meanwhile (they wait while every slot is taken); a worker goes on to
+    /// take them itself.
+    /// </summary>
+    private void RunCalls(List<List<Pending>> calls, bool caller)
+    {
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var batch = calls[i];
+            var started = Stopwatch.GetTimestamp();
+            var succeeded = batch[0].RunBatch(batch);
+            _modelCalls.Record(Stopwatch.GetElapsedTime(started));
+            lock (_gate)
             {
-                Monitor.PulseAll(_gate);
+                if (succeeded)
+                {
+                    _batches++;
+                    _batchedInputs += batch.Count;
+                    _batchSizes[batch.Count - 1]++;
+                }
+
+                if (i == calls.Count - 1)
+                {
+                    _running--;
+                    if (caller && _queued > 0)
+                    {
+                        Monitor.PulseAll(_gate);
+                    }
+                }
             }
         }
     }
@@ -281,8 +266,8 @@ public sealed partial class SliceScheduler : IDisposable
 
                 if (Options.SpreadOverFreeCalls)
                 {
-                    // This worker is one of the free calls; the others are awake too (every enqueue pulses them all).
-                    limit = ShareOf(CountLike(opener, limit), Math.Max(1, Options.ConcurrentCalls - _running));
+                    // This worker is one of the idle sets' calls; the others are awake too (every enqueue pulses them all).
+                    limit = ShareOf(CountLike(opener, limit));
                 }
 
                 var batch = TakeLike(opener, limit);

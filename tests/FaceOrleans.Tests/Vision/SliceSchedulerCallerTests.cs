@@ -50,6 +50,49 @@ public sealed class SliceSchedulerCallerTests
     }
 
     [Fact]
+    public async Task With_every_set_of_cores_busy_a_caller_runs_all_its_inputs_itself_one_call_per_shape()
+    {
+        // Two slots on one set of cores (two calls per core set, as a CPU slice has): once a call holds the set, a
+        // second caller's inputs would only queue for a thread that has no core to run on.
+        using var scheduler = new SliceScheduler("cpu", Cpu with { CoreSets = 1 });
+        var model = new GatedModel();
+        model.Gate.Reset();
+        var holder = OnThreadPool(() => scheduler.RunAsync("a", model, [new Input(0, Holds: true)]));
+        Assert.True(model.Holding.Wait(TimeSpan.FromSeconds(30)));
+
+        var call = await OnThreadPool(() => scheduler.RunAsync("b", model, [new Input(1), new Input(2, Size: 2), new Input(3)]));
+
+        Assert.True(call.IsCompletedSuccessfully);
+        var answer = await call;
+        Assert.Equal([2, 4, 6], answer);
+        var second = model.Calls.Where(c => c.All(i => i.Value > 0)).Select(c => c.Select(i => i.Value).ToArray()).ToArray();
+        Assert.Equal([[1, 3], [2]], second);
+        Assert.Equal([GatedModel.PoolThread], model.Threads);
+        model.Gate.Set();
+        var held = await await holder;
+        Assert.Equal([0], held);
+        var stats = scheduler.Stats;
+        Assert.Equal((2, 3, 0, 0), (stats.Completed, stats.Batches, stats.RunningCalls, stats.QueuedInputs));
+    }
+
+    [Fact]
+    public async Task With_another_set_of_cores_idle_a_caller_leaves_its_second_shape_to_a_slice_thread()
+    {
+        using var scheduler = new SliceScheduler("cpu", Cpu with { CoreSets = 2 });
+        var model = new GatedModel();
+        model.Gate.Reset();
+
+        var lone = OnThreadPool(() => scheduler.RunAsync("t", model, [new Input(1, Holds: true), new Input(2, Size: 2, Holds: true)]));
+        await Polling.UntilAsync(() => Task.FromResult(scheduler.Stats), s => s.RunningCalls == 2, TimeSpan.FromSeconds(30));
+        model.Gate.Set();
+
+        var answer = await await lone;
+        Assert.Equal([2, 4], answer);
+        Assert.Equal([GatedModel.PoolThread, "inference:cpu"], model.Threads.Order());
+        Assert.Equal(2, model.Gauge.Max);
+    }
+
+    [Fact]
     public async Task A_call_that_would_wait_queues_for_the_slice_threads_and_the_callers_slots_count_against_the_bound()
     {
         using var scheduler = new SliceScheduler("cpu", Cpu with { ConcurrentCalls = 1 });

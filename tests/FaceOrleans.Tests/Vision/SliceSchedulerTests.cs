@@ -275,15 +275,16 @@ public sealed class SliceSchedulerTests
     }
 
     [Theory]
-    [InlineData(false, 0, 2, 1)] // ONNX Runtime's one thread per core: one call fills the cores
-    [InlineData(false, 1, 2, 4)] // two single-threaded calls per core
-    [InlineData(false, 2, 16, 16)]
-    [InlineData(true, 1, 16, 1)] // a GPU runs one stream whatever its host has
-    public void Each_device_gets_its_policy(bool gpu, int intraOpThreads, int cores, int concurrentCalls)
+    [InlineData(false, 0, 2, 1, 1)] // ONNX Runtime's one thread per core: one call fills the cores
+    [InlineData(false, 1, 2, 4, 2)] // two single-threaded calls per core
+    [InlineData(false, 2, 16, 16, 8)]
+    [InlineData(true, 1, 16, 1, 0)] // a GPU runs one stream whatever its host has, and does not spread
+    public void Each_device_gets_its_policy(bool gpu, int intraOpThreads, int cores, int concurrentCalls, int coreSets)
     {
         var policy = SchedulerOptions.ForDevice(gpu, intraOpThreads, maxBatch: 8, gpuMaxWait: TimeSpan.FromMilliseconds(2), cores);
 
         Assert.Equal(concurrentCalls, policy.ConcurrentCalls);
+        Assert.Equal(coreSets, policy.CoreSets);
         Assert.Equal(8, policy.MaxBatch);
         Assert.Equal(gpu ? TimeSpan.FromMilliseconds(2) : TimeSpan.Zero, policy.MaxWait);
         Assert.Equal(!gpu, policy.SpreadOverFreeCalls);
