@@ -156,7 +156,12 @@ public sealed partial class SliceScheduler : IDisposable
         }
 
         _queued += items.Length;
-        Monitor.PulseAll(_gate);
+        // Wake only the workers that could start a call now, one per input at most: with every slot taken a woken
+        // worker would only wait again. A call that gives a slot back wakes one, or its worker goes on itself.
+        for (var wake = Math.Min(items.Length, Options.ConcurrentCalls - _running); wake > 0; wake--)
+        {
+            Monitor.Pulse(_gate);
+        }
     }
 
     public SchedulerStats Stats
@@ -195,8 +200,8 @@ public sealed partial class SliceScheduler : IDisposable
 
     /// <summary>
     /// Model calls one after another on this thread, then the slot they held given back. A caller that ran its own
-    /// calls wakes the workers when inputs queued meanwhile (they wait while every slot is taken); a worker goes on to
-    /// take them itself.
+    /// calls wakes a worker for that slot when inputs queued meanwhile (they wait while every slot is taken); a worker
+    /// goes on to take them itself.
     /// </summary>
     private void RunCalls(List<List<Pending>> calls, bool caller)
     {
@@ -220,7 +225,7 @@ public sealed partial class SliceScheduler : IDisposable
                     _running--;
                     if (caller && _queued > 0)
                     {
-                        Monitor.PulseAll(_gate);
+                        Monitor.Pulse(_gate);
                     }
                 }
             }
@@ -266,7 +271,7 @@ public sealed partial class SliceScheduler : IDisposable
 
                 if (Options.SpreadOverFreeCalls)
                 {
-                    // This worker is one of the idle sets' calls; the others are awake too (every enqueue pulses them all).
+                    // This worker is one of the idle sets' calls; an enqueue wakes a worker for each input a free slot can take.
                     limit = ShareOf(CountLike(opener, limit));
                 }
 
