@@ -56,9 +56,7 @@ public sealed class SliceSchedulerCallerTests
         // second caller's inputs would only queue for a thread that has no core to run on.
         using var scheduler = new SliceScheduler("cpu", Cpu with { CoreSets = 1 });
         var model = new GatedModel();
-        model.Gate.Reset();
-        var holder = OnThreadPool(() => scheduler.RunAsync("a", model, [new Input(0, Holds: true)]));
-        Assert.True(model.Holding.Wait(TimeSpan.FromSeconds(30)));
+        var holder = HoldASlot(scheduler, model);
 
         var call = await OnThreadPool(() => scheduler.RunAsync("b", model, [new Input(1), new Input(2, Size: 2), new Input(3)]));
 
@@ -97,10 +95,8 @@ public sealed class SliceSchedulerCallerTests
     {
         using var scheduler = new SliceScheduler("cpu", Cpu with { ConcurrentCalls = 1 });
         var model = new GatedModel();
-        model.Gate.Reset();
 
-        var holder = OnThreadPool(() => scheduler.RunAsync("a", model, [new Input(0, Holds: true)]));
-        Assert.True(model.Holding.Wait(TimeSpan.FromSeconds(30)));
+        var holder = HoldASlot(scheduler, model);
         var waiting = await OnThreadPool(() => scheduler.RunAsync("b", model, [new Input(5)]));
 
         // The one slot is the first caller's: the second call waits in the queue, and no slice thread takes it.
@@ -145,6 +141,15 @@ public sealed class SliceSchedulerCallerTests
         var answer = await call;
         Assert.Equal([6], answer);
         Assert.Equal(["inference:cpu"], model.Threads);
+    }
+
+    /// <summary>Tenant "a"'s call of input 0 on a thread-pool thread, started and held on the model's gate (closed here) until the test opens it.</summary>
+    private static Task<Task<int[]>> HoldASlot(SliceScheduler scheduler, GatedModel model)
+    {
+        model.Gate.Reset();
+        var holder = OnThreadPool(() => scheduler.RunAsync("a", model, [new Input(0, Holds: true)]));
+        Assert.True(model.Holding.Wait(TimeSpan.FromSeconds(30)));
+        return holder;
     }
 
     /// <summary>Calls <paramref name="start"/> on a thread-pool thread and gives back the task it returned, not its end (as Task.Run would).</summary>
