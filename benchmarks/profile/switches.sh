@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# What the service's threads cost the kernel per compare (issue 22): context switches, CPU migrations and CPU time
+# (perf stat's task-clock, every thread of the process) per compare at concurrency 4, for each git revision given,
+# side by side. Builds a scratch copy of each revision (git archive), starts every build's embedded default at once
+# (the idle ones cost about 2 % of a core each, alike), warms each with the 520 shared pairs, then serves one pass of
+# the pairs per build and round, builds alternating, with the load benchmark's client. Counts, unlike compares per
+# second, hardly move with what else the machine runs, so a change in the hand-offs between threads shows in one run.
+# Usage: benchmarks/profile/switches.sh [--rounds N] REV [REV...]   (e.g. HEAD~2 HEAD); needs provisioned models, perf,
+# and the Release build of the load benchmark (dotnet build benchmarks/FaceOrleans.LoadBenchmark -c Release).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+rounds=3
+if [[ ${1:-} == --rounds ]]; then rounds=$2; shift 2; fi
+(($# > 0)) || { echo "usage: $0 [--rounds N] REV [REV...]" >&2; exit 2; }
+scratch=$(mktemp -d /tmp/faceorleans-switches-XXXXXX)
+source "$root/benchmarks/profile/embedded.sh"
+load() { dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load --http-only --levels 4 --rounds 1 "$@"; }
+
+declare -A pids ports keys
+trap 'kill "${pids[@]}" 2> /dev/null || true' EXIT
+for rev in "$@"; do
+  dir="$scratch/$(git -C "$root" rev-parse --short "$rev")"
+  mkdir -p "$dir/work"
+  git -C "$root" archive "$rev" | tar -x -C "$dir"
+  dotnet build "$dir/Silo" -c Release -v quiet -nologo > "$dir/build.log" 2>&1 || { tail -20 "$dir/build.log"; exit 1; }
+  start_embedded "$dir/Silo/bin/Release/net10.0" "$dir/work"
+  pids[$rev]=$service ports[$rev]=$port keys[$rev]=$key
+  load --url "http://127.0.0.1:$port" --key "$key" --warmup 520 > "$dir/warmup.txt" 2>&1
+done
+
+echo "| round | revision | compares/s | context switches per compare | CPU migrations per compare | CPU ms per compare |"
+echo "|---:|---|---:|---:|---:|---:|"
+for round in $(seq "$rounds"); do
+  for rev in "$@"; do
+    stat="$scratch/stat-$round-$(git -C "$root" rev-parse --short "$rev")"
+    perf stat -x, -e context-switches,cpu-migrations,task-clock -p "${pids[$rev]}" -o "$stat" &
+    counter=$!
+    sleep 0.5
+    # The client's table row at concurrency 4: "| 4 | compares/s | ..." (all 520 pairs, no warm-up: the build is warm).
+    rate=$(load --url "http://127.0.0.1:${ports[$rev]}" --key "${keys[$rev]}" --warmup 0 2>&1 | awk -F'|' '$2 ~ /^ *4 *$/ {gsub(/ /, "", $3); print $3; exit}')
+    kill -INT "$counter"
+    wait "$counter" 2> /dev/null || true
+    python3 - "$stat" "$round" "$rev" "$rate" <<'PY'
+import csv, sys
+path, round_, rev, rate = sys.argv[1:]
+counts = {row[2]: float(row[0]) for row in csv.reader(l for l in open(path) if l.strip() and not l.startswith("#")) if len(row) > 2}
+pairs = 520
+print(f"| {round_} | {rev} | {rate} | {counts['context-switches'] / pairs:.1f} | {counts['cpu-migrations'] / pairs:.2f} | {counts['task-clock'] / pairs:.1f} |")
+PY
+  done
+done
