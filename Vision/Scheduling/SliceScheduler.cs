@@ -199,9 +199,10 @@ public sealed partial class SliceScheduler : IDisposable
     private void RunCall(List<Pending> batch) => RunCalls([batch], caller: false);
 
     /// <summary>
-    /// Model calls one after another on this thread, then the slot they held given back. A caller that ran its own
-    /// calls wakes a worker for that slot when inputs queued meanwhile (they wait while every slot is taken); a worker
-    /// goes on to take them itself.
+    /// Model calls one after another on this thread, then the slot they held given back. A caller's calls are all its
+    /// own request's, so a failed one fails the request and ends them. A caller that ran its own calls wakes a worker
+    /// for that slot when inputs queued meanwhile (they wait while every slot is taken); a worker goes on to take them
+    /// itself.
     /// </summary>
     private void RunCalls(List<List<Pending>> calls, bool caller)
     {
@@ -211,6 +212,7 @@ public sealed partial class SliceScheduler : IDisposable
             var started = Stopwatch.GetTimestamp();
             var succeeded = batch[0].RunBatch(batch);
             _modelCalls.Record(Stopwatch.GetElapsedTime(started));
+            var last = i == calls.Count - 1 || (caller && !succeeded);
             lock (_gate)
             {
                 if (succeeded)
@@ -220,7 +222,7 @@ public sealed partial class SliceScheduler : IDisposable
                     _batchSizes[batch.Count - 1]++;
                 }
 
-                if (i == calls.Count - 1)
+                if (last)
                 {
                     _running--;
                     if (caller && _queued > 0)
@@ -228,6 +230,11 @@ public sealed partial class SliceScheduler : IDisposable
                         Monitor.Pulse(_gate);
                     }
                 }
+            }
+
+            if (last)
+            {
+                return;
             }
         }
     }

@@ -74,6 +74,23 @@ public sealed class SliceSchedulerCallerTests
     }
 
     [Fact]
+    public async Task A_caller_whose_first_call_fails_fails_its_request_and_runs_none_of_its_other_calls()
+    {
+        using var scheduler = new SliceScheduler("cpu", Cpu with { CoreSets = 1 });
+        var model = new GatedModel();
+        var holder = HoldASlot(scheduler, model);
+
+        var call = await OnThreadPool(() => scheduler.RunAsync("b", model, [new Input(1, Throws: true), new Input(2, Size: 2)]));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => call);
+        Assert.DoesNotContain(model.Calls, c => c.Any(i => i.Value == 2));
+        model.Gate.Set();
+        await await holder;
+        var stats = scheduler.Stats;
+        Assert.Equal((1, 1, 0, 0), (stats.Completed, stats.Failed, stats.RunningCalls, stats.QueuedInputs));
+    }
+
+    [Fact]
     public async Task With_another_set_of_cores_idle_a_caller_leaves_its_second_shape_to_a_slice_thread()
     {
         using var scheduler = new SliceScheduler("cpu", Cpu with { CoreSets = 2 });
