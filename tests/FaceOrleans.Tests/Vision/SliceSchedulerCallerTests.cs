@@ -66,10 +66,7 @@ public sealed class SliceSchedulerCallerTests
         var second = model.Calls.Where(c => c.All(i => i.Value > 0)).Select(c => c.Select(i => i.Value).ToArray()).ToArray();
         Assert.Equal([[1, 3], [2]], second);
         Assert.Equal([GatedModel.PoolThread], model.Threads);
-        model.Gate.Set();
-        var held = await await holder;
-        Assert.Equal([0], held);
-        var stats = scheduler.Stats;
+        var stats = await LetGoAsync(scheduler, model, holder);
         Assert.Equal((2, 3, 0, 0), (stats.Completed, stats.Batches, stats.RunningCalls, stats.QueuedInputs));
     }
 
@@ -84,9 +81,7 @@ public sealed class SliceSchedulerCallerTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => call);
         Assert.DoesNotContain(model.Calls, c => c.Any(i => i.Value == 2));
-        model.Gate.Set();
-        await await holder;
-        var stats = scheduler.Stats;
+        var stats = await LetGoAsync(scheduler, model, holder);
         Assert.Equal((1, 1, 0, 0), (stats.Completed, stats.Failed, stats.RunningCalls, stats.QueuedInputs));
     }
 
@@ -167,6 +162,15 @@ public sealed class SliceSchedulerCallerTests
         var holder = OnThreadPool(() => scheduler.RunAsync("a", model, [new Input(0, Holds: true)]));
         Assert.True(model.Holding.Wait(TimeSpan.FromSeconds(30)));
         return holder;
+    }
+
+    /// <summary>Opens the gate for <see cref="HoldASlot"/>'s call, checks its answer, and gives the slice's statistics once it has ended.</summary>
+    private static async Task<SchedulerStats> LetGoAsync(SliceScheduler scheduler, GatedModel model, Task<Task<int[]>> holder)
+    {
+        model.Gate.Set();
+        var held = await await holder;
+        Assert.Equal([0], held);
+        return scheduler.Stats;
     }
 
     /// <summary>Calls <paramref name="start"/> on a thread-pool thread and gives back the task it returned, not its end (as Task.Run would).</summary>
