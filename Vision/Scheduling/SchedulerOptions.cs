@@ -60,21 +60,28 @@ public sealed record SchedulerOptions
     /// <paramref name="maxBatch"/> inputs or <paramref name="gpuMaxWait"/>. CPU: <see cref="CpuCallsPerCoreSet"/> calls
     /// per set of cores that a call of <paramref name="intraOpThreads"/> threads fills (0: ONNX Runtime's one per
     /// core, whose one call fills them all), each taking what is already waiting of one shape (its share, while other
-    /// calls are free) and never waiting for more, since a CPU gains nothing from a larger batch (docs/benchmarks.md),
-    /// and a call that waits for nothing running on its caller's thread.
+    /// sets of cores are idle) and never waiting for more, since a CPU gains nothing from a larger batch
+    /// (docs/benchmarks.md), and a call that waits for nothing running on its caller's thread.
     /// </summary>
-    public static SchedulerOptions ForDevice(bool gpu, int intraOpThreads, int maxBatch, TimeSpan gpuMaxWait, int cores) =>
-        gpu
-            ? new SchedulerOptions { ConcurrentCalls = 1, MaxBatch = maxBatch, MaxWait = gpuMaxWait }
-            : new SchedulerOptions
-            {
-                ConcurrentCalls = intraOpThreads <= 0 ? 1 : Math.Max(1, cores / intraOpThreads) * CpuCallsPerCoreSet,
-                CoreSets = intraOpThreads <= 0 ? 1 : Math.Max(1, cores / intraOpThreads),
-                MaxBatch = maxBatch,
-                MaxWait = TimeSpan.Zero,
-                SpreadOverFreeCalls = true,
-                RunOnIdleCaller = true,
-            };
+    public static SchedulerOptions ForDevice(bool gpu, int intraOpThreads, int maxBatch, TimeSpan gpuMaxWait, int cores)
+    {
+        if (gpu)
+        {
+            return new SchedulerOptions { ConcurrentCalls = 1, MaxBatch = maxBatch, MaxWait = gpuMaxWait };
+        }
+
+        // ONNX Runtime's own threads (0) fill every core with one call, which then runs alone.
+        var sets = intraOpThreads <= 0 ? 1 : Math.Max(1, cores / intraOpThreads);
+        return new SchedulerOptions
+        {
+            ConcurrentCalls = intraOpThreads <= 0 ? 1 : sets * CpuCallsPerCoreSet,
+            CoreSets = sets,
+            MaxBatch = maxBatch,
+            MaxWait = TimeSpan.Zero,
+            SpreadOverFreeCalls = true,
+            RunOnIdleCaller = true,
+        };
+    }
 
     public IReadOnlyList<string> Validate()
     {
