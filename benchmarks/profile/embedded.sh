@@ -3,7 +3,8 @@
 # start_embedded SILO_DIR WORK [extra service arguments]: SILO_DIR holds FaceOrleans.Silo.dll (a Release build);
 # EMBEDDED_ENV holds the service's own environment variables, given to it through `env` (e.g. "FO_NULL=1").
 # Sets: service (its pid), port, key (the attendance tenant's demo key). Needs $root (the repository) and provisioned models.
-# perf_window and perf_table (below) record and summarise a perf profile of it, for a service started with PERF_MAP_ENV.
+# perf_window and perf_table (below) record and summarise a perf profile of it, for a service started with PERF_MAP_ENV;
+# revision_tree and build_silo give a scratch build of any revision to start, and load_client drives it.
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -31,3 +32,20 @@ perf_window() { timeout -s INT "$2" perf record -F "${4:-499}" -g -p "$1" -o "$3
 perf_table() {
   perf script -i "$1" -F comm,tid,ip,sym,dso 2> /dev/null | python3 "$root/benchmarks/profile/perf_breakdown.py" ${2:+--top "$2"}
 }
+
+# revision_tree REV SCRATCH: extracts revision REV (git archive) into SCRATCH/<its short hash> and prints that folder.
+revision_tree() {
+  local hash
+  hash=$(git -C "$root" rev-parse --short "$1") || return 1
+  mkdir -p "$2/$hash"
+  git -C "$root" archive "$1" | tar -x -C "$2/$hash" || return 1
+  echo "$2/$hash"
+}
+
+# build_silo DIR: the Release build of DIR/Silo (a revision_tree), its log in DIR/build.log; shows its tail and exits on failure.
+build_silo() {
+  dotnet build "$1/Silo" -c Release -v quiet -nologo > "$1/build.log" 2>&1 || { tail -20 "$1/build.log"; exit 1; }
+}
+
+# load_client ARGS...: the load benchmark's `load` command from its Release build (e.g. --url and --key of a started service).
+load_client() { dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load "$@"; }

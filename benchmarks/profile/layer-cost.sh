@@ -21,9 +21,7 @@ source "$root/benchmarks/profile/embedded.sh"
 
 declare -A builds
 for rev in "$@"; do
-  dir="$scratch/$(git -C "$root" rev-parse --short "$rev")"
-  mkdir -p "$dir"
-  git -C "$root" archive "$rev" | tar -x -C "$dir"
+  dir=$(revision_tree "$rev" "$scratch")
   python3 - "$dir/Grains/InferenceGrain.cs" <<'EOF'
 import sys
 path = sys.argv[1]
@@ -35,7 +33,7 @@ source = source.replace(call, call.replace("RunOffScheduler(", """Environment.Ge
             : RunOffScheduler("""))
 open(path, "w").write(source)
 EOF
-  dotnet build "$dir/Silo" -c Release -v quiet -nologo > "$dir/build.log" 2>&1 || { tail -20 "$dir/build.log"; exit 1; }
+  build_silo "$dir"
   builds[$rev]=$dir
 done
 
@@ -44,7 +42,7 @@ measure() {
   work=$(mktemp -d "$scratch/run-XXXXXX")
   local perf=${LAYER_COST_PERF:-0}
   EMBEDDED_ENV="FO_NULL=1 MALLOC_ARENA_MAX=2 $( ((perf)) && echo "$PERF_MAP_ENV")" start_embedded "${builds[$rev]}/Silo/bin/Release/net10.0" "$work"
-  (while true; do dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load \
+  (while true; do load_client \
     --url "http://127.0.0.1:$port" --key "$key" --http-only --levels 4 --pairs 520 --warmup 2000 >> "$work/load.txt" 2>&1; done) &
   client=$!
   sleep "$warm"

@@ -15,11 +15,10 @@ trap cleanup EXIT
 
 EMBEDDED_ENV="$PERF_MAP_ENV" start_embedded "$root/Silo/bin/Release/net10.0" "$work" "$@"
 cd "$root"
-load=(dotnet benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll load
-  --url "http://127.0.0.1:$port" --key "$key" --http-only --levels "$concurrency")
+load=(--url "http://127.0.0.1:$port" --key "$key" --http-only --levels "$concurrency")
 # The plain load table runs each level once: --warmup 520 then the 520 pairs make the 1,040 warm-up compares.
-"${load[@]}" --pairs 520 --warmup 520 > "$work/warmup.txt"
-"${load[@]}" --pairs 520 > "$work/measured.txt" &
+load_client "${load[@]}" --pairs 520 --warmup 520 > "$work/warmup.txt"
+load_client "${load[@]}" --pairs 520 > "$work/measured.txt" &
 client=$!
 sleep 10
 perf_window "$service" 15 "$work/perf.data"

@@ -14,15 +14,14 @@ if [[ ${1:-} == --rounds ]]; then rounds=$2; shift 2; fi
 (($# > 0)) || { echo "usage: $0 [--rounds N] REV [REV...]" >&2; exit 2; }
 scratch=$(mktemp -d /tmp/faceorleans-switches-XXXXXX)
 source "$root/benchmarks/profile/embedded.sh"
-load() { dotnet "$root/benchmarks/FaceOrleans.LoadBenchmark/bin/Release/net10.0/FaceOrleans.LoadBenchmark.dll" load --http-only --levels 4 --rounds 1 "$@"; }
+load() { load_client --http-only --levels 4 --rounds 1 "$@"; }
 
 declare -A pids ports keys
 trap 'kill "${pids[@]}" 2> /dev/null || true' EXIT
 for rev in "$@"; do
-  dir="$scratch/$(git -C "$root" rev-parse --short "$rev")"
+  dir=$(revision_tree "$rev" "$scratch")
+  build_silo "$dir"
   mkdir -p "$dir/work"
-  git -C "$root" archive "$rev" | tar -x -C "$dir"
-  dotnet build "$dir/Silo" -c Release -v quiet -nologo > "$dir/build.log" 2>&1 || { tail -20 "$dir/build.log"; exit 1; }
   start_embedded "$dir/Silo/bin/Release/net10.0" "$dir/work"
   pids[$rev]=$service ports[$rev]=$port keys[$rev]=$key
   load --url "http://127.0.0.1:$port" --key "$key" --warmup 520 > "$dir/warmup.txt" 2>&1
