@@ -125,8 +125,8 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
         Console.WriteLine(header);
         Console.WriteLine($"Idle after {warmupPairs} warm-up compares per target (share of one core over {SettleWindow.TotalSeconds:0} s, once under {SettledShare:P0} or after {SettleLimit.TotalSeconds:0} s): {string.Join("; ", settled)}.");
         Console.WriteLine();
-        Console.WriteLine("| concurrency | target | compares/s | vs first | p50 / p95 / p99 ms | CPU ms per compare | CPU busy | right decisions | failed |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| concurrency | target | compares/s | vs first | vs first by round: median (range) | p50 / p95 / p99 ms | CPU ms per compare | CPU busy | right decisions | failed |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var failed = 0;
         foreach (var level in levels)
         {
@@ -145,13 +145,24 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
                 var result = RunResult.Sum(results[target]);
                 failed += result.Failures;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {level} | {target.Name} | {result.PerSecond:0.0} | {result.PerSecond / first.PerSecond:P0} " +
+                    $"| {level} | {target.Name} | {result.PerSecond:0.0} | {result.PerSecond / first.PerSecond:P0} | {(target == targets[0] ? "–" : ByRound(results[target], results[targets[0]]))} " +
                     $"| {result.Percentile(0.5):0} / {result.Percentile(0.95):0} / {result.Percentile(0.99):0} " +
                     $"| {Driver.Ms(result.CpuMsPerRequest)} | {Driver.Fixed(result.CpuShare, "P0")} | {target.Decisions.Take()} | {result.Failures}{target.Failures()} |"));
             }
         }
 
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The ratio to the first target round by round, where the two ran back to back: its median and range say how far
+    /// the machine's noise moves a ratio within one run, which the whole run's figure hides.
+    /// </summary>
+    private static string ByRound(IReadOnlyList<RunResult> target, IReadOnlyList<RunResult> first)
+    {
+        var ratios = target.Zip(first, (t, f) => t.PerSecond / f.PerSecond).Order().ToArray();
+        var median = ratios.Length % 2 == 1 ? ratios[ratios.Length / 2] : (ratios[ratios.Length / 2 - 1] + ratios[ratios.Length / 2]) / 2;
+        return string.Create(CultureInfo.InvariantCulture, $"{median:P0} ({ratios[0]:P0}-{ratios[^1]:P0})");
     }
 
     /// <summary>Waits until the process idles under <see cref="SettledShare"/> of a core; says what it last measured and when.</summary>
