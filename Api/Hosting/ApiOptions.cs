@@ -23,7 +23,7 @@ public sealed class ApiOptions
     /// Bytes of each uploaded file kept in memory while the form is read; the rest of a larger file is spooled to a
     /// temporary file. Null (the default) keeps every file up to <see cref="MaxUploadBytes"/> in memory: the endpoint reads
     /// each file whole into the request right after, so a spool only adds a write and a read of the same bytes
-    /// (ASP.NET Core's own default is 64 KB; docs/benchmarks.md, "The HTTP path"). Kestrel's body limits still bound the total.
+    /// (ASP.NET Core's own default is 64 KB; docs/load.md, "Uploads spooled to disk"). Kestrel's body limits still bound the total.
     /// </summary>
     public long? UploadMemoryBufferBytes { get; set; }
 

@@ -11,7 +11,7 @@ namespace FaceOrleans.Api.Hosting;
 /// buffering every file again: with uploads kept in memory up to <see cref="ApiOptions.MaxUploadBytes"/> (above 1 MB),
 /// its <c>FileBufferingReadStream</c> grows a <c>MemoryStream</c> by doubling, about three bytes allocated and copied
 /// on the large-object heap per uploaded byte, and those heaps' collections were a visible share of a compare's CPU
-/// (docs/benchmarks.md, "Third pass"). A body without a declared length, over the route's limit, or of another
+/// (docs/load/third-pass.md). A body without a declared length, over the route's limit, or of another
 /// media type goes to the endpoint as it came, and its limits and problems stay those of the form reader.
 /// </summary>
 /// <remarks>

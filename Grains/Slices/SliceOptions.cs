@@ -81,13 +81,13 @@ public sealed class SliceOptions
 
     /// <summary>
     /// CPU threads per model call (0 = one per core); null takes the device's: 1 on a CPU slice, which then runs two
-    /// calls per core (<see cref="ConcurrentCalls"/>), the fastest there by docs/benchmarks.md; ONNX Runtime's own on a GPU.
+    /// calls per core (<see cref="ConcurrentCalls"/>), the fastest there by docs/load/fourth-pass.md; ONNX Runtime's own on a GPU.
     /// </summary>
     public int? IntraOpThreads { get; set; }
 
     /// <summary>
     /// Whether ONNX Runtime's intra-op threads spin between operators. Off by default: spinning threads burn the cores
-    /// that the slice's other calls (and other silos on the host) need; see docs/benchmarks.md, "Load".
+    /// that the slice's other calls (and other silos on the host) need; see docs/load.md, "Load".
     /// </summary>
     public bool AllowSpinning { get; set; }
 
@@ -115,7 +115,7 @@ public sealed class SliceOptions
     /// <summary>
     /// GPU slices only: how long, in milliseconds, the oldest waiting image or face may wait for others of its size to
     /// share its model call when fewer than <see cref="MaxBatchSize"/> are waiting. A CPU slice never waits: a batch
-    /// saves it nothing (docs/benchmarks.md).
+    /// saves it nothing (docs/benchmarks.md, "Reading the numbers").
     /// </summary>
     public double MaxBatchWaitMs { get; set; } = 2;
 

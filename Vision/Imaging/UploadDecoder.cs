@@ -4,7 +4,7 @@ namespace FaceOrleans.Vision;
 
 /// <summary>
 /// Decodes a request's uploads side by side. Decoding is a compare's largest stage and one JPEG decodes on one core,
-/// so a request with two images uses two cores even when it is the only one on its slice (docs/benchmarks.md, "Load").
+/// so a request with two images uses two cores even when it is the only one on its slice (docs/load.md, "Load").
 /// </summary>
 internal static class UploadDecoder
 {

@@ -51,7 +51,7 @@ public sealed record SchedulerOptions
     /// Calls a CPU slice runs at once per set of cores that one call's threads fill. Two, so that with callers running
     /// their own calls (<see cref="RunOnIdleCaller"/>) a caller ready for its model call seldom finds every slot taken
     /// and hands it to a scheduler thread: measured side by side at 4 callers, one call per core set gave 92-98 % of
-    /// the compares per second of two (docs/benchmarks.md, "Fourth pass"), and the cores' scheduler shares them.
+    /// the compares per second of two (docs/load/fourth-pass.md), and the cores' scheduler shares them.
     /// </summary>
     public const int CpuCallsPerCoreSet = 2;
 
@@ -61,7 +61,7 @@ public sealed record SchedulerOptions
     /// per set of cores that a call of <paramref name="intraOpThreads"/> threads fills (0: ONNX Runtime's one per
     /// core, whose one call fills them all), each taking what is already waiting of one shape (its share, while other
     /// sets of cores are idle) and never waiting for more, since a CPU gains nothing from a larger batch
-    /// (docs/benchmarks.md), and a call that waits for nothing running on its caller's thread.
+    /// (docs/benchmarks.md, "Reading the numbers"), and a call that waits for nothing running on its caller's thread.
     /// </summary>
     public static SchedulerOptions ForDevice(bool gpu, int intraOpThreads, int maxBatch, TimeSpan gpuMaxWait, int cores)
     {
