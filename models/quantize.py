@@ -22,7 +22,7 @@ import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in models/: it is not git-ignored
-from provision import _enc_varint as enc_varint, _fields as fields, _get as get, _varint  # noqa: E402
+from onnx_patches import enc_varint, fields, get, varint as _varint  # noqa: E402
 
 MS_DOMAIN = b"com.microsoft"
 MIN_OPSET = 10

@@ -24,6 +24,7 @@ import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in models/: it is not git-ignored
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_patches  # noqa: E402
 import provision  # noqa: E402
 
 SHARED = os.environ.get("FACEORLEANS_SHARED_MODELS") or os.path.join(
@@ -37,7 +38,7 @@ def sha(data):
 
 
 def unpatch(data):
-    return provision._dynamic_batch(data, reverse=True)
+    return onnx_patches.dynamic_batch(data, reverse=True)
 
 
 def read_shared(name):
@@ -82,7 +83,7 @@ class ProvisionTest(unittest.TestCase):
                 patched = read_shared(name)
                 original = unpatch(patched)
                 self.assertTrue(provision.source_hash_ok(src, sha(original)), sha(original))
-                self.assertEqual(provision._dynamic_batch(original), patched)
+                self.assertEqual(onnx_patches.dynamic_batch(original), patched)
                 self.assertEqual(sha(provision.from_original(model, original)), model["sha256"])
 
     def test_dynamic_input_size_completes_the_shared_detector_from_either_start(self):
@@ -94,15 +95,15 @@ class ProvisionTest(unittest.TestCase):
         self.assertEqual(sha(final), model["sha256"])
         self.assertEqual(provision.from_original(model, unpatch(shared)), final)
         # Exactly the image input and the two FPN upsamplings change, and only as documented.
-        graph = provision._get(final, 7)[0]
-        image = [v for v in provision._get(graph, 11) if provision._get(v, 1) == [b"input0"]][0]
-        self.assertIn(provision.DIM_HEIGHT, image)
-        self.assertIn(provision.DIM_WIDTH, image)
-        sizes = [t for t in provision._get(graph, 5) if provision.FLOAT_TWOS in provision._get(t, 9)]
+        graph = onnx_patches.get(final, 7)[0]
+        image = [v for v in onnx_patches.get(graph, 11) if onnx_patches.get(v, 1) == [b"input0"]][0]
+        self.assertIn(onnx_patches.DIM_HEIGHT, image)
+        self.assertIn(onnx_patches.DIM_WIDTH, image)
+        sizes = [t for t in onnx_patches.get(graph, 5) if onnx_patches.FLOAT_TWOS in onnx_patches.get(t, 9)]
         self.assertEqual(len(sizes), 2)
         # The patch refuses a graph it has already patched, rather than patching it twice.
         with self.assertRaises(ValueError):
-            provision._dynamic_input_size(final)
+            onnx_patches.dynamic_input_size(final)
         # A wrong intermediate copy fails its own step's hash, naming the patch.
         with self.assertRaises(provision.Failure) as caught:
             provision.apply_patches(model, shared[:-1] + b"\0", 1)
