@@ -14,16 +14,17 @@ if [[ ${1:-} == --rounds ]]; then rounds=$2; shift 2; fi
 (($# > 0)) || { echo "usage: $0 [--rounds N] REV [REV...]" >&2; exit 2; }
 scratch=$(mktemp -d /tmp/faceorleans-switches-XXXXXX)
 source "$root/benchmarks/profile/embedded.sh"
-load() { load_client --http-only --levels 4 --rounds 1 "$@"; }
+pairs=520  # the shared pairs, each served once per measured pass; the counts below are divided by it
+load() { load_client --http-only --levels 4 --rounds 1 --pairs "$pairs" "$@"; }
 
-declare -A pids ports keys
+declare -A dirs pids ports keys
 trap 'kill "${pids[@]}" 2> /dev/null || true' EXIT
 for rev in "$@"; do
   dir=$(revision_tree "$rev" "$scratch")
   build_silo "$dir"
   mkdir -p "$dir/work"
   start_embedded "$dir/Silo/bin/Release/net10.0" "$dir/work"
-  pids[$rev]=$service ports[$rev]=$port keys[$rev]=$key
+  dirs[$rev]=$dir pids[$rev]=$service ports[$rev]=$port keys[$rev]=$key
   load --url "http://127.0.0.1:$port" --key "$key" --warmup 520 > "$dir/warmup.txt" 2>&1
 done
 
@@ -31,19 +32,19 @@ echo "| round | revision | compares/s | context switches per compare | CPU migra
 echo "|---:|---|---:|---:|---:|---:|"
 for round in $(seq "$rounds"); do
   for rev in "$@"; do
-    stat="$scratch/stat-$round-$(git -C "$root" rev-parse --short "$rev")"
+    stat="${dirs[$rev]}/stat-$round"
     perf stat -x, -e context-switches,cpu-migrations,task-clock -p "${pids[$rev]}" -o "$stat" &
     counter=$!
     sleep 0.5
-    # The client's table row at concurrency 4: "| 4 | compares/s | ..." (all 520 pairs, no warm-up: the build is warm).
+    # The client's table row at concurrency 4: "| 4 | compares/s | ..." (no warm-up: the build is warm).
     rate=$(load --url "http://127.0.0.1:${ports[$rev]}" --key "${keys[$rev]}" --warmup 0 2>&1 | awk -F'|' '$2 ~ /^ *4 *$/ {gsub(/ /, "", $3); print $3; exit}')
     kill -INT "$counter"
     wait "$counter" 2> /dev/null || true
-    python3 - "$stat" "$round" "$rev" "$rate" <<'PY'
+    python3 - "$stat" "$round" "$rev" "$rate" "$pairs" <<'PY'
 import csv, sys
-path, round_, rev, rate = sys.argv[1:]
+path, round_, rev, rate, pairs = sys.argv[1:]
 counts = {row[2]: float(row[0]) for row in csv.reader(l for l in open(path) if l.strip() and not l.startswith("#")) if len(row) > 2}
-pairs = 520
+pairs = int(pairs)
 print(f"| {round_} | {rev} | {rate} | {counts['context-switches'] / pairs:.1f} | {counts['cpu-migrations'] / pairs:.2f} | {counts['task-clock'] / pairs:.1f} |")
 PY
   done
