@@ -10,13 +10,16 @@ public sealed class ModelSession(ModelSpec model, InferenceSession session, stri
     /// <summary><c>CPU</c>, or <c>CUDA:N</c> when the CUDA provider loaded.</summary>
     public string ExecutionProvider { get; } = executionProvider;
 
+    private readonly bool _onCpu = executionProvider == "CPU";
+
     /// <summary>Every output the graph declares, in its order.</summary>
     public IReadOnlyList<string> OutputNames => session.OutputNames;
 
-    /// <summary>Runs the model with one input; counted on the factory's gauge.</summary>
+    /// <summary>Runs the model with one input; counted on the factory's gauge, and on the CPU as the pipeline's CPU work.</summary>
     public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, IReadOnlyCollection<string> outputNames)
     {
         using var scope = runs.Enter((int)input.GetTensorTypeAndShape().Shape[0]);
+        using var working = _onCpu ? CpuWork.InProcess.Enter() : (ConcurrencyGauge.Scope?)null;
         using var runOptions = new RunOptions();
         try
         {

@@ -3,7 +3,7 @@ namespace FaceOrleans.Vision;
 /// <summary>
 /// Counts calls in progress and the most ever in progress at once. Every ONNX Runtime Run of one session
 /// factory (one slice) passes through the same gauge, so it measures what the slice really did, whatever
-/// scheduled the calls.
+/// scheduled the calls; <see cref="CpuWork.InProcess"/> counts the process's CPU-bound pipeline work the same way.
 /// </summary>
 public sealed class ConcurrencyGauge
 {
@@ -13,6 +13,9 @@ public sealed class ConcurrencyGauge
     private long _items;
 
     public int Max => (int)Interlocked.Read(ref _max);
+
+    /// <summary>Calls in progress now.</summary>
+    public int Current => Volatile.Read(ref _current);
 
     public long Entered => Interlocked.Read(ref _entered);
 
