@@ -58,15 +58,15 @@ internal static class UploadDecoder
 
             return results;
         }
-        catch (AggregateException ex)
+        catch (Exception ex)
         {
             Disposables.DisposeAll(results.Select(r => r?.Value));
-            ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
-            throw;
-        }
-        catch
-        {
-            Disposables.DisposeAll(results.Select(r => r?.Value));
+            if (ex is AggregateException parallel)
+            {
+                // Parallel.For wraps a decoder's failure; the caller sees it as the one-by-one path throws it.
+                ExceptionDispatchInfo.Throw(parallel.InnerExceptions[0]);
+            }
+
             throw;
         }
 
