@@ -27,7 +27,7 @@ public sealed class UploadDecoderTests
         var photos = new[] { TestPaths.Photo("img1.jpg"), TestPaths.Photo("img2.jpg") };
         var free = new ConcurrencyGauge();
         var saturated = new ConcurrencyGauge();
-        var held = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => saturated.Enter()).ToArray();
+        var held = Hold(saturated, Environment.ProcessorCount);
 
         var sideBySide = UploadDecoder.DecodeEach(photos, Names, ImageLimits.Default, free);
         var oneByOne = UploadDecoder.DecodeEach(photos, Names, ImageLimits.Default, saturated);
@@ -48,12 +48,7 @@ public sealed class UploadDecoderTests
         }
         finally
         {
-            foreach (var scope in held)
-            {
-                scope.Dispose();
-            }
-
-            Disposables.DisposeAll(sideBySide.Concat(oneByOne).Select(r => r.Value));
+            Disposables.DisposeAll(held.Concat(sideBySide.Concat(oneByOne).Select(r => r.Value)));
         }
     }
 
@@ -64,7 +59,7 @@ public sealed class UploadDecoderTests
     {
         var photo = TestPaths.Photo("img1.jpg");
         var gauge = new ConcurrencyGauge();
-        var held = Enumerable.Range(0, busy).Select(_ => gauge.Enter()).ToArray();
+        var held = Hold(gauge, busy);
 
         var results = UploadDecoder.DecodeEach([photo, photo[..(photo.Length / 2)]], Names, ImageLimits.Default, gauge);
         try
@@ -77,12 +72,11 @@ public sealed class UploadDecoderTests
         }
         finally
         {
-            foreach (var scope in held)
-            {
-                scope.Dispose();
-            }
-
-            Disposables.DisposeAll(results.Select(r => r.Value));
+            Disposables.DisposeAll(held.Concat(results.Select(r => r.Value)));
         }
     }
+
+    /// <summary>Work that holds <paramref name="count"/> of the gauge's count until disposed, as other requests' decodes and model calls would.</summary>
+    private static IDisposable[] Hold(ConcurrencyGauge gauge, int count) =>
+        Enumerable.Range(0, count).Select(_ => (IDisposable)gauge.Enter()).ToArray();
 }
