@@ -13,6 +13,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     private ServerProcess(Process process) => _process = process;
 
@@ -108,8 +109,18 @@ public sealed partial class ServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Stops and frees the process; again it does nothing. A test that disposed a server and then failed starting the
+    /// next one disposes it once more in its finally, and that must not hide the failure behind "no process".
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await StopAsync();
         _process.Dispose();
     }
