@@ -41,6 +41,13 @@ public sealed class GatedModel(int maxBatchSize = 64) : IBatchModel<GatedModel.I
 
     public InputShape ShapeOf(Input input) => new(input.Size, input.Size);
 
+    /// <summary>
+    /// Waits until <paramref name="calls"/> calls are inside the model at once (held on the gate). A scheduler counts a
+    /// call as running when it takes its slot, before its thread reaches the model, so its own count cannot say this.
+    /// </summary>
+    public Task<int> UntilInsideAsync(int calls) =>
+        Polling.UntilAsync(() => Task.FromResult(Gauge.Current), n => n == calls, TimeSpan.FromSeconds(30));
+
     public int[] RunBatch(IReadOnlyList<Input> inputs)
     {
         using var scope = Gauge.Enter(inputs.Count);

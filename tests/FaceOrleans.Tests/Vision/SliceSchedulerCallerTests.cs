@@ -39,7 +39,7 @@ public sealed class SliceSchedulerCallerTests
 
         // The caller holds its own input on the gate inside RunAsync, so it runs on a thread of its own here.
         var lone = OnThreadPool(() => scheduler.RunAsync("t", model, [new Input(1, Holds: true), new Input(2, Holds: true)]));
-        await Polling.UntilAsync(() => Task.FromResult(scheduler.Stats), s => s.RunningCalls == 2, TimeSpan.FromSeconds(30));
+        await model.UntilInsideAsync(2);
         model.Gate.Set();
 
         var answer = await await lone;
@@ -93,7 +93,7 @@ public sealed class SliceSchedulerCallerTests
         model.Gate.Reset();
 
         var lone = OnThreadPool(() => scheduler.RunAsync("t", model, [new Input(1, Holds: true), new Input(2, Size: 2, Holds: true)]));
-        await Polling.UntilAsync(() => Task.FromResult(scheduler.Stats), s => s.RunningCalls == 2, TimeSpan.FromSeconds(30));
+        await model.UntilInsideAsync(2);
         model.Gate.Set();
 
         var answer = await await lone;

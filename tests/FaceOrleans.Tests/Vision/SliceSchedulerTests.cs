@@ -229,7 +229,7 @@ public sealed class SliceSchedulerTests
 
         var first = scheduler.RunAsync("t", model, [new Input(1, Holds: true)]);
         var second = scheduler.RunAsync("t", model, [new Input(2, Holds: true)]);
-        await Polling.UntilAsync(() => Task.FromResult(scheduler.Stats), s => s.RunningCalls == 2, TimeSpan.FromSeconds(30));
+        await model.UntilInsideAsync(2);
         model.Gate.Set();
 
         Assert.Equal(2, Assert.Single(await first));
