@@ -6,7 +6,12 @@ namespace FaceOrleans.LoadBenchmark;
 /// <summary>One thing the same pairs are run against: a service over HTTP or the pipeline in this process.</summary>
 /// <param name="Cpu">CPU time of the process(es) doing the work, when this tool can read it.</param>
 /// <param name="Failures">" (503: 2)" since the last call; empty when none or not by status.</param>
-internal sealed record CompareTarget(string Name, Func<LabelledPair, Task<bool>> Call, Func<TimeSpan>? Cpu, DecisionTally Decisions, Func<string> Failures);
+/// <param name="ClientCpu">
+/// This tool's own CPU time where it is only the client (the HTTP targets): it shares the machine's cores with the
+/// service, which the in-process pipeline's callers do not pay, so a ratio to raw includes it. Null for raw.
+/// </param>
+internal sealed record CompareTarget(
+    string Name, Func<LabelledPair, Task<bool>> Call, Func<TimeSpan>? Cpu, DecisionTally Decisions, Func<string> Failures, Func<TimeSpan>? ClientCpu = null);
 
 /// <summary>
 /// A further FaceOrleans service started beside the first: its name, extra arguments, environment, and optionally
@@ -86,7 +91,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
             {
                 var raw = new RawPipeline(workload, settings.ServiceArguments);
                 owned.Add(raw);
-                targets.Add(new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => ""));
+                targets.Add(new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, ProcessTreeCpu.ThisProcess, raw.Decisions, () => ""));
             }
 
             return await MeasureAsync(workload, targets, settings.Levels, settings.Rounds, Describe(targets), settings.Warmup);
@@ -125,17 +130,20 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
         Console.WriteLine(header);
         Console.WriteLine($"Idle after {warmupPairs} warm-up compares per target (share of one core over {SettleWindow.TotalSeconds:0} s, once under {SettledShare:P0} or after {SettleLimit.TotalSeconds:0} s): {string.Join("; ", settled)}.");
         Console.WriteLine();
-        Console.WriteLine("| concurrency | target | compares/s | vs first | vs first by round: median (range) | p50 / p95 / p99 ms | CPU ms per compare | CPU busy | right decisions | failed |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| concurrency | target | compares/s | vs first | vs first by round: median (range) | p50 / p95 / p99 ms | CPU ms per compare | CPU busy | client CPU ms per compare | right decisions | failed |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var failed = 0;
         foreach (var level in levels)
         {
             var results = targets.ToDictionary(t => t, _ => new List<RunResult>());
+            var clientCpu = targets.ToDictionary(t => t, _ => TimeSpan.Zero);
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var target in round % 2 == 0 ? targets : targets.Reverse())
                 {
+                    var clientBefore = target.ClientCpu?.Invoke();
                     results[target].Add(await Driver.RunAsync(workload.Pairs, level, target.Call, target.Cpu));
+                    clientCpu[target] += target.ClientCpu is { } client ? client() - clientBefore!.Value : TimeSpan.Zero;
                 }
             }
 
@@ -147,7 +155,9 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {level} | {target.Name} | {result.PerSecond:0.0} | {result.PerSecond / first.PerSecond:P0} | {(target == targets[0] ? "–" : ByRound(results[target], results[targets[0]]))} " +
                     $"| {result.Percentile(0.5):0} / {result.Percentile(0.95):0} / {result.Percentile(0.99):0} " +
-                    $"| {Driver.Ms(result.CpuMsPerRequest)} | {Driver.Fixed(result.CpuShare, "P0")} | {target.Decisions.Take()} | {result.Failures}{target.Failures()} |"));
+                    $"| {Driver.Ms(result.CpuMsPerRequest)} | {Driver.Fixed(result.CpuShare, "P0")} " +
+                    $"| {Driver.Fixed(target.ClientCpu is null ? null : clientCpu[target].TotalMilliseconds / result.Requests, "0.0")} " +
+                    $"| {target.Decisions.Take()} | {result.Failures}{target.Failures()} |"));
             }
         }
 
@@ -182,7 +192,7 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
     }
 
     private static CompareTarget Http(string name, CompareClient client, Func<TimeSpan>? cpu) =>
-        new(name, client.CompareAsync, cpu, client.Decisions, client.TakeFailures);
+        new(name, client.CompareAsync, cpu, client.Decisions, client.TakeFailures, ProcessTreeCpu.ThisProcess);
 
     /// <summary>The second service: started here from <c>start:COMMAND</c> (its CPU then read from /proc), or reached at a URL.</summary>
     private async Task<CompareTarget> AgainstAsync(string against, List<IDisposable> owned)
@@ -211,5 +221,5 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
         $"{Environment.ProcessorCount} cores; FaceOrleans settings: {(settings.ServiceArguments.Count == 0 ? "defaults" : string.Join(" ", settings.ServiceArguments))}; " +
         $"targets: {string.Join("; ", targets.Select(t => t.Name))}. " +
         "CPU ms per compare: the serving process tree's CPU time (user + system) over the compares, where this tool started it; " +
-        "busy: that CPU over wall time times the cores. Right decisions: is_same_person equal to the pair's label.";
+        "busy: that CPU over wall time times the cores; client CPU: this tool's own, driving an HTTP target on the same cores. Right decisions: is_same_person equal to the pair's label.";
 }

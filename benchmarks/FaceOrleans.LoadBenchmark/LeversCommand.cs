@@ -136,7 +136,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
         var stages = new[] { "decode", "resize for detection", "detection (pack, run, decode, NMS)", "alignment", "embedding (pack, run)" };
         var totals = new double[stages.Length];
         var pairs = workload.Pairs.Take(60).ToArray();
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var cpuBefore = ProcessTreeCpu.ThisProcess();
         foreach (var name in pairs.SelectMany(p => new[] { p.ImageA, p.ImageB }))
         {
             var clock = Stopwatch.StartNew();
@@ -170,7 +170,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
             totals[4] += clock.Elapsed.TotalMilliseconds;
         }
 
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / pairs.Length;
+        var cpu = (ProcessTreeCpu.ThisProcess() - cpuBefore).TotalMilliseconds / pairs.Length;
         Console.WriteLine();
         Console.WriteLine($"Where a compare's time goes (wall ms per compare, i.e. for both images, mean over the first {pairs.Length} pairs, " +
             $"prominent-face side {pipeline.ProminentFaceSide}, one caller; CPU {cpu:0.0} ms per compare in all):");
@@ -242,7 +242,7 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
         {
             foreach (var callers in _runs.Keys)
             {
-                _runs[callers].Add(await Driver.RunAsync(block, callers, pair => CompareAsync(workload, pair), () => Process.GetCurrentProcess().TotalProcessorTime));
+                _runs[callers].Add(await Driver.RunAsync(block, callers, pair => CompareAsync(workload, pair), ProcessTreeCpu.ThisProcess));
             }
         }
 

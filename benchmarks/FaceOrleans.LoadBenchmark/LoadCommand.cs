@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Vision;
@@ -47,7 +46,7 @@ internal sealed class LoadCommand(LoadSettings settings)
         Func<LabelledPair, Task<bool>> inProcess = pair => CompareInProcessAsync(inline, workload, pair);
         Func<LabelledPair, Task<bool>> inProcessScheduled = pair => CompareInProcessAsync(scheduled, workload, pair);
         Func<TimeSpan>? serviceCpu = service is null ? null : () => service.Cpu;
-        var ownCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
+        Func<TimeSpan> ownCpu = ProcessTreeCpu.ThisProcess;
 
         PrintHeader(client.CompareUrl, workload, scheduler.Options);
         var warmup = workload.Cycle(settings.Warmup ?? WarmupRequests);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace FaceOrleans.LoadBenchmark;
@@ -10,6 +11,9 @@ namespace FaceOrleans.LoadBenchmark;
 internal static class ProcessTreeCpu
 {
     private static readonly double TicksPerSecond = ClockTicks();
+
+    /// <summary>This tool's own CPU time: the in-process pipeline's when it runs here, the client's otherwise.</summary>
+    public static TimeSpan ThisProcess() => Process.GetCurrentProcess().TotalProcessorTime;
 
     public static TimeSpan Read(int rootPid)
     {

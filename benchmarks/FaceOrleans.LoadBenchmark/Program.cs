@@ -39,7 +39,7 @@ async Task<int> RunRawAsync()
 {
     var workload = Workload.Load(pairs);
     using var raw = new RawPipeline(workload, serviceArguments);
-    return await AgainstRun.MeasureAsync(workload, [new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, RawPipeline.OwnCpu, raw.Decisions, () => "")],
+    return await AgainstRun.MeasureAsync(workload, [new CompareTarget("in-process pipeline (raw)", raw.CompareAsync, ProcessTreeCpu.ThisProcess, raw.Decisions, () => "")],
         levels, rounds ?? 1,
         $"{workload.Pairs.Count} pairs per run from pairs.csv; {Environment.ProcessorCount} cores; FacePipeline.CompareAsync with ModelDefaults in this " +
         $"process, each model call on its caller's thread with 1 intra-op thread; slice settings: {(serviceArguments.Length == 0 ? "defaults" : string.Join(" ", serviceArguments))}.", warmup);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceOrleans.Grains.Slices;
 using FaceOrleans.Vision;
 using Microsoft.Extensions.Configuration;
@@ -28,8 +27,6 @@ internal sealed class RawPipeline : IDisposable
     }
 
     public DecisionTally Decisions { get; } = new();
-
-    public static TimeSpan OwnCpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
     public async Task<bool> CompareAsync(LabelledPair pair)
     {
