@@ -22,6 +22,9 @@ start_embedded() {
   key=$(grep -i '^ATTENDANCE' "$work/keys.env" | cut -d= -f2)
 }
 
+# stop_embedded: stops the service start_embedded started, if any, and waits for it; for `trap stop_embedded EXIT`.
+stop_embedded() { [[ -n ${service:-} ]] && kill "$service" 2>/dev/null; wait 2>/dev/null || true; }
+
 # Perf maps name the JIT's code; W^X off keeps that code at the addresses the maps give. Add to EMBEDDED_ENV to profile.
 PERF_MAP_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0"
 

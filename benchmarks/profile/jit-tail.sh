@@ -12,8 +12,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 passes=${1:-5}
 work=$(mktemp -d /tmp/faceorleans-jit-XXXXXX)
 source "$root/benchmarks/profile/embedded.sh"
-cleanup() { [[ -n ${service:-} ]] && kill "$service" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
+trap stop_embedded EXIT
 
 EMBEDDED_ENV="DOTNET_JitStdOutFile=$work/jit.txt DOTNET_JitDisasmSummary=1" start_embedded "$root/Silo/bin/Release/net10.0" "$work"
 cd "$root"

@@ -10,8 +10,7 @@ concurrency=${1:-4}
 shift || true
 work=$(mktemp -d /tmp/faceorleans-profile-XXXXXX)
 source "$root/benchmarks/profile/embedded.sh"
-cleanup() { [[ -n ${service:-} ]] && kill "$service" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
+trap stop_embedded EXIT
 
 EMBEDDED_ENV="$PERF_MAP_ENV" start_embedded "$root/Silo/bin/Release/net10.0" "$work" "$@"
 cd "$root"
