@@ -141,9 +141,9 @@ internal sealed class AgainstRun(LoadSettings settings, Workload workload, ApiPr
             {
                 foreach (var target in round % 2 == 0 ? targets : targets.Reverse())
                 {
-                    var clientBefore = target.ClientCpu?.Invoke();
+                    var clientBefore = target.ClientCpu?.Invoke() ?? TimeSpan.Zero;
                     results[target].Add(await Driver.RunAsync(workload.Pairs, level, target.Call, target.Cpu));
-                    clientCpu[target] += target.ClientCpu is { } client ? client() - clientBefore!.Value : TimeSpan.Zero;
+                    clientCpu[target] += (target.ClientCpu?.Invoke() ?? TimeSpan.Zero) - clientBefore;
                 }
             }
 
