@@ -220,4 +220,87 @@ def dynamic_input_size(model):
     return out
 
 
-PATCHES = {"dynamic-batch": dynamic_batch, "dynamic-input-size": dynamic_input_size}
+def _ld(field, payload):
+    return enc_varint(field << 3 | 2) + enc_varint(len(payload)) + payload
+
+
+def _vi(field, n):
+    return enc_varint(field << 3) + enc_varint(n)
+
+
+def _node(op, inputs, outputs, name, attributes=b""):  # NodeProto: input 1, output 2, name 3, op_type 4, attribute 5
+    return b"".join(_ld(1, i) for i in inputs) + b"".join(_ld(2, o) for o in outputs) + _ld(3, name) + _ld(4, op) + attributes
+
+
+def _float_tensor(name, dims, values):  # TensorProto: dims 1, data_type 2 (1 = FLOAT), name 8, raw_data 9
+    return b"".join(_vi(1, d) for d in dims) + _vi(2, 1) + _ld(8, name) + _ld(9, struct.pack("<%df" % len(values), *values))
+
+
+def _floats(tensor):
+    """A float initializer's values (raw_data, else packed float_data); None for any other type."""
+    types = [varint(tensor, p)[0] for f, w, _, _, p, _ in fields(tensor) if f == 2 and w == 0]
+    data = get(tensor, 9) or get(tensor, 4)
+    if types != [1] or len(data) != 1 or len(data[0]) % 4:
+        return None
+    return list(struct.unpack("<%df" % (len(data[0]) // 4), data[0]))
+
+
+def prelu_as_depthwise(model):
+    """Rewrite every per-channel PRelu(x, s) as Relu(x) + dw(Relu(dw(x, -1)), -s), dw a 1x1 depthwise Conv (one
+    weight per channel, no bias), for ONNX Runtime's CPU provider (models/README.md, "CPU forms").
+
+    ONNX Runtime runs PRelu as a generic broadcasting element-wise kernel in plain NCHW, so each one also costs a
+    reorder out of and back into the blocked (NCHWc) layout its Convs use: in face_embed_512d the 33 PRelus were half
+    of a run. 1x1 depthwise Convs, Relu and Add all stay in NCHWc, and ONNX Runtime fuses the Relu and the Add into the
+    Convs. The result is bit-identical: multiplying by -1 is exact, and each output is one term plus an exact zero
+    (x > 0: x + 0 * -s; x < 0: 0 + (-x) * (-s), which is PRelu's one rounding of s * x). The slope initializers this
+    leaves unused are dropped; nothing else changes."""
+    changes = []
+
+    def graph_fn(graph):
+        tensors = {get(t, 8)[0]: t for t in get(graph, 5)}
+        slopes, negate = {}, {}
+        for node in get(graph, 1):
+            if get(node, 4) != [b"PRelu"]:
+                continue
+            x, slope = get(node, 1)
+            values = _floats(tensors[slope]) if slope in tensors else None
+            dims = [varint(t, p)[0] for t in [tensors.get(slope, b"")] for f, w, _, _, p, _ in fields(t) if f == 1 and w == 0]
+            if values is None or dims[-2:] != [1, 1] or dims[:-2] not in ([len(values)], [1, len(values)]):
+                raise ValueError("PRelu %s: its slope %s is not a per-channel float initializer of shape [C, 1, 1]"
+                                 % (get(node, 2)[0].decode(), slope.decode()))
+            slopes[slope] = values
+            negate.setdefault(len(values), b"prelu_negate_%d" % len(values))
+        users = {i for n in get(graph, 1) if get(n, 4) != [b"PRelu"] for i in get(n, 1)}
+
+        out = bytearray()
+        for f, w, start, _, p, e in fields(graph):
+            msg = graph[p:e]
+            if f == 1 and w == 2 and get(msg, 4) == [b"PRelu"]:
+                (x, slope), y = get(msg, 1), get(msg, 2)[0]
+                channels = len(slopes[slope])
+                group = _ld(5, _ld(1, b"group") + _vi(3, channels) + _vi(20, 2))  # AttributeProto: name, i, type INT
+                for node in (_node(b"Conv", [x, negate[channels]], [y + b"/negated"], y + b"/negate", group),
+                             _node(b"Relu", [y + b"/negated"], [y + b"/negative_part"], y + b"/negative_relu"),
+                             _node(b"Conv", [y + b"/negative_part", slope + b"/negated"], [y + b"/sloped"], y + b"/slope", group),
+                             _node(b"Relu", [x], [y + b"/positive_part"], y + b"/positive_relu"),
+                             _node(b"Add", [y + b"/positive_part", y + b"/sloped"], [y], y + b"/add")):
+                    out += _ld(1, node)
+                changes.append(y.decode())
+            elif f == 5 and w == 2 and get(msg, 8)[0] in slopes and get(msg, 8)[0] not in users:
+                continue  # a slope only PRelu read: replaced by its negated depthwise weights below
+            else:
+                out += graph[start:e]
+        for channels, name in sorted(negate.items()):
+            out += _ld(5, _float_tensor(name, [channels, 1, 1, 1], [-1.0] * channels))
+        for slope, values in slopes.items():
+            out += _ld(5, _float_tensor(slope + b"/negated", [len(values), 1, 1, 1], [-v for v in values]))
+        return bytes(out)
+
+    out = edit(model, (7,), graph_fn)
+    if not changes:
+        raise ValueError("prelu-as-depthwise patch found no PRelu to rewrite")
+    return out
+
+
+PATCHES = {"dynamic-batch": dynamic_batch, "dynamic-input-size": dynamic_input_size, "prelu-as-depthwise": prelu_as_depthwise}

@@ -227,18 +227,43 @@ def derive(model, models, args):
     return " (quantized from %s)" % base["name"]
 
 
+def cpu_form(model, args):
+    """The entry's CPU form ("cpu_form": the same network rewritten for ONNX Runtime's CPU provider, bit-identical
+    outputs): its patches applied to the verified model file, the result checked against its sha256."""
+    form = model["cpu_form"]
+    dest = os.path.join(args.models_dir, form["file"])
+    if os.path.exists(dest) and sha256_file(dest) == form["sha256"]:
+        return ""
+    source = os.path.join(args.models_dir, model["file"])
+    try:
+        with open(source, "rb") as f:
+            data = f.read()
+        for step in form["patches"]:
+            if step["name"] not in PATCHES:
+                raise Failure("unknown patch %r in the manifest" % step["name"])
+            data = PATCHES[step["name"]](data)
+        install(data, dest, form["sha256"])
+    except (ValueError, IndexError, KeyError, struct.error, OSError, Failure) as e:
+        if os.path.exists(dest):  # a wrong file must not be picked up by the service
+            os.unlink(dest)
+        raise Failure("FAILED %s (%s): its CPU form from %s: %s" % (model["name"], form["file"], source, e))
+    return " (CPU form %s)" % form["file"]
+
+
 def verify_only(models, models_dir, rerun):
     bad = 0
-    for m in models:
-        path = os.path.join(models_dir, m["file"])
+    files = [(m["name"], m["file"], m["sha256"]) for m in models]
+    files += [(m["name"] + " (CPU form)", m["cpu_form"]["file"], m["cpu_form"]["sha256"]) for m in models if "cpu_form" in m]
+    for name, file, sha256 in files:
+        path = os.path.join(models_dir, file)
         digest = sha256_file(path) if os.path.exists(path) else None
-        if digest == m["sha256"]:
-            print("ok  %s" % m["name"])
+        if digest == sha256:
+            print("ok  %s" % name)
             continue
         bad += 1
         print("%s %s: %s %s, expected sha256 %s" % (
-            "CORRUPT" if digest else "MISSING", m["name"], path,
-            "has sha256 " + digest if digest else "not found", m["sha256"]), file=sys.stderr)
+            "CORRUPT" if digest else "MISSING", name, path,
+            "has sha256 " + digest if digest else "not found", sha256), file=sys.stderr)
     if bad:
         print("%d model(s) missing or corrupt; to fix run: %s" % (bad, rerun), file=sys.stderr)
     return 1 if bad else 0
@@ -272,6 +297,7 @@ def main(argv=None):
     for m in models:
         try:
             note = derive(m, models, args) if "quantized" in m else provision(m, args)
+            note += cpu_form(m, args) if "cpu_form" in m else ""
             print("ok  %s%s" % (m["name"], note), flush=True)
         except Failure as e:
             print(e, file=sys.stderr, flush=True)

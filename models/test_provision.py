@@ -162,6 +162,39 @@ class ProvisionTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(models, "face_embed_512d_int8.onnx")))
         self.assert_no_temp_files(models)
 
+    def test_cpu_form_is_derived_from_the_verified_model_and_checked(self):
+        m = MODELS["face_embed_512d"]
+        form = m["cpu_form"]
+        models = self.dir("models")
+        code, out, err = run("--models-dir", models, "--shared", SHARED, "--offline")
+        self.assertEqual(code, 0, err)
+        self.assertIn("(CPU form %s)" % form["file"], out)
+        dest = os.path.join(models, form["file"])
+        self.assertEqual(provision.sha256_file(dest), form["sha256"])
+        # Every PRelu became depthwise Convs, Relus and an Add; the rest of the graph is as it was.
+        def ops(data):
+            graph = onnx_patches.get(data, 7)[0]
+            return [onnx_patches.get(n, 4)[0] for n in onnx_patches.get(graph, 1)]
+        with open(os.path.join(models, m["file"]), "rb") as f:
+            before = ops(f.read())
+        with open(dest, "rb") as f:
+            after = ops(f.read())
+        self.assertNotIn(b"PRelu", after)
+        prelus = before.count(b"PRelu")
+        self.assertEqual(after.count(b"Conv"), before.count(b"Conv") + 2 * prelus)
+        self.assertEqual((after.count(b"Relu"), after.count(b"Add")), (2 * prelus, before.count(b"Add") + prelus))
+        # A model without a PRelu is refused, not copied: the patch must have changed something.
+        with self.assertRaisesRegex(ValueError, "found no PRelu"):
+            onnx_patches.prelu_as_depthwise(read_shared("retinaface_mnet025"))
+        # verify-only names a missing CPU form; a run makes it again.
+        os.unlink(dest)
+        code, _, err = run("--models-dir", models, "--verify-only")
+        self.assertEqual(code, 1)
+        self.assertIn("MISSING face_embed_512d (CPU form): %s" % dest, err)
+        self.assertEqual(run("--models-dir", models, "--shared", SHARED, "--offline")[0], 0)
+        self.assertEqual(provision.sha256_file(dest), form["sha256"])
+        self.assert_no_temp_files(models)
+
     def test_corrupt_installed_file_is_replaced_or_removed(self):
         models, empty = self.dir("models"), self.dir("empty")
         dest = os.path.join(models, "retinaface_mnet025.onnx")
