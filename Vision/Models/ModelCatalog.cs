@@ -59,20 +59,33 @@ public sealed class ModelCatalog
     /// Checks that the model file exists and has the manifest's sha256, so a truncated download or a
     /// swapped file stops the service at start-up instead of producing wrong similarities.
     /// </summary>
-    public string VerifiedPathOf(ModelSpec model)
+    public string VerifiedPathOf(ModelSpec model) => Verified(model.Name, $"Model '{model.Name}'", PathOf(model), model.Sha256);
+
+    /// <summary>
+    /// The file a CPU session loads: the model's CPU form where the manifest gives one, verified the same way. The model
+    /// file is verified too, although a CPU session does not read it, so a damaged install stops every slice alike.
+    /// </summary>
+    public string VerifiedCpuPathOf(ModelSpec model)
     {
-        var path = PathOf(model);
+        var path = VerifiedPathOf(model);
+        return model.CpuForm is { } form
+            ? Verified(model.Name, $"The CPU form of model '{model.Name}'", Path.Combine(ModelsDirectory, form.File), form.Sha256)
+            : path;
+    }
+
+    private static string Verified(string modelName, string what, string path, string sha256)
+    {
         if (!System.IO.File.Exists(path))
         {
-            throw new ModelUnavailableException(model.Name,
-                $"Model '{model.Name}' is missing: '{path}' does not exist. Run '{ProvisionCommand}' to fetch and verify it.");
+            throw new ModelUnavailableException(modelName,
+                $"{what} is missing: '{path}' does not exist. Run '{ProvisionCommand}' to fetch and verify it.");
         }
 
         var actual = Sha256Of(path);
-        if (!string.Equals(actual, model.Sha256, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ModelUnavailableException(model.Name,
-                $"Model '{model.Name}' is corrupt: '{path}' has sha256 {actual}, the manifest expects {model.Sha256}. " +
+            throw new ModelUnavailableException(modelName,
+                $"{what} is corrupt: '{path}' has sha256 {actual}, the manifest expects {sha256}. " +
                 $"Delete it and run '{ProvisionCommand}'.");
         }
 

@@ -2,10 +2,13 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace FaceOrleans.Vision;
 
-/// <summary>A loaded model, the execution provider it actually runs on, and the session it owns.</summary>
-public sealed class ModelSession(ModelSpec model, InferenceSession session, string executionProvider, ConcurrencyGauge runs) : IDisposable
+/// <summary>A loaded model, the file and execution provider it actually runs from, and the session it owns.</summary>
+public sealed class ModelSession(ModelSpec model, string file, InferenceSession session, string executionProvider, ConcurrencyGauge runs) : IDisposable
 {
     public ModelSpec Model { get; } = model;
+
+    /// <summary>The file the session was built from: the model's own, or its CPU form (<see cref="CpuFormSpec"/>).</summary>
+    public string File { get; } = file;
 
     /// <summary><c>CPU</c>, or <c>CUDA:N</c> when the CUDA provider loaded.</summary>
     public string ExecutionProvider { get; } = executionProvider;

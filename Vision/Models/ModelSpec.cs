@@ -14,7 +14,8 @@ public sealed record ModelSpec(
     RecognizerSpec? Recognizer = null,
     string? Description = null,
     string? License = null,
-    QuantizedSpec? Quantized = null)
+    QuantizedSpec? Quantized = null,
+    [property: JsonPropertyName("cpu_form")] CpuFormSpec? CpuForm = null)
 {
     public const string DetectorRole = "detector";
     public const string RecognizerRole = "recognizer";
@@ -64,6 +65,14 @@ public sealed record ModelSpec(
 /// fp32 entry, <paramref name="Ranges"/> the committed activation ranges, <paramref name="KeepFp32"/> the Convs left in float.
 /// </summary>
 public sealed record QuantizedSpec(string From, string Ranges, IReadOnlyList<string>? KeepFp32 = null);
+
+/// <summary>
+/// The same network rewritten for ONNX Runtime's CPU provider, which a CPU session loads instead of the entry's file:
+/// <c>models/provision.py</c> makes <paramref name="File"/> by applying the patches to the verified model file
+/// (models/README.md, "CPU forms"). Its outputs are bit-identical to the model's (tested on every shared photo), so the
+/// model's identity, and the version its embeddings record, stay the entry's own sha256.
+/// </summary>
+public sealed record CpuFormSpec(string File, string Sha256);
 
 /// <param name="Width">Input width; for a <paramref name="DynamicSize"/> detector, the size it was exported and is run at by default.</param>
 /// <param name="DynamicSize">

@@ -50,16 +50,17 @@ public sealed partial class OnnxSessionFactory : IDisposable
     public ModelSession CreateSession(string modelName)
     {
         var model = _catalog.Get(modelName);
-        var path = _catalog.VerifiedPathOf(model);
         if (_options.WantsCuda)
         {
-            var onCuda = TryCreateOnCuda(model, path);
+            var onCuda = TryCreateOnCuda(model, _catalog.VerifiedPathOf(model));
             if (onCuda is not null)
             {
                 return onCuda;
             }
         }
 
+        // The CPU provider gets the model's CPU form where it has one: the same outputs for less CPU (CpuFormSpec).
+        var path = _catalog.VerifiedCpuPathOf(model);
         using var options = CreateCpuOptions();
         return Loaded(model, path, StartSession(model, path, options), "CPU");
     }
@@ -149,7 +150,7 @@ public sealed partial class OnnxSessionFactory : IDisposable
     private ModelSession Loaded(ModelSpec model, string path, InferenceSession session, string provider)
     {
         LogModelLoaded(_logger, model.Name, path, provider, _options.Device);
-        return new ModelSession(model, session, provider, Runs);
+        return new ModelSession(model, path, session, provider, Runs);
     }
 
     private SessionOptions CreateCpuOptions()

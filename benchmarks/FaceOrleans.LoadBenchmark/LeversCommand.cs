@@ -120,8 +120,9 @@ internal sealed class LeversCommand(int? pairLimit, int rounds, string? only)
     {
         var model = sessions.Catalog.Get(sessions.Catalog.Manifest.Defaults.Detector);
         var square = model with { Input = model.Input with { DynamicSize = false } };
-        var session = new Microsoft.ML.OnnxRuntime.InferenceSession(sessions.Catalog.VerifiedPathOf(model));
-        return new RetinaFaceDetector(new ModelSession(square, session, "CPU", sessions.Runs), sessions.Options.MaxBatchSize);
+        var path = sessions.Catalog.VerifiedPathOf(model);
+        var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        return new RetinaFaceDetector(new ModelSession(square, path, session, "CPU", sessions.Runs), sessions.Options.MaxBatchSize);
     }
 
     private static FaceRecognizer Recognizer(OnnxSessionFactory sessions) =>

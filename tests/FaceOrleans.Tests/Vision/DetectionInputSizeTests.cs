@@ -160,7 +160,7 @@ public sealed class DetectionInputSizeTests(VisionFixture fixture)
     {
         var model = fixture.Sessions.Catalog.Get(Detector.ModelName);
         var spec = model with { Input = model.Input with { DynamicSize = false } };
-        return new RetinaFaceDetector(new ModelSession(spec, new InferenceSession(path), "CPU", new ConcurrencyGauge()), maxBatchSize: 8);
+        return new RetinaFaceDetector(new ModelSession(spec, path, new InferenceSession(path), "CPU", new ConcurrencyGauge()), maxBatchSize: 8);
     }
 
     private static byte[] SmallFaceOnCanvas()

@@ -23,6 +23,22 @@ public sealed class ProvisioningTests : IDisposable
     }
 
     [Fact]
+    public void Service_refuses_a_cpu_form_whose_sha256_is_wrong_and_names_its_model()
+    {
+        var catalog = CopyOfModels();
+        var model = catalog.Get("face_embed_512d");
+        FlipOneByte(Path.Combine(catalog.ModelsDirectory, model.CpuForm!.File));
+
+        var ex = Assert.Throws<ModelUnavailableException>(() =>
+            new OnnxSessionFactory(catalog, new InferenceOptions()).Recognizer("face_embed_512d"));
+
+        Assert.Equal("face_embed_512d", ex.ModelName);
+        Assert.Contains($"The CPU form of model 'face_embed_512d' is corrupt: '{Path.Combine(catalog.ModelsDirectory, model.CpuForm.File)}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelCatalog.ProvisionCommand, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(catalog.PathOf(model), catalog.VerifiedPathOf(model));
+    }
+
+    [Fact]
     public void Service_refuses_a_missing_model_and_says_how_to_fetch_it()
     {
         var catalog = CopyOfModels();
