@@ -42,14 +42,15 @@ done
 # Hosts read appsettings.json from the working folder; gpu-bundle-run.sh points the API at its own, and the
 # silo, run from the bundle's top folder, finds this copy.
 cp "$root/Silo/appsettings.json" "$root/appsettings.json"
-# The manifest's default detector and recognizer only: the parts must stay few (one device call each), and
-# with the other recognizer too the bundle takes six. The manifest still names it; asking for it there says it is missing.
+# The manifest's default detector and recognizer only, with their CPU forms (for --cpu and a CPU fallback): the parts
+# must stay few (one device call each), and with the other recognizer too the bundle takes more. The manifest still names it; asking for it there says it is missing.
 cp models/manifest.json "$root/models/"
 python3 -c '
 import json, sys
 manifest = json.load(open("models/manifest.json"))
 wanted = set(manifest["defaults"].values())
-print("\n".join("models/" + m["file"] for m in manifest["models"] if m["name"] in wanted))' | xargs -I{} cp {} "$root/models/"
+print("\n".join("models/" + f for m in manifest["models"] if m["name"] in wanted
+                for f in [m["file"]] + ([m["cpu_form"]["file"]] if "cpu_form" in m else [])))' | xargs -I{} cp {} "$root/models/"
 cp "$faces"/* "$root/faces/"
 
 # Shared libraries a bare machine may lack: what OpenCvSharp's native library and redis-server link, and the
