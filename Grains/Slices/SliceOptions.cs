@@ -98,6 +98,12 @@ public sealed class SliceOptions
     public bool EnableCpuMemArena { get; set; } = true;
 
     /// <summary>
+    /// Whether the CPU provider loads a model's CPU form where the manifest gives one (models/README.md, "CPU forms"):
+    /// the same answers bit for bit, for less CPU. Off only to measure the model file itself, or to rule the form out.
+    /// </summary>
+    public bool UseCpuForms { get; set; } = true;
+
+    /// <summary>
     /// One CPU arena for the process, growing by what is asked, instead of one per session that doubles (on by
     /// default; docs/soak.md, "The arena that doubled").
     /// </summary>
@@ -206,6 +212,7 @@ public sealed class SliceOptions
             EnableMemoryPattern = EnableMemoryPattern,
             EnableCpuMemArena = EnableCpuMemArena,
             ShareCpuArena = ShareCpuArena,
+            UseCpuForms = UseCpuForms,
             MaxBatchSize = MaxBatchSize,
         };
     }

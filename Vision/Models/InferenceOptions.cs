@@ -45,6 +45,9 @@ public sealed class InferenceOptions
     /// </summary>
     public bool ShareCpuArena { get; set; } = true;
 
+    /// <summary>Whether the CPU provider loads a model's CPU form (<see cref="CpuFormSpec"/>) where the manifest gives one.</summary>
+    public bool UseCpuForms { get; set; } = true;
+
     /// <summary>Largest number of images or faces sent to a model in one call; bounds memory per call.</summary>
     public int MaxBatchSize { get; set; } = 16;
 

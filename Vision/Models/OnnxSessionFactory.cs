@@ -60,7 +60,7 @@ public sealed partial class OnnxSessionFactory : IDisposable
         }
 
         // The CPU provider gets the model's CPU form where it has one: the same outputs for less CPU (CpuFormSpec).
-        var path = _catalog.VerifiedCpuPathOf(model);
+        var path = _options.UseCpuForms ? _catalog.VerifiedCpuPathOf(model) : _catalog.VerifiedPathOf(model);
         using var options = CreateCpuOptions();
         return Loaded(model, path, StartSession(model, path, options), "CPU");
     }

@@ -1,7 +1,9 @@
 using FaceOrleans.Contracts;
 using FaceOrleans.Grains;
+using FaceOrleans.Grains.Slices;
 using FaceOrleans.Vision;
 using FaceOrleans.Vision.Evaluation;
+using Microsoft.Extensions.Configuration;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FaceOrleans.Tests.Vision;
@@ -26,6 +28,13 @@ public sealed class CpuFormTests(VisionFixture vision)
         Assert.Equal(("CPU", catalog.VerifiedCpuPathOf(recognizer)), (session.ExecutionProvider, session.File));
         Assert.NotEqual(catalog.VerifiedPathOf(recognizer), session.File);
         Assert.Equal(recognizer.Sha256[..EmbeddingModel.VersionLength], EmbeddingModel.Of(recognizer).Version);
+        // FaceOrleans:Slice:UseCpuForms=false runs the model file itself.
+        var slice = new SliceOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FaceOrleans:Slice:UseCpuForms"] = "false" })
+            .Build().GetSection(SliceOptions.Section).Bind(slice);
+        using var withoutForms = new OnnxSessionFactory(catalog, slice.ToInferenceOptions());
+        using var modelFile = withoutForms.CreateSession(recognizer.Name);
+        Assert.Equal(catalog.VerifiedPathOf(recognizer), modelFile.File);
         // A model without a CPU form runs from its own file.
         var detector = catalog.Get(catalog.Manifest.Defaults.Detector);
         Assert.Null(detector.CpuForm);
