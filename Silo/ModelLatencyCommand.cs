@@ -16,11 +16,11 @@ internal sealed record LatencyReport(string Device, string Provider, int Warmup,
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"{Device} ({Provider}), {Warmup} warm-up calls per row, then timed calls");
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"model",-22} {"batch",5} {"calls",6} {"p50 ms",9} {"p90 ms",9} {"max ms",9} {"mean ms",9} {"images/s",10}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"model",-30} {"batch",5} {"calls",6} {"p50 ms",9} {"p90 ms",9} {"max ms",9} {"mean ms",9} {"images/s",10}");
         foreach (var row in Rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"{row.Model,-22} {row.Batch,5} {row.Iterations,6} {row.P50Ms,9:0.000} {row.P90Ms,9:0.000} {row.MaxMs,9:0.000} {row.MeanMs,9:0.000} {row.ImagesPerSecond,10:0.0}");
+                $"{row.Model,-30} {row.Batch,5} {row.Iterations,6} {row.P50Ms,9:0.000} {row.P90Ms,9:0.000} {row.MaxMs,9:0.000} {row.MeanMs,9:0.000} {row.ImagesPerSecond,10:0.0}");
         }
 
         return text.ToString().TrimEnd();
@@ -59,18 +59,36 @@ internal static class ModelLatencyCommand
             }
 
             using var sessions = shared.Sessions(parse, parse.GetRequiredValue(device));
+            // On the CPU a model with a CPU form is timed twice, the form and the model file, row after row.
+            using var modelFiles = sessions.Options.WantsCuda ? null : shared.Sessions(parse, "cpu", useCpuForms: false);
             var (detector, recognizer) = shared.ModelNames(parse, sessions);
-            using var detectorSession = sessions.CreateSession(detector);
-            using var recognizerSession = sessions.CreateSession(recognizer);
-            ModelSession[] models = [detectorSession, recognizerSession];
-            var rows = models.SelectMany(model => sizes.Select(batch => Measure(model, batch, calls, untimed))).ToArray();
-            shared.Print(parse, new LatencyReport(sessions.Options.Device, models[0].ExecutionProvider, untimed, rows), r => r.ToTable());
-            return Task.FromResult(0);
+            var models = new List<(string Label, ModelSession Session)>();
+            try
+            {
+                foreach (var name in new[] { detector, recognizer })
+                {
+                    var session = sessions.CreateSession(name);
+                    var both = modelFiles is not null && session.Model.CpuForm is not null;
+                    models.Add((both ? $"{name} (CPU form)" : name, session));
+                    if (both)
+                    {
+                        models.Add(($"{name} (model file)", modelFiles!.CreateSession(name)));
+                    }
+                }
+
+                var rows = models.SelectMany(model => sizes.Select(batch => Measure(model.Label, model.Session, batch, calls, untimed))).ToArray();
+                shared.Print(parse, new LatencyReport(sessions.Options.Device, models[0].Session.ExecutionProvider, untimed, rows), r => r.ToTable());
+                return Task.FromResult(0);
+            }
+            finally
+            {
+                models.ForEach(model => model.Session.Dispose());
+            }
         }));
         return command;
     }
 
-    private static LatencyRow Measure(ModelSession model, int batch, int iterations, int warmup)
+    private static LatencyRow Measure(string label, ModelSession model, int batch, int iterations, int warmup)
     {
         var input = model.Model.Input;
         var shape = new long[] { batch, 3, input.Height, input.Width };
@@ -95,7 +113,7 @@ internal static class ModelLatencyCommand
 
         Array.Sort(milliseconds);
         var p50 = Percentile(milliseconds, 0.50);
-        return new LatencyRow(model.Model.Name, model.Model.Role, batch, iterations, p50, Percentile(milliseconds, 0.90),
+        return new LatencyRow(label, model.Model.Role, batch, iterations, p50, Percentile(milliseconds, 0.90),
             milliseconds[^1], milliseconds.Average(), batch * 1000.0 / p50);
     }
 

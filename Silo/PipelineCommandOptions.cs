@@ -29,14 +29,14 @@ internal sealed class PipelineCommandOptions
     /// Sessions on one device. A CUDA device is required, never replaced by the CPU: a measurement of the wrong
     /// provider is worse than none.
     /// </summary>
-    public OnnxSessionFactory Sessions(ParseResult parse, string device)
+    public OnnxSessionFactory Sessions(ParseResult parse, string device, bool useCpuForms = true)
     {
         if (!(device is "cpu" or "cuda" || (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out _))))
         {
             throw new FormatException($"device '{device}' must be cpu, cuda or cuda:N.");
         }
 
-        var options = new InferenceOptions { Device = device };
+        var options = new InferenceOptions { Device = device, UseCpuForms = useCpuForms };
         options.RequireGpu = options.WantsCuda;
         return new OnnxSessionFactory(ModelCatalog.Locate(parse.GetValue(Models)), options);
     }
