@@ -10,7 +10,7 @@ namespace FaceOrleans.Silo;
 /// <summary>One model at one batch size: latency of a whole ONNX Runtime call, input copy and output copy included.</summary>
 internal sealed record LatencyRow(string Model, string Role, int Batch, int Iterations, double P50Ms, double P90Ms, double MaxMs, double MeanMs, double ImagesPerSecond);
 
-internal sealed record LatencyReport(string Device, string Provider, int Warmup, IReadOnlyList<LatencyRow> Rows)
+internal sealed record LatencyReport(string Device, string Provider, int Warmup, IReadOnlyList<LatencyRow> Rows, IReadOnlyList<OperatorRow> Operators)
 {
     public string ToTable()
     {
@@ -21,6 +21,12 @@ internal sealed record LatencyReport(string Device, string Provider, int Warmup,
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"{row.Model,-30} {row.Batch,5} {row.Iterations,6} {row.P50Ms,9:0.000} {row.P90Ms,9:0.000} {row.MaxMs,9:0.000} {row.MeanMs,9:0.000} {row.ImagesPerSecond,10:0.0}");
+        }
+
+        if (Operators.Count > 0)
+        {
+            text.AppendLine().AppendLine("ONNX Runtime's profiler, batch 1, one intra-op thread, by operator of the optimised graph:");
+            text.AppendLine(OperatorProfile.ToTable(Operators));
         }
 
         return text.ToString().TrimEnd();
@@ -42,10 +48,11 @@ internal static class ModelLatencyCommand
         var batches = new Option<int[]>("--batches") { Description = "Batch sizes, e.g. --batches 1 8 32", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
         var iterations = new Option<int>("--iterations") { Description = "Timed calls per model and batch size", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed calls before them", DefaultValueFactory = _ => 10 };
+        var operators = new Option<bool>("--operators") { Description = "Also profile each model operator by operator (CPU only; ONNX Runtime's profiler, --iterations calls)" };
 
         var command = new Command("model-latency", "Time the detector and the recognizer alone at several batch sizes")
         {
-            device, batches, iterations, warmup,
+            device, batches, iterations, warmup, operators,
         };
         shared.AddTo(command);
         command.SetAction(parse => PipelineCommandOptions.ReportingErrorsAsync(() =>
@@ -56,6 +63,11 @@ internal static class ModelLatencyCommand
             if (sizes.Length == 0 || sizes.Any(b => b < 1) || calls < 1 || untimed < 0)
             {
                 throw new FormatException("--batches need positive sizes, --iterations at least 1 and --warmup at least 0.");
+            }
+
+            if (parse.GetValue(operators) && parse.GetRequiredValue(device) != "cpu")
+            {
+                throw new FormatException("--operators profiles the CPU provider; use it with --device cpu.");
             }
 
             using var sessions = shared.Sessions(parse, parse.GetRequiredValue(device));
@@ -77,7 +89,10 @@ internal static class ModelLatencyCommand
                 }
 
                 var rows = models.SelectMany(model => sizes.Select(batch => Measure(model.Label, model.Session, batch, calls, untimed))).ToArray();
-                shared.Print(parse, new LatencyReport(sessions.Options.Device, models[0].Session.ExecutionProvider, untimed, rows), r => r.ToTable());
+                var byOperator = parse.GetValue(operators)
+                    ? models.SelectMany(model => OperatorProfile.Measure(model.Label, model.Session, RandomInput(model.Session.Model, 3 * model.Session.Model.Input.Height * model.Session.Model.Input.Width), calls)).ToArray()
+                    : [];
+                shared.Print(parse, new LatencyReport(sessions.Options.Device, models[0].Session.ExecutionProvider, untimed, rows, byOperator), r => r.ToTable());
                 return Task.FromResult(0);
             }
             finally

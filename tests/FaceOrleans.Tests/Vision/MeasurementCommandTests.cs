@@ -38,15 +38,27 @@ public sealed class MeasurementCommandTests
     public async Task Model_latency_times_both_models_at_every_batch_size_asked_for()
     {
         var (exitCode, stdout, stderr) = await TestProcess.RunSiloAsync(
-            ["model-latency", "--device", "cpu", "--batches", "1", "3", "--iterations", "2", "--warmup", "1", "--json"]);
+            ["model-latency", "--device", "cpu", "--batches", "1", "3", "--iterations", "2", "--warmup", "1", "--operators", "--json"]);
 
         Assert.True(exitCode == 0, stderr);
         var report = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal("CPU", report.GetProperty("provider").GetString());
         var rows = report.GetProperty("rows").EnumerateArray().ToArray();
+        // The recognizer has a CPU form: on the CPU it is timed as the form and as the model file.
         Assert.Equal(
-            ["retinaface_mnet025/1", "retinaface_mnet025/3", "face_embed_512d/1", "face_embed_512d/3"],
+            ["retinaface_mnet025/1", "retinaface_mnet025/3", "face_embed_512d (CPU form)/1", "face_embed_512d (CPU form)/3",
+                "face_embed_512d (model file)/1", "face_embed_512d (model file)/3"],
             rows.Select(r => $"{r.GetProperty("model").GetString()}/{r.GetProperty("batch").GetInt32()}"));
+        // Operator by operator: the model file spends time in its 33 PRelus, the CPU form has none, each model's shares sum to 1.
+        var operators = report.GetProperty("operators").EnumerateArray()
+            .GroupBy(o => o.GetProperty("model").GetString()!)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(o => o.GetProperty("operator").GetString()!, o => o));
+        Assert.Equal(["retinaface_mnet025", "face_embed_512d (CPU form)", "face_embed_512d (model file)"], operators.Keys);
+        Assert.Equal(33, operators["face_embed_512d (model file)"]["PRelu"].GetProperty("nodes_per_call").GetInt32());
+        Assert.True(operators["face_embed_512d (model file)"]["PRelu"].GetProperty("ms_per_call").GetDouble() > 0);
+        Assert.DoesNotContain("PRelu", operators["face_embed_512d (CPU form)"].Keys);
+        Assert.Contains("Conv", operators["retinaface_mnet025"].Keys);
+        Assert.All(operators.Values, model => Assert.InRange(model.Values.Sum(o => o.GetProperty("share").GetDouble()), 0.999, 1.001));
         Assert.All(rows, r =>
         {
             Assert.Equal(2, r.GetProperty("iterations").GetInt32());
@@ -57,12 +69,15 @@ public sealed class MeasurementCommandTests
     }
 
     [Fact]
-    public async Task Model_latency_rejects_a_batch_size_below_one()
+    public async Task Model_latency_rejects_a_batch_size_below_one_and_an_operator_profile_off_the_cpu()
     {
         var (exitCode, _, stderr) = await TestProcess.RunSiloAsync(["model-latency", "--batches", "0"]);
+        var onCuda = await TestProcess.RunSiloAsync(["model-latency", "--device", "cuda:0", "--operators"]);
 
         Assert.Equal(1, exitCode);
         Assert.Contains("--batches need positive sizes", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, onCuda.ExitCode);
+        Assert.Contains("--operators profiles the CPU provider", onCuda.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
