@@ -31,7 +31,9 @@ internal sealed record ServiceVariant(string Name, IReadOnlyList<string> Argumen
         var arguments = parts.Skip(1).Where(p => p.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var api = parts.Skip(1).FirstOrDefault(p => p.StartsWith(ApiPrefix, StringComparison.Ordinal))?[ApiPrefix.Length..];
         var environment = parts.Skip(1).Where(p => !p.StartsWith("--", StringComparison.Ordinal) && !p.StartsWith(ApiPrefix, StringComparison.Ordinal))
-            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+            .Select(p => p.Split('=', 2) is [{ Length: > 0 } name, var value] ? (name, value) : throw new FormatException(
+                $"--variant \"{text}\": '{p}' is neither an --argument, a VAR=value nor api=PATH (a variant's name is its first word)"))
+            .ToDictionary(p => p.name, p => p.value, StringComparer.Ordinal);
         return new ServiceVariant(parts[0], arguments, environment, api is null ? null : Path.GetFullPath(api));
     }
 }
