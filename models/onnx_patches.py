@@ -263,9 +263,10 @@ def prelu_as_depthwise(model):
         for node in get(graph, 1):
             if get(node, 4) != [b"PRelu"]:
                 continue
-            x, slope = get(node, 1)
-            values = _floats(tensors[slope]) if slope in tensors else None
-            dims = [varint(t, p)[0] for t in [tensors.get(slope, b"")] for f, w, _, _, p, _ in fields(t) if f == 1 and w == 0]
+            slope = get(node, 1)[1]
+            tensor = tensors.get(slope, b"")  # b"": not an initializer, refused below
+            values = _floats(tensor)
+            dims = [varint(tensor, p)[0] for f, w, _, _, p, _ in fields(tensor) if f == 1 and w == 0]
             if values is None or dims[-2:] != [1, 1] or dims[:-2] not in ([len(values)], [1, len(values)]):
                 raise ValueError("PRelu %s: its slope %s is not a per-channel float initializer of shape [C, 1, 1]"
                                  % (get(node, 2)[0].decode(), slope.decode()))
