@@ -82,9 +82,9 @@ fi
   echo "bytes unpacked: $(du -sb "$root" | cut -f1)"
 } > "$root/BUNDLE.txt"
 
-echo "compressing $(du -sh "$root" | cut -f1) (xz -6)..."
+echo "compressing $(du -sh "$root" | cut -f1) (xz -9)..."
 rm -rf "$out" && mkdir -p "$out"
-tar -C "$staging" -cf - faceorleans | xz -6 -T2 | split -b "$part_size" -d -a 2 - "$out/faceorleans-gpu.tar.xz.part-"
+tar -C "$staging" -cf - faceorleans | xz -9 -T2 | split -b "$part_size" -d -a 2 - "$out/faceorleans-gpu.tar.xz.part-"
 cp scripts/gpu-bundle-run.sh "$out/"
 (cd "$out" && sha256sum faceorleans-gpu.tar.xz.part-* > SHA256SUMS)
 
