@@ -67,17 +67,22 @@ def patch_stage(model, digest):
     return None
 
 
+def run_patch(name, data):
+    """One manifest patch (source.patches or cpu_form.patches) applied to model bytes."""
+    if name not in PATCHES:
+        raise Failure("unknown patch %r in the manifest" % name)
+    try:
+        return PATCHES[name](data)
+    except (ValueError, IndexError, struct.error) as e:  # IndexError: truncated varint
+        raise Failure("patch %s failed: %s" % (name, e))
+
+
 def apply_patches(model, data, stage=0):
     """Apply the patches a file at `stage` still lacks; every result is checked against its sha256."""
     steps = patches_of(model)
     for i, step in enumerate(steps[stage:], stage):
         name = step.get("name")
-        if name not in PATCHES:
-            raise Failure("unknown patch %r in the manifest" % name)
-        try:
-            data = PATCHES[name](data)
-        except (ValueError, IndexError, struct.error) as e:  # IndexError: truncated varint
-            raise Failure("patch %s failed: %s" % (name, e))
+        data = run_patch(name, data)
         expected = model["sha256"] if i == len(steps) - 1 else step.get("sha256")
         digest = hashlib.sha256(data).hexdigest()
         if expected and digest != expected:
@@ -239,11 +244,9 @@ def cpu_form(model, args):
         with open(source, "rb") as f:
             data = f.read()
         for step in form["patches"]:
-            if step["name"] not in PATCHES:
-                raise Failure("unknown patch %r in the manifest" % step["name"])
-            data = PATCHES[step["name"]](data)
+            data = run_patch(step["name"], data)
         install(data, dest, form["sha256"])
-    except (ValueError, IndexError, KeyError, struct.error, OSError, Failure) as e:
+    except (KeyError, OSError, Failure) as e:
         if os.path.exists(dest):  # a wrong file must not be picked up by the service
             os.unlink(dest)
         raise Failure("FAILED %s (%s): its CPU form from %s: %s" % (model["name"], form["file"], source, e))
