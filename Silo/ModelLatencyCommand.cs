@@ -90,7 +90,7 @@ internal static class ModelLatencyCommand
 
                 var rows = models.SelectMany(model => sizes.Select(batch => Measure(model.Label, model.Session, batch, calls, untimed))).ToArray();
                 var byOperator = parse.GetValue(operators)
-                    ? models.SelectMany(model => OperatorProfile.Measure(model.Label, model.Session, RandomInput(model.Session.Model, 3 * model.Session.Model.Input.Height * model.Session.Model.Input.Width), calls)).ToArray()
+                    ? models.SelectMany(model => OperatorProfile.Measure(model.Label, model.Session, RandomInput(model.Session.Model, batch: 1), calls)).ToArray()
                     : [];
                 shared.Print(parse, new LatencyReport(sessions.Options.Device, models[0].Session.ExecutionProvider, untimed, rows, byOperator), r => r.ToTable());
                 return Task.FromResult(0);
@@ -107,7 +107,7 @@ internal static class ModelLatencyCommand
     {
         var input = model.Model.Input;
         var shape = new long[] { batch, 3, input.Height, input.Width };
-        var values = RandomInput(model.Model, batch * 3 * input.Height * input.Width);
+        var values = RandomInput(model.Model, batch);
         using var tensor = OrtValue.CreateTensorValueFromMemory(values, shape);
         var outputs = model.OutputNames;
 
@@ -132,14 +132,14 @@ internal static class ModelLatencyCommand
             milliseconds[^1], milliseconds.Average(), batch * 1000.0 / p50);
     }
 
-    /// <summary>Pixels drawn uniformly from 0..255, normalised as the manifest says for this model.</summary>
-    private static float[] RandomInput(ModelSpec model, int length)
+    /// <summary><paramref name="batch"/> images of pixels drawn uniformly from 0..255, normalised as the manifest says for this model.</summary>
+    private static float[] RandomInput(ModelSpec model, int batch)
     {
         var random = new Random(20261125);
         var input = model.Input;
         var plane = input.Width * input.Height;
-        var values = new float[length];
-        for (var i = 0; i < length; i++)
+        var values = new float[batch * 3 * plane];
+        for (var i = 0; i < values.Length; i++)
         {
             var channel = i / plane % 3;
             values[i] = ((random.Next(256) * input.Scale) - input.Mean[channel]) / input.Std[channel];
