@@ -106,8 +106,14 @@ public sealed class RetinaFaceDetector : IFaceDetector, IBatchModel<DetectorInpu
         try
         {
             using var resized = new Mat();
-            Cv2.Resize(image, resized, new Size(fit.Width, fit.Height), 0, 0,
-                fit.Scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+            if (fit.Scale < 1)
+            {
+                AreaResize.Resize(image, resized, new Size(fit.Width, fit.Height));
+            }
+            else
+            {
+                Cv2.Resize(image, resized, new Size(fit.Width, fit.Height), 0, 0, InterpolationFlags.Linear);
+            }
             TensorPacking.Pack(resized, _input, tensor, 0);
             return new DetectorInput(new PreparedInput(tensor), fit.Scale, image.Width, image.Height);
         }

@@ -38,7 +38,7 @@ public static class ImageDecoder
         {
             var factor = (double)limits.MaxWorkingSide / decodedLongSide;
             var resized = new Mat();
-            Cv2.Resize(mat, resized, new Size(0, 0), factor, factor, InterpolationFlags.Area);
+            AreaResize.Resize(mat, resized, new Size(0, 0), factor, factor);
             mat.Dispose();
             mat = resized;
         }
