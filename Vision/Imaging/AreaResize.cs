@@ -11,8 +11,8 @@ namespace FaceOrleans.Vision;
 /// <remarks>
 /// OpenCV's generic area resize walks a table of (source pixel, destination pixel, weight) entries with a scalar loop
 /// that reads back the running sum it has just stored, one channel at a time, and splits the image over its own
-/// threads: 11 % of the service's CPU at c=4 (issue 22, docs/load/tenth-pass.md), about 3.8 ms of CPU a shared photo
-/// against 1.3 here (`ResizeBenchmarks`). This does the same float arithmetic in the same order: a destination pixel's
+/// threads: 11 % of the service's CPU at c=4 (issue 22, docs/load/tenth-pass.md), about 3.9 ms of CPU a shared photo
+/// against 1.4 here (`ResizeBenchmarks`). This does the same float arithmetic in the same order: a destination pixel's
 /// sum over its source columns starts from the first product and adds the next, in a source row; the rows' sums,
 /// weighted by their heights, add up the same way; then rounding half to even and clamping. It keeps a pixel's three
 /// channels in one half of a 256-bit vector (two destination columns at once), so the sums stay in registers, and it
