@@ -97,9 +97,10 @@ internal static class AreaResize
         }
         finally
         {
-            pool.Return(row);
-            pool.Return(horizontal);
-            pool.Return(sum);
+            // They held a photo's pixels: none stays in a shared pool (docs/data-protection.md).
+            pool.Return(row, clearArray: true);
+            pool.Return(horizontal, clearArray: true);
+            pool.Return(sum, clearArray: true);
         }
     }
 
