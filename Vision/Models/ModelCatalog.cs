@@ -65,13 +65,17 @@ public sealed class ModelCatalog
     /// The file a CPU session loads: the model's CPU form where the manifest gives one, verified the same way. The model
     /// file is verified too, although a CPU session does not read it, so a damaged install stops every slice alike.
     /// </summary>
-    public string VerifiedCpuPathOf(ModelSpec model)
-    {
-        var path = VerifiedPathOf(model);
-        return model.CpuForm is { } form
+    public string VerifiedCpuPathOf(ModelSpec model) => CpuPathOf(model, VerifiedPathOf(model));
+
+    /// <summary>
+    /// The CPU form of <paramref name="model"/>, verified, where the manifest gives one; else
+    /// <paramref name="verifiedModelFile"/>, what <see cref="VerifiedPathOf"/> returned, so a caller that has verified
+    /// the model file already does not hash it again.
+    /// </summary>
+    internal string CpuPathOf(ModelSpec model, string verifiedModelFile) =>
+        model.CpuForm is { } form
             ? Verified(model.Name, $"The CPU form of model '{model.Name}'", Path.Combine(ModelsDirectory, form.File), form.Sha256)
-            : path;
-    }
+            : verifiedModelFile;
 
     private static string Verified(string modelName, string what, string path, string sha256)
     {

@@ -50,9 +50,11 @@ public sealed partial class OnnxSessionFactory : IDisposable
     public ModelSession CreateSession(string modelName)
     {
         var model = _catalog.Get(modelName);
+        // Verified once, whichever provider loads: a damaged install stops every slice alike.
+        var modelFile = _catalog.VerifiedPathOf(model);
         if (_options.WantsCuda)
         {
-            var onCuda = TryCreateOnCuda(model, _catalog.VerifiedPathOf(model));
+            var onCuda = TryCreateOnCuda(model, modelFile);
             if (onCuda is not null)
             {
                 return onCuda;
@@ -60,7 +62,7 @@ public sealed partial class OnnxSessionFactory : IDisposable
         }
 
         // The CPU provider gets the model's CPU form where it has one: the same outputs for less CPU (CpuFormSpec).
-        var path = _options.UseCpuForms ? _catalog.VerifiedCpuPathOf(model) : _catalog.VerifiedPathOf(model);
+        var path = _options.UseCpuForms ? _catalog.CpuPathOf(model, modelFile) : modelFile;
         using var options = CreateCpuOptions();
         return Loaded(model, path, StartSession(model, path, options), "CPU");
     }
