@@ -209,26 +209,21 @@ internal static class AreaResize
     {
         private readonly int[] _count;
 
+        private float[]? _pairWeight;
+
         private Taps(int[] first, float[] weight, int[] count, int maxCount)
         {
             First = first;
             Weight = weight;
             _count = count;
             MaxCount = maxCount;
-            // Columns 2i and 2i+1's k-th weights, each repeated four times: one 256-bit load for a pair's tap.
-            PairWeight = new float[first.Length / 2 * maxCount * 8];
-            for (var d = 0; d + 1 < first.Length; d += 2)
-            {
-                for (var k = 0; k < maxCount; k++)
-                {
-                    var at = ((d * maxCount * 4) + (k * 8));
-                    PairWeight.AsSpan(at, 4).Fill(weight[(d * maxCount) + k]);
-                    PairWeight.AsSpan(at + 4, 4).Fill(weight[((d + 1) * maxCount) + k]);
-                }
-            }
         }
 
-        public float[] PairWeight { get; }
+        /// <summary>
+        /// Columns 2i and 2i+1's k-th weights, each repeated four times: one 256-bit load for a pair's tap. Only the
+        /// columns' table is read in pairs, so only it builds this, on first use.
+        /// </summary>
+        public float[] PairWeight => _pairWeight ??= Paired();
 
         public int[] First { get; }
 
@@ -239,6 +234,22 @@ internal static class AreaResize
         public int CountOf(int d) => _count[d];
 
         public (int Pixel, float Weight) At(int d, int k) => (First[d] + k, Weight[(d * MaxCount) + k]);
+
+        private float[] Paired()
+        {
+            var pairs = new float[First.Length / 2 * MaxCount * 8];
+            for (var d = 0; d + 1 < First.Length; d += 2)
+            {
+                for (var k = 0; k < MaxCount; k++)
+                {
+                    var at = (d * MaxCount * 4) + (k * 8);
+                    pairs.AsSpan(at, 4).Fill(Weight[(d * MaxCount) + k]);
+                    pairs.AsSpan(at + 4, 4).Fill(Weight[((d + 1) * MaxCount) + k]);
+                }
+            }
+
+            return pairs;
+        }
 
         public static Taps For(int sourceSize, int size, double scale)
         {

@@ -31,9 +31,9 @@ public class ResizeBenchmarks
                 var image = decoded.Bgr.Clone();
                 decoded.Dispose();
                 var scale = Math.Min((double)LongSide / image.Width, (double)LongSide / image.Height);
-                return (image, new Size((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale)));
+                return (Image: image, Size: new Size((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale)));
             })
-            .Where(w => w.Item2.Width < w.image.Width)
+            .Where(work => work.Size.Width < work.Image.Width)
             .ToArray();
     }
 
