@@ -11,13 +11,59 @@ namespace FaceOrleans.Tests.Cluster;
 /// <summary>Real silo and client hosts built exactly as the Silo executable builds them, on free loopback ports.</summary>
 internal static class RealHosts
 {
+    /// <summary>
+    /// A loopback port nothing listens on, for a server a test starts. Taken below the kernel's ephemeral range where
+    /// it can: a port the kernel hands out there and this releases can be taken by any outgoing connection (a client,
+    /// Redis, an Orleans gateway) before the server binds it, which failed a test run with "address already in use".
+    /// Within this process each port is handed out once; a port another process holds fails the bind check and is
+    /// skipped.
+    /// </summary>
     public static int FreePort()
     {
+        var (low, count) = PortsBelowEphemeral.Value;
+        for (var tries = 0; count > 0 && tries < count; tries++)
+        {
+            var port = low + (int)((uint)Interlocked.Increment(ref _nextPort) % (uint)count);
+            if (TryBind(port))
+            {
+                return port;
+            }
+        }
+
+        // No room below the ephemeral range on this machine: the kernel's pick, as before.
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var picked = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        return port;
+        return picked;
+    }
+
+    private static int _nextPort = Random.Shared.Next(0, 10_000);
+
+    /// <summary>10,000 ports just below /proc/sys/net/ipv4/ip_local_port_range's first port; none where that leaves no room above 1024.</summary>
+    private static readonly Lazy<(int Low, int Count)> PortsBelowEphemeral = new(() =>
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        var first = File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], out var value)
+            ? value
+            : 32768;
+        var low = Math.Max(1025, first - 10_000);
+        return (low, Math.Max(0, first - low));
+    });
+
+    private static bool TryBind(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public static Dictionary<string, string?> SiloSettings(string sliceId, string[] tenants, string clusterId) => new Dictionary<string, string?>
